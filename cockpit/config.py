@@ -1,0 +1,379 @@
+"""The config file: TOML, strictly validated, with errors that name the file, key and line.
+
+Search order: ``--config``, ``$COCKPIT_CONFIG``, then the platform config dir. Unknown keys are
+errors (a typo must not pass silently) and a password written into the file is refused: secrets
+are referenced as ``keyring:NAME`` and stored with ``cockpit secret set NAME``.
+
+Each pane reads its own section of a target (``databases``, ``health``, ``backups``,
+``certificates``, ``secrets``, ``maintenance_windows``, ``checklists``); thresholds default to the
+runbooks' numbers and can be overridden globally or per target.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+import msgspec
+
+from cockpit.durations import parse_duration
+from cockpit.errors import ConfigError
+from cockpit.paths import default_config_path
+
+KEYRING_PREFIX = "keyring:"
+_SECRET_HINT = "store it with `cockpit secret set NAME` and write `keyring:NAME` instead"
+
+
+class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """Base of every config table: unknown keys are errors, fields are keyword-only."""
+
+
+def _require_secret_ref(value: str | None, key: str) -> None:
+    if value is not None and not value.startswith(KEYRING_PREFIX):
+        raise ValueError(f"`{key}` must not hold a secret in the config file: {_SECRET_HINT}")
+
+
+def _require_duration(value: str | None, key: str) -> None:
+    if value is not None:
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            raise ValueError(f"`{key}`: {exc}") from None
+
+
+class Settings(_Section):
+    """How the cockpit behaves, whatever the target."""
+
+    default_target: str | None = None
+    refresh_interval_s: float = 2.0
+    statement_timeout_ms: int = 5000
+    lock_timeout_ms: int = 1000
+    connect_timeout_s: int = 5
+
+    def __post_init__(self) -> None:
+        if self.refresh_interval_s < 0.2:
+            raise ValueError("`refresh_interval_s` must be at least 0.2 seconds")
+        for key in ("statement_timeout_ms", "lock_timeout_ms", "connect_timeout_s"):
+            if getattr(self, key) <= 0:
+                raise ValueError(f"`{key}` must be positive")
+
+
+class Thresholds(_Section):
+    """Alert thresholds; defaults are the runbooks' numbers (see shared/design.md)."""
+
+    slow_query_ms: float = 500
+    mean_statement_alert_ms: float = 100
+    latency_p95_warn_ms: float = 500
+    latency_p95_crit_ms: float = 2000
+    error_rate_warn_pct: float = 1
+    error_rate_crit_pct: float = 5
+    connections_warn_pct: float = 80
+    connections_crit_pct: float = 95
+    disk_warn_pct: float = 80
+    cert_warn_days: int = 30
+    cert_crit_days: int = 7
+    key_rotation_days: int = 90
+    idle_in_transaction_warn_s: float = 300
+    long_transaction_warn_s: float = 300
+    dead_tuple_warn_pct: float = 20
+
+
+class Database(_Section):
+    """A PostgreSQL database: a DSN without password, the password from the keyring."""
+
+    name: str
+    dsn: str
+    password: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_secret_ref(self.password, "password")
+        if _dsn_has_password(self.dsn):
+            raise ValueError(f"`dsn` contains a password: remove it, then {_SECRET_HINT}")
+
+
+class HealthEndpoint(_Section):
+    """An HTTP health endpoint (the runbooks' /api/health, /api/monitoring/health)."""
+
+    name: str
+    url: str
+    method: Literal["GET", "HEAD", "POST"] = "GET"
+    expect_status: int = 200
+    timeout_s: float = 5.0
+    interval_s: float = 10.0
+    expect_json: dict[str, str | int | float | bool] = {}
+    token: str | None = None
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_secret_ref(self.token, "token")
+        if urlsplit(self.url).scheme not in ("http", "https"):
+            raise ValueError("`url` must start with http:// or https://")
+
+
+class BackupStore(_Section):
+    """Where backups go: an S3 bucket (any S3-compatible endpoint) or a folder."""
+
+    name: str
+    kind: Literal["s3", "folder"]
+    database: str | None = None
+    bucket: str | None = None
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    path: str | None = None
+    schedule: str = "24h"
+    rpo: str = "24h"
+    retention_days: int = 7
+
+    def __post_init__(self) -> None:
+        _require_secret_ref(self.access_key_id, "access_key_id")
+        _require_secret_ref(self.secret_access_key, "secret_access_key")
+        _require_duration(self.schedule, "schedule")
+        _require_duration(self.rpo, "rpo")
+        if self.kind == "s3" and not self.bucket:
+            raise ValueError("an s3 store needs `bucket`")
+        if self.kind == "folder" and not self.path:
+            raise ValueError("a folder store needs `path`")
+
+
+class Certificate(_Section):
+    """A TLS endpoint (https or postgres, with SNI) or a PEM file to watch for expiry."""
+
+    name: str
+    kind: Literal["https", "postgres", "file"] = "https"
+    host: str | None = None
+    port: int | None = None
+    server_name: str | None = None
+    file: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind == "file" and not self.file:
+            raise ValueError("a certificate of kind `file` needs `file`")
+        if self.kind != "file" and not self.host:
+            raise ValueError(f"a certificate of kind `{self.kind}` needs `host`")
+
+
+class Secret(_Section):
+    """An entry of the secrets inventory: where it lives and how often it must rotate."""
+
+    name: str
+    lives_in: str = "keyring"
+    rotated_at: str | None = None
+    policy_days: int = 90
+    grace: str = "24h"
+
+    def __post_init__(self) -> None:
+        _require_duration(self.grace, "grace")
+
+
+class MaintenanceWindow(_Section):
+    """A recurring (weekly / monthly) or one-off window in which mutations are expected."""
+
+    name: str
+    weekly: str | None = None
+    monthly: str | None = None
+    at: str | None = None
+    duration: str = "2h"
+    timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        _require_duration(self.duration, "duration")
+        given = [k for k in ("weekly", "monthly", "at") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `weekly`, `monthly` or `at`")
+        # Parse now so a bad window is a config error, not a crash later.
+        from cockpit.windows import schedule_of
+
+        schedule_of(self)
+
+
+class Target(_Section):
+    """An environment (prod, staging...): what to watch there and how carefully."""
+
+    description: str = ""
+    protected: bool = False
+    read_only: bool = False
+    require_window: bool = False
+    databases: list[Database] = []
+    health: list[HealthEndpoint] = []
+    backups: list[BackupStore] = []
+    certificates: list[Certificate] = []
+    secrets: list[Secret] = []
+    maintenance_windows: list[MaintenanceWindow] = []
+    thresholds: dict[str, float] = {}
+
+
+class _RawConfig(_Section):
+    settings: Settings = Settings()
+    thresholds: Thresholds = Thresholds()
+    targets: dict[str, dict[str, Any]] = {}
+
+
+class Config(msgspec.Struct, frozen=True, kw_only=True):
+    """A validated config: settings, global thresholds and named targets."""
+
+    path: Path | None
+    settings: Settings
+    thresholds: Thresholds
+    targets: dict[str, Target]
+
+    def target(self, name: str | None) -> tuple[str, Target]:
+        """The target called ``name``, else the default one; a UsageError says which exist."""
+        chosen = name or self.settings.default_target or next(iter(self.targets), None)
+        if chosen is None:
+            raise ConfigError(f"{self._where()}: no [targets.NAME] table: add one")
+        if chosen not in self.targets:
+            known = ", ".join(sorted(self.targets)) or "none"
+            raise ConfigError(f"{self._where()}: no target {chosen!r} (configured: {known})")
+        return chosen, self.targets[chosen]
+
+    def thresholds_for(self, target: Target) -> Thresholds:
+        """Global thresholds with the target's overrides applied."""
+        return msgspec.structs.replace(self.thresholds, **target.thresholds)
+
+    def _where(self) -> str:
+        return str(self.path) if self.path else "config"
+
+
+def _dsn_has_password(dsn: str) -> bool:
+    if "://" in dsn:
+        parts = urlsplit(dsn)
+        return bool(parts.password) or "password=" in (parts.query or "")
+    return re.search(r"(^|\s)password\s*=", dsn) is not None
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Resolve the config file by the search order; a missing explicit file is an error."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get("COCKPIT_CONFIG")
+    if from_env:
+        return Path(from_env)
+    return default_config_path()
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate the config; every failure is a ConfigError with file, key and line."""
+    resolved = find_config_path(path)
+    try:
+        text = resolved.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{resolved}: config file not found: copy config.example.toml there, "
+            "pass --config PATH, or try `cockpit demo`"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{resolved}: cannot read config: {exc.strerror}") from None
+    return parse_config(text, resolved)
+
+
+def parse_config(text: str, path: Path | None = None) -> Config:
+    """Validate TOML text; ``path`` only labels the errors."""
+    where = str(path) if path else "config"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    raw = _convert(data, _RawConfig, "", text, where)
+    targets = {
+        name: _convert(body, Target, f"targets.{name}", text, where)
+        for name, body in raw.targets.items()
+    }
+    for name, target in targets.items():
+        _check_threshold_overrides(target.thresholds, name, text, where)
+    config = Config(path=path, settings=raw.settings, thresholds=raw.thresholds, targets=targets)
+    if raw.settings.default_target is not None and raw.settings.default_target not in targets:
+        line = _line_of(text, "settings.default_target")
+        raise ConfigError(
+            f"{where}{line}: settings.default_target: no target "
+            f"{raw.settings.default_target!r} is configured"
+        )
+    return config
+
+
+def _check_threshold_overrides(
+    overrides: Mapping[str, float], target: str, text: str, where: str
+) -> None:
+    known = set(Thresholds.__struct_fields__)
+    for key in overrides:
+        if key not in known:
+            path = f"targets.{target}.thresholds.{key}"
+            raise ConfigError(
+                f"{where}{_line_of(text, path)}: {path}: unknown threshold "
+                f"(known: {', '.join(sorted(known))})"
+            )
+
+
+_T = TypeVar("_T")
+_LOCATION = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+
+
+def _convert(data: Any, kind: type[_T], prefix: str, text: str, where: str) -> _T:
+    try:
+        return msgspec.convert(data, kind)
+    except msgspec.ValidationError as exc:
+        match = _LOCATION.match(str(exc))
+        assert match is not None
+        message = match.group("msg")
+        path = prefix + (match.group("path") or "")
+        unknown = re.search(r"unknown field `([^`]+)`", message)
+        if unknown:
+            path = f"{path}.{unknown.group(1)}" if path else unknown.group(1)
+            message = "unknown key (a typo? config.example.toml lists every key)"
+        missing = re.search(r"missing required field `([^`]+)`", message)
+        if missing:
+            message = f"required key `{missing.group(1)}` is missing"
+        path = path.lstrip(".")
+        label = f"{path}: " if path else ""
+        raise ConfigError(f"{where}{_line_of(text, path)}: {label}{message}") from None
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=")
+
+
+def _dotted(name: str) -> str:
+    return ".".join(part.strip().strip("\"'") for part in name.split("."))
+
+
+def _line_of(text: str, path: str) -> str:
+    """Best-effort ``:LINE`` of a key path like ``targets.prod.databases[1].dsn``.
+
+    tomllib reports positions only for syntax errors, so validation errors find their line by
+    walking table headers (counting ``[[array]]`` entries) and keys.
+    """
+    if not path:
+        return ""
+    counts: dict[str, int] = {}
+    table = ""
+    enclosing = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = _dotted(header.group(2))
+            if header.group(1) == "[[":
+                index = counts.get(table, 0)
+                counts[table] = index + 1
+                table = f"{table}[{index}]"
+            if table == path:
+                return f":{number}"
+            continue
+        key = _KEY.match(line)
+        if key:
+            full = f"{table}.{_dotted(key.group(1))}" if table else _dotted(key.group(1))
+            if full == path:
+                return f":{number}"
+            if path.startswith((full + ".", full + "[")) and not enclosing:
+                enclosing = number
+    if enclosing:
+        return f":{enclosing}"
+    parent = re.sub(r"(\[\d+\]|\.[^.\[]+)$", "", path)
+    return _line_of(text, parent) if parent != path else ""

@@ -1,0 +1,33 @@
+"""Errors that reach the operator as one clear line, never as a traceback.
+
+Every error the operator can fix carries a message that says what went wrong and what to do.
+The CLI prints ``str(error)`` on stderr and exits with ``exit_code``.
+"""
+
+
+class CockpitError(Exception):
+    """A failure the operator can act on; its text is the whole message."""
+
+    exit_code = 1
+
+
+class UsageError(CockpitError):
+    """Bad command line or bad config: exit 2, like argparse."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """The config file is missing, malformed or invalid."""
+
+
+class CredentialError(CockpitError):
+    """The keyring is missing, locked or lacks an entry."""
+
+
+class ActionRefused(CockpitError):
+    """The action guard said no (read-only, unconfirmed, outside a window...)."""
+
+
+class ActionCancelled(CockpitError):
+    """The operator cancelled a running action."""

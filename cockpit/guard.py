@@ -1,0 +1,226 @@
+"""The action guard: the only way the cockpit changes anything.
+
+Every action (VACUUM, backup, cancel backend, record a rotation...) is an ``ActionRequest`` that
+passes ``Guard.begin``, which
+
+1. refuses every mutating action in read-only mode, with the reason;
+2. requires the confirmation the screen obtained: a yes, or for a protected target the target's
+   name typed back;
+3. refuses mutations outside a maintenance window on targets that require one;
+4. writes an audit record when the action starts and when it ends (refusals included), with
+   who, from where, the target, the action, its parameters (secrets redacted), times and result.
+
+The action itself receives an ``ActionContext`` to report progress and to notice cancellation.
+Screens ask ``Guard.offers`` before showing an action at all: observers are never offered one.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from cockpit.actor import Actor
+from cockpit.errors import ActionCancelled, ActionRefused
+from cockpit.redact import redact, redact_params
+from cockpit.state import StateStore
+from cockpit.windows import WindowState, window_state
+
+_R = TypeVar("_R")
+
+
+class ConfirmationKind(enum.Enum):
+    """What the screen must obtain before running an action."""
+
+    NONE = "none"  # a non-mutating action
+    YES = "yes"  # a plain yes
+    TYPED = "typed"  # the target's name typed back (protected targets)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    """One action on one target, as the operator asked for it."""
+
+    action: str
+    summary: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    mutating: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """What the operator answered: ``typed`` is the text typed for protected targets."""
+
+    confirmed: bool
+    typed: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressUpdate:
+    fraction: float | None
+    message: str
+
+
+class CancelToken:
+    """Set by the UI, polled by the action between steps (or passed to a server-side cancel)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._callbacks: list[Callable[[], None]] = []
+
+    def cancel(self) -> None:
+        self._event.set()
+        for callback in list(self._callbacks):
+            callback()
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on cancel (e.g. psycopg's ``connection.cancel``)."""
+        self._callbacks.append(callback)
+        if self._event.is_set():
+            callback()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise ActionCancelled("cancelled by the operator")
+
+
+@dataclass
+class ActionContext:
+    """Handed to a running action: report progress, watch for cancellation."""
+
+    request: ActionRequest
+    target: str
+    actor: Actor
+    cancel: CancelToken
+    on_progress: Callable[[ProgressUpdate], None] | None = None
+    result_detail: str = ""
+
+    def progress(self, message: str, fraction: float | None = None) -> None:
+        self.cancel.raise_if_cancelled()
+        if self.on_progress is not None:
+            self.on_progress(ProgressUpdate(fraction, redact(message)))
+
+
+class Guard:
+    """Guards one target. Built once per target by the app or the CLI and shared by all panes."""
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        store: StateStore,
+        read_only: bool,
+        protected: bool = False,
+        require_window: bool = False,
+        windows: Callable[[], WindowState] | None = None,
+        actor: Actor | None = None,
+    ) -> None:
+        self.target = target
+        self.store = store
+        self.read_only = read_only
+        self.protected = protected
+        self.require_window = require_window
+        self._windows = windows or (lambda: window_state(()))
+        self.actor = actor or Actor.current()
+
+    # -- what the UI asks before offering anything --------------------------------------------
+
+    def offers(self, request: ActionRequest) -> bool:
+        """Whether a screen may show this action at all (never a mutation to an observer)."""
+        return not (request.mutating and self.read_only)
+
+    def confirmation_needed(self, request: ActionRequest) -> ConfirmationKind:
+        if not request.mutating:
+            return ConfirmationKind.NONE
+        return ConfirmationKind.TYPED if self.protected else ConfirmationKind.YES
+
+    def refusal(self, request: ActionRequest, confirmation: Confirmation | None) -> str | None:
+        """Why the guard would refuse, or None. Pure: no audit record."""
+        if not request.mutating:
+            return None
+        if self.read_only:
+            return f"read-only mode: {request.action} on {self.target} changes things and is refused"
+        if confirmation is None or not confirmation.confirmed:
+            return f"{request.action} needs a confirmation that was not given"
+        if self.protected and confirmation.typed.strip() != self.target:
+            return (
+                f"{self.target} is protected: type its name ({self.target!r}) to confirm "
+                f"{request.action}"
+            )
+        if self.require_window:
+            state = self._windows()
+            if not state.in_window:
+                return f"{self.target} allows changes only in a maintenance window ({state.describe()})"
+        return None
+
+    # -- running --------------------------------------------------------------------------------
+
+    @contextmanager
+    def begin(
+        self,
+        request: ActionRequest,
+        confirmation: Confirmation | None,
+        *,
+        cancel: CancelToken | None = None,
+        on_progress: Callable[[ProgressUpdate], None] | None = None,
+    ) -> Iterator[ActionContext]:
+        """Check, audit the start, yield a context, audit the end. Refusals are audited too."""
+        audit_id = self.store.audit_start(
+            actor=self.actor.user,
+            sudo_user=self.actor.sudo_user,
+            ssh_client=self.actor.ssh_client,
+            host=self.actor.host,
+            target=self.target,
+            action=request.action,
+            params=redact_params(dict(request.params)),
+        )
+        reason = self.refusal(request, confirmation)
+        if reason is not None:
+            self.store.audit_end(audit_id, "refused", reason)
+            raise ActionRefused(reason)
+        context = ActionContext(
+            request=request,
+            target=self.target,
+            actor=self.actor,
+            cancel=cancel or CancelToken(),
+            on_progress=on_progress,
+        )
+        try:
+            yield context
+        except ActionCancelled as exc:
+            self.store.audit_end(audit_id, "cancelled", redact(str(exc)))
+            raise
+        except BaseException as exc:
+            self.store.audit_end(audit_id, "failed", redact(f"{type(exc).__name__}: {exc}"))
+            raise
+        self.store.audit_end(audit_id, "ok", redact(context.result_detail))
+
+    def run(
+        self,
+        request: ActionRequest,
+        confirmation: Confirmation | None,
+        action: Callable[[ActionContext], _R],
+        **options: Any,
+    ) -> _R:
+        """Run a blocking action (in a thread worker) under the guard."""
+        with self.begin(request, confirmation, **options) as context:
+            return action(context)
+
+    async def arun(
+        self,
+        request: ActionRequest,
+        confirmation: Confirmation | None,
+        action: Callable[[ActionContext], Awaitable[_R]],
+        **options: Any,
+    ) -> _R:
+        """Run an async action (on the event loop) under the guard."""
+        with self.begin(request, confirmation, **options) as context:
+            return await action(context)
+

@@ -1,0 +1,80 @@
+"""The shapes every probe returns: findings with a severity, gathered in a snapshot.
+
+The same Snapshot feeds a TUI pane and the headless ``cockpit check``, so both always agree.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``max()`` gives the worst; values follow the Nagios exit codes' order."""
+
+    OK = 0
+    WARN = 1
+    CRIT = 2
+    UNKNOWN = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @property
+    def exit_code(self) -> int:
+        """Nagios plugin convention: 0 ok, 1 warn, 2 crit, 3 unknown."""
+        return int(self.value)
+
+    @classmethod
+    def worst(cls, severities: Iterable[Severity]) -> Severity:
+        """The most severe of ``severities``; UNKNOWN outranks CRIT only when nothing is CRIT."""
+        seen = set(severities)
+        for candidate in (cls.CRIT, cls.UNKNOWN, cls.WARN):
+            if candidate in seen:
+                return candidate
+        return cls.OK
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One verdict about one subject: what was checked, against what, and what to do."""
+
+    check: str
+    subject: str
+    severity: Severity
+    message: str
+    hint: str = ""
+    value: Any = None
+    threshold: Any = None
+
+    def as_json(self, pane: str) -> dict[str, Any]:
+        return {
+            "pane": pane,
+            "check": self.check,
+            "subject": self.subject,
+            "severity": self.severity.label,
+            "message": self.message,
+            "hint": self.hint,
+            "value": self.value,
+            "threshold": self.threshold,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one probe saw at one instant: typed rows, findings, timing and any error."""
+
+    pane: str
+    rows: Sequence[Any] = ()
+    findings: Sequence[Finding] = ()
+    collected_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    duration: float = 0.0
+    error: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.worst(f.severity for f in self.findings)

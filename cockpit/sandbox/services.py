@@ -1,0 +1,109 @@
+"""The sandbox's long-lived helpers, run as one background process.
+
+* HTTPS health endpoints in the runbooks' shapes (``/api/health``, ``/api/monitoring/health``
+  returning status, database and timestamp): one healthy, one slow, one failing, each behind its
+  own certificate with a chosen expiry.
+* A workload on the sandbox database that keeps real signals alive: an idle-in-transaction
+  session and a recurring slow statement.
+
+``python -m cockpit.sandbox.services SPEC.json`` runs until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import ssl
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ENDPOINTS = {
+    # name: (delay seconds, HTTP status, database state)
+    "healthy": (0.0, 200, "connected"),
+    "slow": (1.2, 200, "connected"),
+    "failing": (0.0, 503, "disconnected"),
+}
+
+
+def _handler(name: str) -> type[BaseHTTPRequestHandler]:
+    delay, status, database = ENDPOINTS[name]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path not in ("/api/health", "/api/monitoring/health"):
+                self._send(404, {"error": "not found"})
+                return
+            time.sleep(delay)
+            body: dict[str, Any] = {
+                "status": "ok" if status == 200 else "error",
+                "timestamp": datetime.now(UTC).isoformat(),
+            }
+            if self.path == "/api/monitoring/health":
+                body.update(database=database, supabase=database,
+                            pool={"size": 10, "checked_out": 2 if status == 200 else 10})
+            self._send(status, body)
+
+        def _send(self, code: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            return
+
+    return Handler
+
+
+def serve_https(name: str, port: int, cert: str, key: str) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(name))
+    server.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, name=f"https-{name}", daemon=True).start()
+    return server
+
+
+def run_workload(dsn: str, stop: threading.Event) -> None:
+    """Hold an idle-in-transaction session; run a slow statement every few seconds."""
+    import psycopg
+
+    while not stop.is_set():
+        try:
+            with psycopg.connect(dsn, application_name="sandbox-app-idle") as idle, \
+                    psycopg.connect(dsn, application_name="sandbox-app", autocommit=True) as busy:
+                idle.execute("SELECT count(*) FROM feature_flags")  # opens a transaction, left idle
+                while not stop.wait(5):
+                    busy.execute("SELECT pg_sleep(0.6), count(*) FROM sessions")
+                    busy.execute("SELECT * FROM profiles WHERE email LIKE %s", ("%user42%",))
+        except psycopg.Error:
+            stop.wait(2)  # the database restarts or goes away: try again
+
+
+def main(spec_path: str) -> int:
+    spec = json.loads(Path(spec_path).read_text())
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    servers = [
+        serve_https(name, endpoint["port"], endpoint["cert"], endpoint["key"])
+        for name, endpoint in spec["endpoints"].items()
+    ]
+    workload = threading.Thread(target=run_workload, args=(spec["dsn"], stop), daemon=True)
+    workload.start()
+    stop.wait()
+    for server in servers:
+        server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

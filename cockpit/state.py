@@ -1,0 +1,209 @@
+"""The state store: audit records, secret metadata, UI state (and, as panes land, their data).
+
+SQLite in WAL mode under the platform state dir: one writer, many readers, so an observer can
+follow what an operator does. The schema is versioned with ``PRAGMA user_version``; a pane that
+needs tables appends a migration to ``MIGRATIONS`` and never edits an old one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cockpit.errors import CockpitError
+from cockpit.paths import state_db_path
+
+MIGRATIONS: Sequence[str] = (
+    # 1: the audit trail, the secrets index (names and times, never values), UI state.
+    """
+    CREATE TABLE audit (
+        id          INTEGER PRIMARY KEY,
+        started_at  TEXT NOT NULL,
+        ended_at    TEXT,
+        actor       TEXT NOT NULL,
+        sudo_user   TEXT,
+        ssh_client  TEXT,
+        host        TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        params      TEXT NOT NULL,
+        result      TEXT NOT NULL DEFAULT 'running',
+        detail      TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_started ON audit (started_at);
+    CREATE TABLE secrets_index (
+        name        TEXT PRIMARY KEY,
+        stored_at   TEXT NOT NULL,
+        previous_stored_at TEXT
+    );
+    CREATE TABLE ui_state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    id: int
+    started_at: str
+    ended_at: str | None
+    actor: str
+    sudo_user: str | None
+    ssh_client: str | None
+    host: str
+    target: str
+    action: str
+    params: dict[str, Any]
+    result: str
+    detail: str
+
+
+class StateStore:
+    """A thread-safe handle on the state database (workers write audit records too)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or state_db_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=5.0
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+        except (OSError, sqlite3.Error) as exc:
+            raise CockpitError(
+                f"cannot open the state store {self.path}: {exc} "
+                "(set COCKPIT_STATE_DIR to a writable folder)"
+            ) from None
+        self._lock = threading.Lock()
+        self._migrate()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        with self._lock:
+            current = self.schema_version
+            if current > len(MIGRATIONS):
+                raise CockpitError(
+                    f"the state store {self.path} is from a newer ops-cockpit "
+                    f"(schema {current}, this one knows {len(MIGRATIONS)}): upgrade ops-cockpit"
+                )
+            for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version = {version}")
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction at a time, from any thread."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return list(self._db.execute(sql, params).fetchall())
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def audit_start(
+        self,
+        *,
+        actor: str,
+        sudo_user: str | None,
+        ssh_client: str | None,
+        host: str,
+        target: str,
+        action: str,
+        params: dict[str, Any],
+    ) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO audit (started_at, actor, sudo_user, ssh_client, host, target,"
+                " action, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (utc_now(), actor, sudo_user, ssh_client, host, target, action,
+                 json.dumps(params, default=str, sort_keys=True)),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def audit_end(self, record_id: int, result: str, detail: str = "") -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE audit SET ended_at = ?, result = ?, detail = ? WHERE id = ?",
+                (utc_now(), result, detail, record_id),
+            )
+
+    def audit_records(self, limit: int = 100) -> list[AuditRecord]:
+        rows = self.query(
+            "SELECT id, started_at, ended_at, actor, sudo_user, ssh_client, host, target, action,"
+            " params, result, detail FROM audit ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            AuditRecord(*row[:9], params=json.loads(row[9]), result=row[10], detail=row[11])
+            for row in rows
+        ]
+
+    # -- secrets index (names and times only) ------------------------------------------------
+
+    def secret_stored(self, name: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO secrets_index (name, stored_at) VALUES (?, ?) ON CONFLICT(name) DO"
+                " UPDATE SET previous_stored_at = stored_at, stored_at = excluded.stored_at",
+                (name, utc_now()),
+            )
+
+    def secret_deleted(self, name: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM secrets_index WHERE name = ?", (name,))
+
+    def secrets(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.query(
+            "SELECT name, stored_at FROM secrets_index ORDER BY name")]
+
+    # -- UI state (last tab, and so on: lets a dropped SSH session resume) --------------------
+
+    def get_ui(self, key: str) -> str | None:
+        rows = self.query("SELECT value FROM ui_state WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_ui(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO ui_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
+                " SET value = excluded.value",
+                (key, value),
+            )
