@@ -1,0 +1,297 @@
+"""CockpitApp: the thin Textual App that wires the panes together.
+
+It owns the things every pane shares -- the target, the guard, the state store, the header and
+the running action -- and nothing pane-specific: each pane is built by ``screens.panes``.
+Its backends are injected (config, store, clock), so tests run it on the real sandbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from cockpit.config import Config
+from cockpit.db import SessionPolicy
+from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
+from cockpit.guard import (
+    ActionContext,
+    ActionRequest,
+    CancelToken,
+    Confirmation,
+    ConfirmationKind,
+    Guard,
+    ProgressUpdate,
+)
+from cockpit.probes import ProbeContext
+from cockpit.redact import redact
+from cockpit.state import StateStore
+from cockpit.windows import WindowState, window_state
+from screens.confirm import ConfirmScreen
+from screens.help import HelpScreen
+from screens.pane_env import PaneEnv
+from screens.panes import PANES
+from screens.target_picker import TargetPicker
+from widgets.action_status import ActionStatus
+from widgets.header import CockpitHeader
+from widgets.not_configured import NotConfigured
+
+
+class CockpitApp(App[int]):
+    """One target at a time, one tab per pane, every change through the guard."""
+
+    TITLE = "ops-cockpit"
+    CSS_PATH = str(Path(__file__).parent.parent / "screens" / "cockpit.tcss")
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("t", "switch_target", "Target"),
+        Binding("r", "refresh_pane", "Refresh"),
+        Binding("ctrl+x", "cancel_action", "Cancel action", show=False),
+        *(Binding(p.key, f"show_pane('{p.id}')", p.title, show=False) for p in PANES),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        target: str | None = None,
+        read_only: bool = False,
+        store: StateStore | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.forced_read_only = read_only
+        self.store = store or StateStore()
+        self._owns_store = store is None
+        self._clock = clock
+        self.target_name, self.target = config.target(target)
+        self.guard = self._make_guard()
+        self._cancel: CancelToken | None = None
+        self._action_summary = ""
+
+    # -- target, guard and the panes' environment -------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        return self.forced_read_only or self.target.read_only
+
+    def _windows(self) -> WindowState:
+        return window_state(self.target.maintenance_windows,
+                            self._clock() if self._clock else None)
+
+    def _make_guard(self) -> Guard:
+        return Guard(
+            target=self.target_name,
+            store=self.store,
+            read_only=self.read_only,
+            protected=self.target.protected,
+            require_window=self.target.require_window,
+            windows=self._windows,
+        )
+
+    def pane_env(self) -> PaneEnv:
+        settings = self.config.settings
+        return PaneEnv(
+            probe_context=ProbeContext(
+                target_name=self.target_name,
+                target=self.target,
+                thresholds=self.config.thresholds_for(self.target),
+                settings=settings,
+                policy=SessionPolicy.from_settings(settings, read_only=self.read_only),
+            ),
+            guard=self.guard,
+            run_action=self.start_action,
+            refresh_interval_s=settings.refresh_interval_s,
+        )
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield CockpitHeader(id="header")
+        env = self.pane_env()
+        with TabbedContent(id="panes", initial=self._initial_pane()):
+            for spec in PANES:
+                with TabPane(f"{spec.key} {spec.title}", id=spec.id):
+                    if spec.configured(self.target):
+                        yield spec.build(env)
+                    else:
+                        yield NotConfigured(
+                            spec.what,
+                            f"targets.{self.target_name}.{spec.section}",
+                            spec.example.replace("targets.NAME", f"targets.{self.target_name}"),
+                        )
+        yield ActionStatus(id="action-status")
+        yield Footer()
+
+    def _initial_pane(self) -> str:
+        remembered = self.store.get_ui(f"last_pane:{self.target_name}")
+        return remembered if remembered in {p.id for p in PANES} else PANES[0].id
+
+    def on_mount(self) -> None:
+        self._update_header()
+        self.set_interval(30, self._update_header)
+
+    def _update_header(self) -> None:
+        header = self.query_one(CockpitHeader)
+        header.target = self.target_name
+        header.read_only = self.read_only
+        header.protected = self.target.protected
+        state = self._windows()
+        header.window = state.describe()
+        header.in_window = state.in_window
+        self.sub_title = self.target_name
+
+    @on(TabbedContent.TabActivated)
+    def _remember_pane(self, event: TabbedContent.TabActivated) -> None:
+        pane_id = event.pane.id
+        if pane_id:
+            self.store.set_ui(f"last_pane:{self.target_name}", pane_id)
+
+    # -- bindings -----------------------------------------------------------------------------
+
+    def action_show_pane(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_refresh_pane(self) -> None:
+        active = self.query_one(TabbedContent).active_pane
+        if active is None:
+            return
+        for child in active.children:
+            refresh = getattr(child, "refresh_now", None)
+            if callable(refresh):
+                refresh()
+
+    def action_switch_target(self) -> None:
+        if len(self.config.targets) < 2:
+            self.notify("only one target is configured", severity="information")
+            return
+        choices = [(name, t.description) for name, t in self.config.targets.items()]
+        self.push_screen(TargetPicker(choices, self.target_name), self._switch_to)
+
+    async def _switch_to(self, name: str | None) -> None:
+        if name is None or name == self.target_name:
+            return
+        if self._cancel is not None:
+            self.notify("an action is running: cancel it or let it finish first",
+                        severity="warning")
+            return
+        self.workers.cancel_all()
+        self.target_name, self.target = self.config.target(name)
+        self.guard = self._make_guard()
+        await self.recompose()
+        self._update_header()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_action":
+            return self._cancel is not None
+        return True
+
+    def action_cancel_action(self) -> None:
+        if self._cancel is not None:
+            self._cancel.cancel()
+            self.notify("cancelling...", severity="warning")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for spec in PANES:
+            yield SystemCommand(f"Pane: {spec.title}", f"Go to the {spec.title} pane ({spec.key})",
+                                lambda pane=spec.id: self.action_show_pane(pane))
+        for name in self.config.targets:
+            if name != self.target_name:
+                yield SystemCommand(f"Target: {name}", f"Switch to target {name}",
+                                    lambda target=name: self.run_worker(self._switch_to(target)))
+        yield SystemCommand("Help", "Keys and what the cockpit shows", self.action_help)
+
+    # -- actions: confirm, guard, run in a worker, show progress -----------------------------
+
+    def start_action(self, request: ActionRequest, action: Callable[[ActionContext], Any]) -> None:
+        """Ask for the confirmation the guard needs, then run ``action`` in a thread worker."""
+        if not self.guard.offers(request):
+            # Screens should not have offered it; refuse (and audit the attempt) all the same.
+            self._run_guarded(request, None, action)
+            return
+        if self._cancel is not None:
+            self.notify("another action is running: wait for it or cancel it (ctrl+x)",
+                        severity="warning")
+            return
+        kind = self.guard.confirmation_needed(request)
+        if kind is ConfirmationKind.NONE:
+            self._run_guarded(request, Confirmation(confirmed=True), action)
+            return
+
+        def confirmed(answer: Confirmation | None) -> None:
+            if answer is not None and answer.confirmed:
+                self._run_guarded(request, answer, action)
+
+        self.push_screen(ConfirmScreen(request.summary, self.target_name, kind), confirmed)
+
+    def _run_guarded(self, request: ActionRequest, confirmation: Confirmation | None,
+                     action: Callable[[ActionContext], Any]) -> None:
+        self._cancel = CancelToken()
+        self._action_summary = request.summary
+        self.query_one(ActionStatus).start(request.summary)
+        self._action_worker(request, confirmation, action, self._cancel)
+
+    @work(thread=True, group="actions", exit_on_error=False, description="Running an action")
+    def _action_worker(self, request: ActionRequest, confirmation: Confirmation | None,
+                       action: Callable[[ActionContext], Any], cancel: CancelToken) -> Any:
+        def progress(update: ProgressUpdate) -> None:
+            self.call_from_thread(self.query_one(ActionStatus).progress,
+                                  update.message, update.fraction)
+
+        return self.guard.run(request, confirmation, action, cancel=cancel, on_progress=progress)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """One place for worker outcomes: never a crash of the app, always a visible line."""
+        worker, state = event.worker, event.state
+        if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if worker.group == "actions":
+            self._cancel = None
+            self.query_one(ActionStatus).finish()
+            if state is WorkerState.SUCCESS:
+                self.notify(redact(f"{self._action_summary}: done"), title="Action")
+        if state is WorkerState.ERROR and worker.error is not None:
+            error = worker.error
+            if isinstance(error, ActionRefused):
+                self.notify(str(error), title="Refused", severity="error")
+            elif isinstance(error, ActionCancelled):
+                self.notify(str(error), title="Cancelled", severity="warning")
+            elif isinstance(error, CockpitError):
+                self.notify(redact(str(error)), title="Failed", severity="error")
+            else:
+                self.notify(redact(f"{type(error).__name__}: {error}"), title="Error",
+                            severity="error")
+
+    async def action_quit(self) -> None:
+        if self._cancel is not None:
+            self._cancel.cancel()
+        self.workers.cancel_all()
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+
+def run_app(config: Config, *, target: str | None, read_only: bool) -> int:
+    """Run the TUI to completion; the return code is the app's."""
+    app = CockpitApp(config, target=target, read_only=read_only)
+    result = app.run()
+    return int(result or 0)
+

@@ -1,0 +1,239 @@
+"""The ``cockpit`` command: the TUI, the sandbox, headless checks and keyring secrets.
+
+Usage errors and bad config exit 2 with one line on stderr; every other failure the operator can
+fix is one line too. An unexpected error prints one line and writes the (redacted) traceback to
+the state dir's ``crash.log``. Heavy modules (Textual, psycopg, boto3) are imported only by the
+subcommand that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from cockpit import __version__
+from cockpit.errors import CockpitError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _tui_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="PATH", help="config file (default: $COCKPIT_CONFIG, "
+                        "then the platform config dir)")
+    parser.add_argument("--target", metavar="NAME", help="target (environment) to open")
+    parser.add_argument("--read-only", action="store_true",
+                        help="observer mode: look, never touch (no action is offered or run)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cockpit", description="A terminal operations cockpit for SREs.")
+    parser.add_argument("--version", action="version", version=f"ops-cockpit {__version__}")
+    _tui_options(parser)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="start the sandbox, open the cockpit on it, stop it on exit")
+    demo.add_argument("--read-only", action="store_true", help="open in observer mode")
+
+    sandbox = commands.add_parser("sandbox", help="start or stop the embedded sandbox")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True,
+                                              parser_class=_Parser, metavar="up|down")
+    up = sandbox_commands.add_parser("up", help="start it in the background; print its config path")
+    up.add_argument("--dir", required=True, type=Path, help="folder for its data and config")
+    down = sandbox_commands.add_parser("down", help="stop the sandbox started in DIR")
+    down.add_argument("--dir", required=True, type=Path, help="the folder given to `up`")
+
+    check = commands.add_parser("check", help="run every configured probe once; Nagios exit codes")
+    check.add_argument("--config", metavar="PATH", help="config file")
+    check.add_argument("--target", metavar="NAME", help="target to check")
+    check.add_argument("--pane", metavar="NAME,...", help="only these panes")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+
+    secret = commands.add_parser("secret", help="credentials in the OS keyring")
+    secret_commands = secret.add_subparsers(dest="secret_command", required=True,
+                                            parser_class=_Parser, metavar="set|list|delete")
+    set_ = secret_commands.add_parser("set", help="store a secret (prompted without echo)")
+    set_.add_argument("name")
+    set_.add_argument("--stdin", action="store_true", help="read the value from standard input")
+    secret_commands.add_parser("list", help="names and when each was stored, never values")
+    delete = secret_commands.add_parser("delete", help="remove a secret")
+    delete.add_argument("name")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except CockpitError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cockpit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        return _crash(exc)
+
+
+def _crash(exc: Exception) -> int:
+    from cockpit.paths import state_dir
+    from cockpit.redact import redact
+
+    log = state_dir() / "crash.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as out:
+            out.write(redact("".join(traceback.format_exception(exc))))
+        where = f"; details in {log}"
+    except OSError:
+        where = ""
+    print(redact(f"cockpit: internal error: {type(exc).__name__}: {exc}{where}"), file=sys.stderr)
+    return 70
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command is None:
+        return _run_tui(args.config, args.target, args.read_only)
+    if args.command == "demo":
+        return _demo(read_only=args.read_only)
+    if args.command == "sandbox":
+        return _sandbox(args)
+    if args.command == "check":
+        return _check(args)
+    return _secret(args)
+
+
+def _run_tui(config_path: str | None, target: str | None, read_only: bool) -> int:
+    from cockpit.config import load_config
+
+    config = load_config(config_path)
+    config.target(target)  # a bad --target is a usage error before the screen opens
+    from cockpit.app import run_app
+
+    return run_app(config, target=target, read_only=read_only)
+
+
+def _demo(*, read_only: bool) -> int:
+    import shutil
+    import tempfile
+
+    from cockpit.sandbox.manager import Sandbox
+
+    folder = Path(tempfile.mkdtemp(prefix="cockpit-demo-"))
+    sandbox = Sandbox(folder)
+
+    def stop_on_signal(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    # A dropped SSH session (SIGHUP) or a kill (SIGTERM) still stops the sandbox.
+    previous = {s: signal.signal(s, stop_on_signal) for s in (signal.SIGHUP, signal.SIGTERM)}
+    try:
+        print("cockpit: starting the sandbox (PostgreSQL, S3, HTTPS endpoints)...", file=sys.stderr)
+        config_path = sandbox.up(store_keys_in_keyring=False)
+        os.environ.update(sandbox.s3_environment())
+        os.environ.setdefault("COCKPIT_STATE_DIR", str(folder / "state"))
+        return _run_tui(str(config_path), None, read_only)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        try:
+            sandbox.down()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from cockpit.sandbox.manager import Sandbox
+
+    sandbox = Sandbox(args.dir)
+    if args.sandbox_command == "up":
+        config_path = sandbox.up()
+        status = sandbox.status
+        print(config_path)
+        print(f"sandbox up in {status.startup_seconds:.1f}s: PostgreSQL on 127.0.0.1:"
+              f"{status.postgres_port}, S3 on {sandbox.s3.endpoint}", file=sys.stderr)
+        if not status.s3_credentials_in_keyring:
+            print("cockpit: no keyring backend, so the sandbox's S3 keys are not stored: the "
+                  "backups pane needs AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from "
+                  f"{args.dir}/s3-credentials.env (sandbox only)", file=sys.stderr)
+            env_file = args.dir / "s3-credentials.env"
+            env_file.write_text("".join(f"export {k}={v}\n"
+                                        for k, v in sandbox.s3_environment().items()))
+            env_file.chmod(0o600)
+        return 0
+    sandbox.down()
+    print(f"sandbox in {args.dir} stopped", file=sys.stderr)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from cockpit.check import parse_panes, run_checks
+    from cockpit.config import load_config
+    from cockpit.db import SessionPolicy
+    from cockpit.probes import ProbeContext
+
+    panes = parse_panes(args.pane)
+    config = load_config(args.config)
+    name, target = config.target(args.target)
+    # A check only ever reads: its sessions are read-only whatever the target says.
+    context = ProbeContext(
+        target_name=name,
+        target=target,
+        thresholds=config.thresholds_for(target),
+        settings=config.settings,
+        policy=SessionPolicy.from_settings(config.settings, read_only=True),
+    )
+    report = asyncio.run(run_checks(context, panes))
+    print(report.as_json() if args.json else report.as_table())
+    return report.status.exit_code
+
+
+def _secret(args: argparse.Namespace) -> int:
+    from cockpit import credentials
+    from cockpit.state import StateStore
+
+    store = StateStore()
+    try:
+        if args.secret_command == "set":
+            value = _read_secret_value(args.name, from_stdin=args.stdin)
+            credentials.set_secret(args.name, value, store)
+            print(f"stored {args.name} in the keyring ({credentials.backend_name()})",
+                  file=sys.stderr)
+        elif args.secret_command == "list":
+            entries = credentials.list_secrets(store)
+            if not entries:
+                print("no secrets stored by ops-cockpit yet (cockpit secret set NAME)",
+                      file=sys.stderr)
+            for name, stored_at in entries:
+                print(f"{name}\t{stored_at}")
+        else:
+            credentials.delete_secret(args.name, store)
+            print(f"deleted {args.name}", file=sys.stderr)
+    finally:
+        store.close()
+    return 0
+
+
+def _read_secret_value(name: str, *, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.read().rstrip("\r\n")
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to prompt on: pipe the value with --stdin")
+    first = getpass.getpass(f"value for {name}: ")
+    if getpass.getpass("again: ") != first:
+        raise UsageError("the two values differ: nothing stored")
+    return first

@@ -1,0 +1,17 @@
+"""What every probe is handed: the target, its thresholds and the session policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cockpit.config import Settings, Target, Thresholds
+from cockpit.db import SessionPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeContext:
+    target_name: str
+    target: Target
+    thresholds: Thresholds
+    settings: Settings
+    policy: SessionPolicy

@@ -1,0 +1,106 @@
+"""The six panes: their tab, key, the config they need, and what builds them.
+
+A pane issue replaces its ``build`` with its own screen; everything else (tabs, keys, palette,
+"not configured" notices) follows from this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.widget import Widget
+
+from cockpit.config import Target
+from screens.pane_env import PaneEnv
+from screens.probe_pane import ProbePane
+
+
+@dataclass(frozen=True, slots=True)
+class PaneSpec:
+    id: str
+    title: str
+    key: str
+    section: str
+    what: str
+    example: str
+    configured: Callable[[Target], bool]
+    build: Callable[[PaneEnv], Widget]
+
+
+def _probe_pane(pane: str) -> Callable[[PaneEnv], Widget]:
+    return lambda env: ProbePane(pane, env, id=f"{pane}-pane")
+
+
+PANES: tuple[PaneSpec, ...] = (
+    PaneSpec(
+        "health", "Health", "1", "databases",
+        "no databases or health endpoints to watch",
+        """
+[[targets.NAME.databases]]
+name = "app"
+dsn = "postgresql://cockpit@db.internal:5432/app"
+password = "keyring:app-db"
+
+[[targets.NAME.health]]
+name = "api"
+url = "https://api.example.com/api/monitoring/health"
+""",
+        lambda t: bool(t.databases or t.health),
+        _probe_pane("health"),
+    ),
+    PaneSpec(
+        "queries", "Queries", "2", "databases", "no database to read statements from",
+        """
+[[targets.NAME.databases]]
+name = "app"
+dsn = "postgresql://cockpit@db.internal:5432/app"
+""",
+        lambda t: bool(t.databases),
+        _probe_pane("queries"),
+    ),
+    PaneSpec(
+        "bloat", "Bloat", "3", "databases", "no database to estimate bloat in",
+        """
+[[targets.NAME.databases]]
+name = "app"
+dsn = "postgresql://cockpit@db.internal:5432/app"
+""",
+        lambda t: bool(t.databases),
+        _probe_pane("bloat"),
+    ),
+    PaneSpec(
+        "backups", "Backups", "4", "backups", "no backup store",
+        """
+[[targets.NAME.backups]]
+name = "s3"
+kind = "s3"
+bucket = "backups"
+rpo = "24h"
+""",
+        lambda t: bool(t.backups),
+        _probe_pane("backups"),
+    ),
+    PaneSpec(
+        "secrets", "Secrets", "5", "certificates", "no certificates or secrets inventory",
+        """
+[[targets.NAME.certificates]]
+name = "api"
+host = "api.example.com"
+port = 443
+
+[[targets.NAME.secrets]]
+name = "payments-api-key"
+lives_in = "payment provider"
+policy_days = 90
+""",
+        lambda t: bool(t.certificates or t.secrets),
+        _probe_pane("secrets"),
+    ),
+    PaneSpec(
+        "checklists", "Checklists", "6", "maintenance_windows", "",
+        "",
+        lambda t: True,  # the built-in runbooks need no config
+        _probe_pane("checklists"),
+    ),
+)

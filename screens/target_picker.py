@@ -1,0 +1,43 @@
+"""``t``: pick another target (environment); the app reopens its panes on it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+
+class TargetPicker(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, targets: Sequence[tuple[str, str]], current: str) -> None:
+        super().__init__()
+        self.targets = targets
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-box"):
+            yield Label("Switch target")
+            yield OptionList(
+                *(Option(f"{name}  {description}".rstrip(), id=name)
+                  for name, description in self.targets),
+                id="picker-options",
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        names = [name for name, _ in self.targets]
+        options.highlighted = names.index(self.current) if self.current in names else 0
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,43 @@
+"""The running action's line: what runs, how far it is, and how to cancel it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label, ProgressBar
+
+
+class ActionStatus(Horizontal):
+    """Hidden when idle; ``start``, ``progress`` and ``finish`` drive it."""
+
+    DEFAULT_CSS = """
+    ActionStatus {
+        height: 1;
+        dock: bottom;
+        display: none;
+        background: $boost;
+    }
+    ActionStatus.-running { display: block; }
+    ActionStatus > #action-label { width: 1fr; padding: 0 1; }
+    ActionStatus > ProgressBar { width: 30; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="action-label")
+        yield ProgressBar(total=None, show_eta=False, id="action-progress")
+
+    def start(self, summary: str) -> None:
+        self.query_one("#action-label", Label).update(f"{summary} (ctrl+x cancels)")
+        self.query_one(ProgressBar).update(total=None, progress=0)
+        self.add_class("-running")
+
+    def progress(self, message: str, fraction: float | None) -> None:
+        self.query_one("#action-label", Label).update(f"{message} (ctrl+x cancels)")
+        bar = self.query_one(ProgressBar)
+        if fraction is None:
+            bar.update(total=None)
+        else:
+            bar.update(total=100, progress=round(fraction * 100, 1))
+
+    def finish(self) -> None:
+        self.remove_class("-running")
