@@ -87,8 +87,7 @@ class CockpitApp(App[int]):
         return self.forced_read_only or self.target.read_only
 
     def _windows(self) -> WindowState:
-        return window_state(self.target.maintenance_windows,
-                            self._clock() if self._clock else None)
+        return window_state(self.target.maintenance_windows, self._clock() if self._clock else None)
 
     def _make_guard(self) -> Guard:
         return Guard(
@@ -186,8 +185,7 @@ class CockpitApp(App[int]):
         if name is None or name == self.target_name:
             return
         if self._cancel is not None:
-            self.notify("an action is running: cancel it or let it finish first",
-                        severity="warning")
+            self.notify("an action is running: cancel it or let it finish first", severity="warning")
             return
         self.workers.cancel_all()
         self.target_name, self.target = self.config.target(name)
@@ -208,12 +206,18 @@ class CockpitApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for spec in PANES:
-            yield SystemCommand(f"Pane: {spec.title}", f"Go to the {spec.title} pane ({spec.key})",
-                                lambda pane=spec.id: self.action_show_pane(pane))
+            yield SystemCommand(
+                f"Pane: {spec.title}",
+                f"Go to the {spec.title} pane ({spec.key})",
+                lambda pane=spec.id: self.action_show_pane(pane),
+            )
         for name in self.config.targets:
             if name != self.target_name:
-                yield SystemCommand(f"Target: {name}", f"Switch to target {name}",
-                                    lambda target=name: self.run_worker(self._switch_to(target)))
+                yield SystemCommand(
+                    f"Target: {name}",
+                    f"Switch to target {name}",
+                    lambda target=name: self.run_worker(self._switch_to(target)),
+                )
         yield SystemCommand("Help", "Keys and what the cockpit shows", self.action_help)
 
     # -- actions: confirm, guard, run in a worker, show progress -----------------------------
@@ -225,8 +229,7 @@ class CockpitApp(App[int]):
             self._run_guarded(request, None, action)
             return
         if self._cancel is not None:
-            self.notify("another action is running: wait for it or cancel it (ctrl+x)",
-                        severity="warning")
+            self.notify("another action is running: wait for it or cancel it (ctrl+x)", severity="warning")
             return
         kind = self.guard.confirmation_needed(request)
         if kind is ConfirmationKind.NONE:
@@ -239,19 +242,27 @@ class CockpitApp(App[int]):
 
         self.push_screen(ConfirmScreen(request.summary, self.target_name, kind), confirmed)
 
-    def _run_guarded(self, request: ActionRequest, confirmation: Confirmation | None,
-                     action: Callable[[ActionContext], Any]) -> None:
+    def _run_guarded(
+        self,
+        request: ActionRequest,
+        confirmation: Confirmation | None,
+        action: Callable[[ActionContext], Any],
+    ) -> None:
         self._cancel = CancelToken()
         self._action_summary = request.summary
         self.query_one(ActionStatus).start(request.summary)
         self._action_worker(request, confirmation, action, self._cancel)
 
     @work(thread=True, group="actions", exit_on_error=False, description="Running an action")
-    def _action_worker(self, request: ActionRequest, confirmation: Confirmation | None,
-                       action: Callable[[ActionContext], Any], cancel: CancelToken) -> Any:
+    def _action_worker(
+        self,
+        request: ActionRequest,
+        confirmation: Confirmation | None,
+        action: Callable[[ActionContext], Any],
+        cancel: CancelToken,
+    ) -> Any:
         def progress(update: ProgressUpdate) -> None:
-            self.call_from_thread(self.query_one(ActionStatus).progress,
-                                  update.message, update.fraction)
+            self.call_from_thread(self.query_one(ActionStatus).progress, update.message, update.fraction)
 
         return self.guard.run(request, confirmation, action, cancel=cancel, on_progress=progress)
 
@@ -275,8 +286,7 @@ class CockpitApp(App[int]):
             elif isinstance(error, CockpitError):
                 self.notify(redact(str(error)), title="Failed", severity="error")
             else:
-                self.notify(redact(f"{type(error).__name__}: {error}"), title="Error",
-                            severity="error")
+                self.notify(redact(f"{type(error).__name__}: {error}"), title="Error", severity="error")
 
     async def action_quit(self) -> None:
         if self._cancel is not None:
@@ -294,4 +304,3 @@ def run_app(config: Config, *, target: str | None, read_only: bool) -> int:
     app = CockpitApp(config, target=target, read_only=read_only)
     result = app.run()
     return int(result or 0)
-

@@ -42,11 +42,11 @@ class CheckReport:
 
     def as_table(self) -> str:
         rows = [("PANE", "CHECK", "SUBJECT", "SEVERITY", "MESSAGE")]
-        rows += [(p, f.check, f.subject, f.severity.label.upper(), f.message)
-                 for p, f in self.findings]
+        rows += [(p, f.check, f.subject, f.severity.label.upper(), f.message) for p, f in self.findings]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
-                 for r in rows]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4] for r in rows
+        ]
         if len(rows) == 1:
             lines.append("(no probes configured for these panes)")
         lines.append(f"status: {self.status.label.upper()}")
@@ -73,8 +73,7 @@ async def _guarded(pane: str, probe: Probe, context: ProbeContext) -> Snapshot:
     except Exception as exc:  # a probe bug must not hide the other findings
         message = f"probe {name} failed: {type(exc).__name__}: {exc}"
     finding = Finding(f"{pane}.{name}", context.target_name, Severity.UNKNOWN, redact(message))
-    return Snapshot(pane=pane, findings=[finding], duration=time.monotonic() - started,
-                    error=finding.message)
+    return Snapshot(pane=pane, findings=[finding], duration=time.monotonic() - started, error=finding.message)
 
 
 async def run_checks(context: ProbeContext, panes: Sequence[str]) -> CheckReport:

@@ -29,11 +29,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _tui_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="PATH", help="config file (default: $COCKPIT_CONFIG, "
-                        "then the platform config dir)")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $COCKPIT_CONFIG, then the platform config dir)",
+    )
     parser.add_argument("--target", metavar="NAME", help="target (environment) to open")
-    parser.add_argument("--read-only", action="store_true",
-                        help="observer mode: look, never touch (no action is offered or run)")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="observer mode: look, never touch (no action is offered or run)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--read-only", action="store_true", help="open in observer mode")
 
     sandbox = commands.add_parser("sandbox", help="start or stop the embedded sandbox")
-    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True,
-                                              parser_class=_Parser, metavar="up|down")
+    sandbox_commands = sandbox.add_subparsers(
+        dest="sandbox_command", required=True, parser_class=_Parser, metavar="up|down"
+    )
     up = sandbox_commands.add_parser("up", help="start it in the background; print its config path")
     up.add_argument("--dir", required=True, type=Path, help="folder for its data and config")
     down = sandbox_commands.add_parser("down", help="stop the sandbox started in DIR")
@@ -60,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON object")
 
     secret = commands.add_parser("secret", help="credentials in the OS keyring")
-    secret_commands = secret.add_subparsers(dest="secret_command", required=True,
-                                            parser_class=_Parser, metavar="set|list|delete")
+    secret_commands = secret.add_subparsers(
+        dest="secret_command", required=True, parser_class=_Parser, metavar="set|list|delete"
+    )
     set_ = secret_commands.add_parser("set", help="store a secret (prompted without echo)")
     set_.add_argument("name")
     set_.add_argument("--stdin", action="store_true", help="read the value from standard input")
@@ -160,15 +168,20 @@ def _sandbox(args: argparse.Namespace) -> int:
         config_path = sandbox.up()
         status = sandbox.status
         print(config_path)
-        print(f"sandbox up in {status.startup_seconds:.1f}s: PostgreSQL on 127.0.0.1:"
-              f"{status.postgres_port}, S3 on {sandbox.s3.endpoint}", file=sys.stderr)
+        print(
+            f"sandbox up in {status.startup_seconds:.1f}s: PostgreSQL on 127.0.0.1:"
+            f"{status.postgres_port}, S3 on {sandbox.s3.endpoint}",
+            file=sys.stderr,
+        )
         if not status.s3_credentials_in_keyring:
-            print("cockpit: no keyring backend, so the sandbox's S3 keys are not stored: the "
-                  "backups pane needs AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from "
-                  f"{args.dir}/s3-credentials.env (sandbox only)", file=sys.stderr)
+            print(
+                "cockpit: no keyring backend, so the sandbox's S3 keys are not stored: the "
+                "backups pane needs AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from "
+                f"{args.dir}/s3-credentials.env (sandbox only)",
+                file=sys.stderr,
+            )
             env_file = args.dir / "s3-credentials.env"
-            env_file.write_text("".join(f"export {k}={v}\n"
-                                        for k, v in sandbox.s3_environment().items()))
+            env_file.write_text("".join(f"export {k}={v}\n" for k, v in sandbox.s3_environment().items()))
             env_file.chmod(0o600)
         return 0
     sandbox.down()
@@ -209,13 +222,11 @@ def _secret(args: argparse.Namespace) -> int:
         if args.secret_command == "set":
             value = _read_secret_value(args.name, from_stdin=args.stdin)
             credentials.set_secret(args.name, value, store)
-            print(f"stored {args.name} in the keyring ({credentials.backend_name()})",
-                  file=sys.stderr)
+            print(f"stored {args.name} in the keyring ({credentials.backend_name()})", file=sys.stderr)
         elif args.secret_command == "list":
             entries = credentials.list_secrets(store)
             if not entries:
-                print("no secrets stored by ops-cockpit yet (cockpit secret set NAME)",
-                      file=sys.stderr)
+                print("no secrets stored by ops-cockpit yet (cockpit secret set NAME)", file=sys.stderr)
             for name, stored_at in entries:
                 print(f"{name}\t{stored_at}")
         else:

@@ -46,7 +46,7 @@ def _require_duration(value: str | None, key: str) -> None:
             raise ValueError(f"`{key}`: {exc}") from None
 
 
-class Settings(_Section):
+class Settings(_Section, frozen=True):
     """How the cockpit behaves, whatever the target."""
 
     default_target: str | None = None
@@ -63,7 +63,7 @@ class Settings(_Section):
                 raise ValueError(f"`{key}` must be positive")
 
 
-class Thresholds(_Section):
+class Thresholds(_Section, frozen=True):
     """Alert thresholds; defaults are the runbooks' numbers (see shared/design.md)."""
 
     slow_query_ms: float = 500
@@ -83,7 +83,7 @@ class Thresholds(_Section):
     dead_tuple_warn_pct: float = 20
 
 
-class Database(_Section):
+class Database(_Section, frozen=True):
     """A PostgreSQL database: a DSN without password, the password from the keyring."""
 
     name: str
@@ -96,7 +96,7 @@ class Database(_Section):
             raise ValueError(f"`dsn` contains a password: remove it, then {_SECRET_HINT}")
 
 
-class HealthEndpoint(_Section):
+class HealthEndpoint(_Section, frozen=True):
     """An HTTP health endpoint (the runbooks' /api/health, /api/monitoring/health)."""
 
     name: str
@@ -116,7 +116,7 @@ class HealthEndpoint(_Section):
             raise ValueError("`url` must start with http:// or https://")
 
 
-class BackupStore(_Section):
+class BackupStore(_Section, frozen=True):
     """Where backups go: an S3 bucket (any S3-compatible endpoint) or a folder."""
 
     name: str
@@ -144,7 +144,7 @@ class BackupStore(_Section):
             raise ValueError("a folder store needs `path`")
 
 
-class Certificate(_Section):
+class Certificate(_Section, frozen=True):
     """A TLS endpoint (https or postgres, with SNI) or a PEM file to watch for expiry."""
 
     name: str
@@ -161,7 +161,7 @@ class Certificate(_Section):
             raise ValueError(f"a certificate of kind `{self.kind}` needs `host`")
 
 
-class Secret(_Section):
+class Secret(_Section, frozen=True):
     """An entry of the secrets inventory: where it lives and how often it must rotate."""
 
     name: str
@@ -174,7 +174,7 @@ class Secret(_Section):
         _require_duration(self.grace, "grace")
 
 
-class MaintenanceWindow(_Section):
+class MaintenanceWindow(_Section, frozen=True):
     """A recurring (weekly / monthly) or one-off window in which mutations are expected."""
 
     name: str
@@ -195,7 +195,7 @@ class MaintenanceWindow(_Section):
         schedule_of(self)
 
 
-class Target(_Section):
+class Target(_Section, frozen=True):
     """An environment (prod, staging...): what to watch there and how carefully."""
 
     description: str = ""
@@ -211,7 +211,7 @@ class Target(_Section):
     thresholds: dict[str, float] = {}
 
 
-class _RawConfig(_Section):
+class _RawConfig(_Section, frozen=True):
     settings: Settings = Settings()
     thresholds: Thresholds = Thresholds()
     targets: dict[str, dict[str, Any]] = {}
@@ -284,8 +284,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     raw = _convert(data, _RawConfig, "", text, where)
     targets = {
-        name: _convert(body, Target, f"targets.{name}", text, where)
-        for name, body in raw.targets.items()
+        name: _convert(body, Target, f"targets.{name}", text, where) for name, body in raw.targets.items()
     }
     for name, target in targets.items():
         _check_threshold_overrides(target.thresholds, name, text, where)
@@ -293,15 +292,12 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     if raw.settings.default_target is not None and raw.settings.default_target not in targets:
         line = _line_of(text, "settings.default_target")
         raise ConfigError(
-            f"{where}{line}: settings.default_target: no target "
-            f"{raw.settings.default_target!r} is configured"
+            f"{where}{line}: settings.default_target: no target {raw.settings.default_target!r} is configured"
         )
     return config
 
 
-def _check_threshold_overrides(
-    overrides: Mapping[str, float], target: str, text: str, where: str
-) -> None:
+def _check_threshold_overrides(overrides: Mapping[str, float], target: str, text: str, where: str) -> None:
     known = set(Thresholds.__struct_fields__)
     for key in overrides:
         if key not in known:

@@ -65,9 +65,7 @@ def get_secret(name: str) -> str:
 
     value = _call(f"reading {name!r}", lambda: keyring.get_password(SERVICE, name))
     if value is None:
-        raise CredentialError(
-            f"no secret {name!r} in the keyring: store it with `cockpit secret set {name}`"
-        )
+        raise CredentialError(f"no secret {name!r} in the keyring: store it with `cockpit secret set {name}`")
     redact.remember(value)
     return value
 

@@ -150,10 +150,7 @@ class Guard:
         if confirmation is None or not confirmation.confirmed:
             return f"{request.action} needs a confirmation that was not given"
         if self.protected and confirmation.typed.strip() != self.target:
-            return (
-                f"{self.target} is protected: type its name ({self.target!r}) to confirm "
-                f"{request.action}"
-            )
+            return f"{self.target} is protected: type its name ({self.target!r}) to confirm {request.action}"
         if self.require_window:
             state = self._windows()
             if not state.in_window:
@@ -223,4 +220,3 @@ class Guard:
         """Run an async action (on the event loop) under the guard."""
         with self.begin(request, confirmation, **options) as context:
             return await action(context)
-

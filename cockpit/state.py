@@ -78,15 +78,12 @@ class StateStore:
         self.path = path or state_db_path()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=5.0
-            )
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=5000")
         except (OSError, sqlite3.Error) as exc:
             raise CockpitError(
-                f"cannot open the state store {self.path}: {exc} "
-                "(set COCKPIT_STATE_DIR to a writable folder)"
+                f"cannot open the state store {self.path}: {exc} (set COCKPIT_STATE_DIR to a writable folder)"
             ) from None
         self._lock = threading.Lock()
         self._migrate()
@@ -152,8 +149,16 @@ class StateStore:
             cursor = db.execute(
                 "INSERT INTO audit (started_at, actor, sudo_user, ssh_client, host, target,"
                 " action, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (utc_now(), actor, sudo_user, ssh_client, host, target, action,
-                 json.dumps(params, default=str, sort_keys=True)),
+                (
+                    utc_now(),
+                    actor,
+                    sudo_user,
+                    ssh_client,
+                    host,
+                    target,
+                    action,
+                    json.dumps(params, default=str, sort_keys=True),
+                ),
             )
             assert cursor.lastrowid is not None
             return cursor.lastrowid
@@ -172,7 +177,20 @@ class StateStore:
             (limit,),
         )
         return [
-            AuditRecord(*row[:9], params=json.loads(row[9]), result=row[10], detail=row[11])
+            AuditRecord(
+                id=row[0],
+                started_at=row[1],
+                ended_at=row[2],
+                actor=row[3],
+                sudo_user=row[4],
+                ssh_client=row[5],
+                host=row[6],
+                target=row[7],
+                action=row[8],
+                params=json.loads(row[9]),
+                result=row[10],
+                detail=row[11],
+            )
             for row in rows
         ]
 
@@ -191,8 +209,7 @@ class StateStore:
             db.execute("DELETE FROM secrets_index WHERE name = ?", (name,))
 
     def secrets(self) -> list[tuple[str, str]]:
-        return [(r[0], r[1]) for r in self.query(
-            "SELECT name, stored_at FROM secrets_index ORDER BY name")]
+        return [(r[0], r[1]) for r in self.query("SELECT name, stored_at FROM secrets_index ORDER BY name")]
 
     # -- UI state (last tab, and so on: lets a dropped SSH session resume) --------------------
 

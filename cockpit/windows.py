@@ -112,7 +112,9 @@ def schedule_of(window: MaintenanceWindow) -> Schedule:
         try:
             once = datetime.fromisoformat(window.at)
         except ValueError:
-            raise ValueError(f"`at` expects an ISO date-time like 2026-12-06T02:00, got {window.at!r}") from None
+            raise ValueError(
+                f"`at` expects an ISO date-time like 2026-12-06T02:00, got {window.at!r}"
+            ) from None
         once = once if once.tzinfo else once.replace(tzinfo=zone)
     return Schedule(window.name, kind, weekday, ordinal, at_time, once, duration, zone)
 

@@ -31,8 +31,9 @@ class ConfirmScreen(ModalScreen[Confirmation]):
                 yield Label(f"{self.target} is protected: type its name to confirm")
                 yield Input(placeholder=self.target, id="confirm-typed")
             with Horizontal(id="confirm-buttons"):
-                yield Button("Run", variant="error", id="confirm-run",
-                             disabled=self.kind is ConfirmationKind.TYPED)
+                yield Button(
+                    "Run", variant="error", id="confirm-run", disabled=self.kind is ConfirmationKind.TYPED
+                )
                 yield Button("Cancel", id="confirm-cancel")
 
     def on_mount(self) -> None:

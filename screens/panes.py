@@ -34,7 +34,10 @@ def _probe_pane(pane: str) -> Callable[[PaneEnv], Widget]:
 
 PANES: tuple[PaneSpec, ...] = (
     PaneSpec(
-        "health", "Health", "1", "databases",
+        "health",
+        "Health",
+        "1",
+        "databases",
         "no databases or health endpoints to watch",
         """
 [[targets.NAME.databases]]
@@ -50,7 +53,11 @@ url = "https://api.example.com/api/monitoring/health"
         _probe_pane("health"),
     ),
     PaneSpec(
-        "queries", "Queries", "2", "databases", "no database to read statements from",
+        "queries",
+        "Queries",
+        "2",
+        "databases",
+        "no database to read statements from",
         """
 [[targets.NAME.databases]]
 name = "app"
@@ -60,7 +67,11 @@ dsn = "postgresql://cockpit@db.internal:5432/app"
         _probe_pane("queries"),
     ),
     PaneSpec(
-        "bloat", "Bloat", "3", "databases", "no database to estimate bloat in",
+        "bloat",
+        "Bloat",
+        "3",
+        "databases",
+        "no database to estimate bloat in",
         """
 [[targets.NAME.databases]]
 name = "app"
@@ -70,7 +81,11 @@ dsn = "postgresql://cockpit@db.internal:5432/app"
         _probe_pane("bloat"),
     ),
     PaneSpec(
-        "backups", "Backups", "4", "backups", "no backup store",
+        "backups",
+        "Backups",
+        "4",
+        "backups",
+        "no backup store",
         """
 [[targets.NAME.backups]]
 name = "s3"
@@ -82,7 +97,11 @@ rpo = "24h"
         _probe_pane("backups"),
     ),
     PaneSpec(
-        "secrets", "Secrets", "5", "certificates", "no certificates or secrets inventory",
+        "secrets",
+        "Secrets",
+        "5",
+        "certificates",
+        "no certificates or secrets inventory",
         """
 [[targets.NAME.certificates]]
 name = "api"
@@ -98,7 +117,11 @@ policy_days = 90
         _probe_pane("secrets"),
     ),
     PaneSpec(
-        "checklists", "Checklists", "6", "maintenance_windows", "",
+        "checklists",
+        "Checklists",
+        "6",
+        "maintenance_windows",
+        "",
         "",
         lambda t: True,  # the built-in runbooks need no config
         _probe_pane("checklists"),

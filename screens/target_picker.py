@@ -25,8 +25,7 @@ class TargetPicker(ModalScreen[str | None]):
         with Vertical(id="picker-box"):
             yield Label("Switch target")
             yield OptionList(
-                *(Option(f"{name}  {description}".rstrip(), id=name)
-                  for name, description in self.targets),
+                *(Option(f"{name}  {description}".rstrip(), id=name) for name, description in self.targets),
                 id="picker-options",
             )
 

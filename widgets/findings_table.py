@@ -37,12 +37,17 @@ class FindingsTable(DataTable[Text | str]):
         """Replace the content, touching only the cells that changed."""
         ordered = sorted(findings, key=lambda f: (-_rank(f.severity), f.check, f.subject))
         wanted = {f"{f.check}\x00{f.subject}": f for f in ordered}
-        for key in [k.value for k in list(self.rows) if k.value not in wanted]:
-            self.remove_row(key)
+        for row_key in [k for k in list(self.rows) if k.value not in wanted]:
+            self.remove_row(row_key)
         existing = {k.value for k in self.rows}
         changed = False
         for key, finding in wanted.items():
-            cells = (severity_text(finding.severity), finding.check, finding.subject, finding.message)
+            cells: tuple[Text | str, ...] = (
+                severity_text(finding.severity),
+                finding.check,
+                finding.subject,
+                finding.message,
+            )
             if key in existing:
                 for column, value in zip(self.COLUMNS, cells, strict=True):
                     if self.get_cell(key, column) != value:

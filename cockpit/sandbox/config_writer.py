@@ -97,6 +97,8 @@ refresh_interval_s = 2.0
         + _target(
             "sandbox-protected",
             'description = "the same sandbox, guarded like production"\nprotected = true',
-            status, endpoint, dsn,
+            status,
+            endpoint,
+            dsn,
         )
     )

@@ -138,8 +138,7 @@ class Sandbox:
                 name, ["localhost", "127.0.0.1"], expires_in=timedelta(days=CERT_DAYS[name])
             )
             port = free_port()
-            endpoints[name] = {"port": port, "cert": str(issued.cert_path),
-                               "key": str(issued.key_path)}
+            endpoints[name] = {"port": port, "cert": str(issued.cert_path), "key": str(issued.key_path)}
             self.status.https_ports[name] = port
         spec = self.folder / "services.json"
         spec.write_text(json.dumps({"dsn": self.postgres.dsn(), "endpoints": endpoints}))
@@ -147,14 +146,16 @@ class Sandbox:
         with log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "cockpit.sandbox.services", str(spec)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=self.folder,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=self.folder,
             )
         self.status.services_pid = process.pid
         self.status.save()
         for name, port in self.status.https_ports.items():
-            wait_for_port(port, 20, what=f"sandbox health endpoint {name}",
-                          log=self.folder / "services.log")
+            wait_for_port(port, 20, what=f"sandbox health endpoint {name}", log=self.folder / "services.log")
 
     def _seed_backups(self) -> None:
         """Real dumps in the S3 bucket and in a folder, each with a manifest beside it."""
@@ -170,8 +171,7 @@ class Sandbox:
             key = f"app/{created:%Y-%m-%dT%H%M%SZ}.dump"
             manifest = _manifest(key, created, len(payload), digest)
             client.put_object(Bucket=BUCKET, Key=key, Body=payload)
-            client.put_object(Bucket=BUCKET, Key=key + ".manifest.json",
-                              Body=json.dumps(manifest).encode())
+            client.put_object(Bucket=BUCKET, Key=key + ".manifest.json", Body=json.dumps(manifest).encode())
         client.put_object(Bucket=BUCKET, Key="README.txt", Body=b"not a backup: a foreign object")
         folder = self.folder / "backups-folder" / "app"
         folder.mkdir(parents=True)
@@ -179,7 +179,8 @@ class Sandbox:
         name = f"{created:%Y-%m-%dT%H%M%SZ}.dump"
         (folder / name).write_bytes(payload)
         (folder / (name + ".manifest.json")).write_text(
-            json.dumps(_manifest(f"app/{name}", created, len(payload), digest)))
+            json.dumps(_manifest(f"app/{name}", created, len(payload), digest))
+        )
 
     def _store_s3_keys(self) -> bool:
         """Keep the sandbox's S3 keys in the keyring when there is one; say so either way."""
@@ -198,8 +199,7 @@ class Sandbox:
 
     def s3_environment(self) -> dict[str, str]:
         """The standard AWS variables for this sandbox (``cockpit demo`` sets them in-process)."""
-        return {"AWS_ACCESS_KEY_ID": self.s3.access_key,
-                "AWS_SECRET_ACCESS_KEY": self.s3.secret_key}
+        return {"AWS_ACCESS_KEY_ID": self.s3.access_key, "AWS_SECRET_ACCESS_KEY": self.s3.secret_key}
 
     def write_config(self) -> Path:
         from cockpit.sandbox.config_writer import sandbox_config

@@ -111,8 +111,15 @@ class SandboxPostgres:
             _prepare_for_system_user(self.pgdata)
             shutil.chown(self.log_path, SYSTEM_USER)
         self._run(
-            "initdb", "-D", str(self.pgdata), "-U", SUPERUSER, "--auth=trust",
-            "--encoding=UTF8", "--no-sync", "--no-instructions",
+            "initdb",
+            "-D",
+            str(self.pgdata),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-sync",
+            "--no-instructions",
         )
         settings = {
             "listen_addresses": "'127.0.0.1'",
@@ -134,15 +141,22 @@ class SandboxPostgres:
 
     def start(self) -> None:
         self._run(
-            "pg_ctl", "-D", str(self.pgdata), "-l", str(self.log_path), "-w", "-t", "60", "start",
+            "pg_ctl",
+            "-D",
+            str(self.pgdata),
+            "-l",
+            str(self.log_path),
+            "-w",
+            "-t",
+            "60",
+            "start",
             timeout=90,
         )
         wait_for_port(self.port, 30, what="sandbox PostgreSQL", log=self.log_path)
 
     def stop(self) -> None:
         if (self.pgdata / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "stop",
-                      timeout=90)
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "stop", timeout=90)
 
     def load_schema(self) -> None:
         """Create database ``app`` with the runbooks' tables, churned to leave real signals."""
@@ -159,5 +173,8 @@ class SandboxPostgres:
         with destination.open("wb") as out:
             subprocess.run(
                 [str(bin_dir() / "pg_dump"), "-Fc", "-d", self.dsn(), "--no-password"],
-                stdout=out, stderr=subprocess.PIPE, check=True, timeout=120,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                check=True,
+                timeout=120,
             )

@@ -57,12 +57,22 @@ class SandboxS3:
         for name in ("master", "volume", "filer", "s3", "admin"):
             self.ports[name] = free_port(also_free=GRPC_OFFSET)
         args = [
-            weed_binary(), "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            "-master.telemetry=false", f"-bucket={BUCKET}",
-            f"-master.port={self.ports['master']}", f"-volume.port={self.ports['volume']}",
-            f"-filer.port={self.ports['filer']}", f"-s3.port={self.ports['s3']}",
-            f"-admin.port={self.ports['admin']}", "-admin.ui=false", "-webdav=false",
-            "-s3.port.iceberg=0", "-s3.port.lance=0",
+            weed_binary(),
+            "mini",
+            f"-dir={data}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+            f"-bucket={BUCKET}",
+            f"-master.port={self.ports['master']}",
+            f"-volume.port={self.ports['volume']}",
+            f"-filer.port={self.ports['filer']}",
+            f"-s3.port={self.ports['s3']}",
+            f"-admin.port={self.ports['admin']}",
+            "-admin.ui=false",
+            "-webdav=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             f"-filer.localSocket={self.folder / 'filer.sock'}",
         ]
         env = {
@@ -72,8 +82,13 @@ class SandboxS3:
         }
         with self.log_path.open("ab") as log:
             process = subprocess.Popen(
-                args, cwd=self.folder, env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                args,
+                cwd=self.folder,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         self.pid = process.pid
         try:

@@ -44,8 +44,11 @@ def _handler(name: str) -> type[BaseHTTPRequestHandler]:
                 "timestamp": datetime.now(UTC).isoformat(),
             }
             if self.path == "/api/monitoring/health":
-                body.update(database=database, supabase=database,
-                            pool={"size": 10, "checked_out": 2 if status == 200 else 10})
+                body.update(
+                    database=database,
+                    supabase=database,
+                    pool={"size": 10, "checked_out": 2 if status == 200 else 10},
+                )
             self._send(status, body)
 
         def _send(self, code: int, body: dict[str, Any]) -> None:
@@ -78,8 +81,10 @@ def run_workload(dsn: str, stop: threading.Event) -> None:
 
     while not stop.is_set():
         try:
-            with psycopg.connect(dsn, application_name="sandbox-app-idle") as idle, \
-                    psycopg.connect(dsn, application_name="sandbox-app", autocommit=True) as busy:
+            with (
+                psycopg.connect(dsn, application_name="sandbox-app-idle") as idle,
+                psycopg.connect(dsn, application_name="sandbox-app", autocommit=True) as busy,
+            ):
                 idle.execute("SELECT count(*) FROM feature_flags")  # opens a transaction, left idle
                 while not stop.wait(5):
                     busy.execute("SELECT pg_sleep(0.6), count(*) FROM sessions")

@@ -1,0 +1,104 @@
+"""Fixtures shared by every layer of tests: real services, never mocks.
+
+* ``sandbox``: the real embedded PostgreSQL, SeaweedFS and HTTPS endpoints (one per xdist worker).
+* ``keyring_env``: a private D-Bus session with gnome-keyring unlocked: the real Secret Service.
+* ``run_cockpit``: the real ``cockpit`` console script in a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cockpit.sandbox.manager import Sandbox
+from cockpit.state import StateStore
+
+COCKPIT = str(Path(sys.executable).parent / "cockpit")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    state = StateStore(tmp_path / "state.sqlite3")
+    yield state
+    state.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    box = Sandbox(tmp_path_factory.mktemp("sandbox"))
+    box.up(store_keys_in_keyring=False)
+    yield box
+    box.down()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment minus anything that could reach a real user keyring or D-Bus."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DBUS_", "PYTHON_KEYRING", "COCKPIT_", "AWS_"))
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def keyring_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A private session bus with gnome-keyring's Secret Service, unlocked."""
+    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
+        pytest.fail("gnome-keyring and dbus are required: run the README's test command")
+    home = tmp_path_factory.mktemp("keyring-home")
+    runtime = home / "run"
+    runtime.mkdir(mode=0o700)
+    env = clean_env(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_RUNTIME_DIR=str(runtime))
+    out = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1", "--nopidfile"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=10,
+    ).stdout.split()
+    address, bus_pid = out[0], int(out[1])
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    subprocess.run(
+        ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+        input="test-password\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=20,
+    )
+    yield env
+    subprocess.run(["pkill", "-f", f"gnome-keyring-daemon.*{home}"], check=False)
+    subprocess.run(["pkill", "-u", str(os.getuid()), "-f", "gnome-keyring-daemon --unlock"], check=False)
+    os.kill(bus_pid, 15)
+
+
+@pytest.fixture
+def run_cockpit(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run the real ``cockpit`` command; returns CompletedProcess with text output."""
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        environment = dict(env if env is not None else clean_env())
+        environment.setdefault("COCKPIT_STATE_DIR", str(tmp_path / "state"))
+        return subprocess.run(
+            [COCKPIT, *args],
+            capture_output=True,
+            text=True,
+            env=environment,
+            input=input,
+            timeout=timeout,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+
+    return run

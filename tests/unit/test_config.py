@@ -1,0 +1,141 @@
+"""Config: the example loads; every kind of mistake is one message with file, key and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cockpit.config import load_config, parse_config
+from cockpit.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = """
+[settings]
+default_target = "prod"
+
+[targets.prod]
+protected = true
+
+[[targets.prod.databases]]
+name = "app"
+dsn = "postgresql://cockpit@db:5432/app"
+password = "keyring:prod-db"
+"""
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("/etc/cockpit.toml"))
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def test_the_example_config_loads_and_documents_every_key() -> None:
+    config = load_config(ROOT / "config.example.toml")
+    assert set(config.targets) == {"staging", "prod"}
+    staging = config.targets["staging"]
+    assert staging.databases[0].password == "keyring:staging-db"
+    assert config.thresholds_for(staging).slow_query_ms == 1000
+    assert config.thresholds_for(config.targets["prod"]).slow_query_ms == 500
+    text = (ROOT / "config.example.toml").read_text()
+    from cockpit import config as module
+
+    for struct in (
+        module.Settings,
+        module.Thresholds,
+        module.Database,
+        module.HealthEndpoint,
+        module.BackupStore,
+        module.Certificate,
+        module.Secret,
+        module.MaintenanceWindow,
+        module.Target,
+    ):
+        for field in struct.__struct_fields__:
+            assert f"{field} " in text or f"{field}]" in text or f".{field}" in text, (
+                f"config.example.toml does not document {struct.__name__}.{field}"
+            )
+
+
+def test_defaults_are_the_runbooks_numbers() -> None:
+    config = parse_config(GOOD)
+    t = config.thresholds
+    assert (t.slow_query_ms, t.latency_p95_warn_ms, t.latency_p95_crit_ms) == (500, 500, 2000)
+    assert (t.error_rate_warn_pct, t.error_rate_crit_pct) == (1, 5)
+    assert (t.cert_warn_days, t.cert_crit_days, t.key_rotation_days, t.disk_warn_pct) == (30, 7, 90, 80)
+
+
+def test_unknown_key_is_an_error_with_its_path_and_line() -> None:
+    text = GOOD + 'dns = "oops"\n'
+    message = error_of(text)
+    assert message.startswith("/etc/cockpit.toml:12: targets.prod.databases[0].dns: unknown key")
+
+
+def test_unknown_top_level_table() -> None:
+    assert error_of("[setings]\nx = 1\n").startswith("/etc/cockpit.toml:1: setings: unknown key")
+
+
+def test_wrong_type_names_the_expected_type() -> None:
+    message = error_of(GOOD.replace("protected = true", 'protected = "yes"'))
+    assert message == ("/etc/cockpit.toml:6: targets.prod.protected: Expected `bool`, got `str`")
+
+
+def test_a_password_in_the_config_is_refused() -> None:
+    message = error_of(GOOD.replace('"keyring:prod-db"', '"hunter2"'))
+    assert "cockpit secret set" in message and "hunter2" not in message
+    assert ":8:" in message  # the [[targets.prod.databases]] entry
+
+
+def test_a_password_inside_the_dsn_is_refused() -> None:
+    for dsn in ("postgresql://cockpit:hunter2@db/app", "host=db password=hunter2"):
+        message = error_of(GOOD.replace("postgresql://cockpit@db:5432/app", dsn))
+        assert "contains a password" in message and "hunter2" not in message
+
+
+def test_invalid_toml_gives_the_parser_line() -> None:
+    message = error_of("[settings]\nrefresh_interval_s = \n")
+    assert message.startswith("/etc/cockpit.toml: invalid TOML") and "line 2" in message
+
+
+def test_missing_required_key() -> None:
+    message = error_of("[targets.a]\n[[targets.a.databases]]\nname = 'x'\n")
+    assert message == "/etc/cockpit.toml:2: targets.a.databases[0]: required key `dsn` is missing"
+
+
+def test_bad_duration_and_window() -> None:
+    message = error_of("[targets.a]\n[[targets.a.maintenance_windows]]\nname='w'\nweekly='sunday-ish'\n")
+    assert "weekly" in message and "sun 02:00" in message
+    message = error_of("[targets.a]\n[[targets.a.backups]]\nname='b'\nkind='folder'\npath='/x'\nrpo='soon'\n")
+    assert "rpo" in message and "24h" in message
+
+
+def test_unknown_threshold_override_and_missing_default_target() -> None:
+    message = error_of("[targets.a.thresholds]\nslow_query = 3\n")
+    assert message.startswith("/etc/cockpit.toml:2: targets.a.thresholds.slow_query: unknown")
+    message = error_of('[settings]\ndefault_target = "nope"\n[targets.a]\n')
+    assert message.startswith("/etc/cockpit.toml:2: settings.default_target")
+
+
+def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found: copy config.example.toml"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.config import find_config_path
+
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "env.toml"))
+    assert find_config_path("explicit.toml") == Path("explicit.toml")
+    assert find_config_path(None) == tmp_path / "env.toml"
+    monkeypatch.delenv("COCKPIT_CONFIG")
+    assert find_config_path(None).name == "cockpit.toml"
+
+
+def test_target_choice() -> None:
+    config = parse_config(GOOD + "[targets.staging]\n")
+    assert config.target(None)[0] == "prod"
+    assert config.target("staging")[0] == "staging"
+    with pytest.raises(ConfigError, match="no target 'qa' .configured: prod, staging."):
+        config.target("qa")
