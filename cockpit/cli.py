@@ -184,6 +184,9 @@ def _sandbox(args: argparse.Namespace) -> int:
             env_file.write_text("".join(f"export {k}={v}\n" for k, v in sandbox.s3_environment().items()))
             env_file.chmod(0o600)
         return 0
+    if not sandbox.is_up():
+        print(f"no sandbox is running in {args.dir}: nothing to stop", file=sys.stderr)
+        return 0
     sandbox.down()
     print(f"sandbox in {args.dir} stopped", file=sys.stderr)
     return 0

@@ -82,6 +82,7 @@ class Sandbox:
         self.postgres = SandboxPostgres(self.folder / "postgres")
         self.s3 = SandboxS3(self.folder / "s3")
         self.status = SandboxStatus(folder=self.folder)
+        self._services: subprocess.Popen[bytes] | None = None
 
     @property
     def config_path(self) -> Path:
@@ -152,6 +153,7 @@ class Sandbox:
                 start_new_session=True,
                 cwd=self.folder,
             )
+        self._services = process
         self.status.services_pid = process.pid
         self.status.save()
         for name, port in self.status.https_ports.items():
@@ -208,14 +210,23 @@ class Sandbox:
         self.config_path.write_text(text)
         return self.config_path
 
+    def is_up(self) -> bool:
+        """Whether ``up`` left something here that ``down`` should stop."""
+        return (self.folder / STATE_FILE).exists() or (self.postgres.pgdata / "postmaster.pid").exists()
+
     def down(self) -> None:
         """Stop everything ``up`` started (also after a crash of ``up``), then check the ports."""
         status = self.status
         if (self.folder / STATE_FILE).exists():
             status = SandboxStatus.load(self.folder)
-        for pid in (status.services_pid, status.weed_pid, self.s3.pid):
+        for pid in (status.services_pid, status.weed_pid):
             if pid is not None and pid_alive(pid):
                 stop_pid(pid)
+        self.s3.stop()
+        if self._services is not None:
+            stop_pid(self._services.pid)
+            self._services.wait(10)
+            self._services = None
         if status.postgres_port or (self.postgres.pgdata / "postmaster.pid").exists():
             try:
                 self.postgres.stop()

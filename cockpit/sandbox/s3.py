@@ -42,6 +42,7 @@ class SandboxS3:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     ports: dict[str, int] = field(default_factory=dict)
     pid: int | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def endpoint(self) -> str:
@@ -90,7 +91,7 @@ class SandboxS3:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        self.pid = process.pid
+        self.pid, self.process = process.pid, process
         try:
             wait_for_port(self.ports["s3"], timeout, what="sandbox S3 (weed mini)", log=self.log_path)
             self._wait_for_bucket(timeout)
@@ -129,3 +130,6 @@ class SandboxS3:
         if self.pid is not None:
             stop_pid(self.pid)
             self.pid = None
+        if self.process is not None:
+            self.process.wait(10)  # reap it (stop_pid made sure it is gone)
+            self.process = None

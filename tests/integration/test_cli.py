@@ -1,0 +1,107 @@
+"""The real `cockpit` command: check, usage errors, bad config, sandbox up/down."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cockpit.sandbox.manager import Sandbox, SandboxStatus
+from cockpit.sandbox.processes import pid_alive, port_is_listening
+
+
+def test_check_json_on_the_sandbox(sandbox: Sandbox, run_cockpit) -> None:
+    result = run_cockpit("check", "--config", str(sandbox.config_path), "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["status"] == "ok"
+    finding = body["findings"][0]
+    assert set(finding) >= {"pane", "check", "subject", "severity", "message", "value", "threshold"}
+    assert (finding["pane"], finding["severity"]) == ("health", "ok")
+
+
+def test_check_exits_2_when_a_database_is_down(tmp_path: Path, run_cockpit) -> None:
+    from cockpit.sandbox.processes import free_port
+
+    config = tmp_path / "c.toml"
+    config.write_text(f"""
+[targets.broken]
+[[targets.broken.databases]]
+name = "gone"
+dsn = "postgresql://postgres@127.0.0.1:{free_port()}/app"
+""")
+    result = run_cockpit("check", "--config", str(config), "--json", "--pane", "health")
+    assert result.returncode == 2
+    body = json.loads(result.stdout)
+    assert body["status"] == "crit" and body["findings"][0]["subject"] == "gone"
+    table = run_cockpit("check", "--config", str(config))
+    assert table.returncode == 2 and "CRIT" in table.stdout and "status: CRIT" in table.stdout
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["check", "--pane", "nope"], "unknown pane nope"),
+    (["sandbox"], "the following arguments are required"),
+    (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    (["check", "--config", "/nonexistent/c.toml"], "config file not found"),
+])
+def test_usage_errors_are_one_line_exit_2(args: list[str], expected: str, run_cockpit) -> None:
+    result = run_cockpit(*args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_bad_config_names_file_and_line(tmp_path: Path, run_cockpit) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[targets.prod]\nprotected = true\nreadonly = true\n')
+    for args in (["--config", str(config)], ["check", "--config", str(config)]):
+        result = run_cockpit(*args)
+        assert result.returncode == 2
+        assert result.stderr == f"cockpit: {config}:3: targets.prod.readonly: unknown key (a typo? config.example.toml lists every key)\n"
+
+
+def test_bad_target_is_a_usage_error(sandbox: Sandbox, run_cockpit) -> None:
+    result = run_cockpit("--config", str(sandbox.config_path), "--target", "qa")
+    assert result.returncode == 2 and "no target 'qa'" in result.stderr
+
+
+def test_version_and_help_on_every_command(run_cockpit) -> None:
+    assert run_cockpit("--version").stdout.startswith("ops-cockpit ")
+    for command in ([], ["demo"], ["sandbox"], ["sandbox", "up"], ["sandbox", "down"], ["check"],
+                    ["secret"], ["secret", "set"], ["secret", "list"], ["secret", "delete"]):
+        result = run_cockpit(*command, "--help")
+        assert result.returncode == 0 and "usage: cockpit" in result.stdout
+
+
+def test_python_dash_m_cockpit_works() -> None:
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "cockpit", "--version"], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.startswith("ops-cockpit ")
+
+
+def test_sandbox_up_and_down_leave_nothing_behind(tmp_path: Path, run_cockpit) -> None:
+    folder = tmp_path / "box"
+    up = run_cockpit("sandbox", "up", "--dir", str(folder))
+    assert up.returncode == 0, up.stderr
+    config_path = Path(up.stdout.strip())
+    assert config_path == folder / "cockpit.toml" and config_path.exists()
+    status = SandboxStatus.load(folder)
+    ports = [p for p in status.all_ports() if p]
+    pids = [status.weed_pid, status.services_pid]
+    assert all(port_is_listening(p) for p in [status.postgres_port, *status.https_ports.values()])
+    check = run_cockpit("check", "--config", str(config_path), "--json")
+    assert check.returncode == 0, check.stdout + check.stderr
+    again = run_cockpit("sandbox", "up", "--dir", str(folder))
+    assert again.returncode == 1 and "already running" in again.stderr
+    down = run_cockpit("sandbox", "down", "--dir", str(folder))
+    assert down.returncode == 0, down.stderr
+    assert not any(port_is_listening(p) for p in ports)
+    assert not any(pid and pid_alive(pid) for pid in pids)
+    postgres = subprocess.run(["pgrep", "-f", str(folder)], capture_output=True, text=True)
+    assert postgres.stdout.strip() == ""
+    twice = run_cockpit("sandbox", "down", "--dir", str(folder))
+    assert twice.returncode == 0 and "nothing to stop" in twice.stderr
