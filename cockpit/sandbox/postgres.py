@@ -135,6 +135,12 @@ class SandboxPostgres:
             "shared_buffers": "32MB",
             "log_min_messages": "warning",
         }
+        # Members of password_login must give a password (tests use it to prove the keyring
+        # password reaches libpq); everyone else is trusted on loopback.
+        (self.pgdata / "pg_hba.conf").write_text(
+            "host all +password_login 127.0.0.1/32 scram-sha-256\n"
+            "host all all 127.0.0.1/32 trust\n"
+        )
         with (self.pgdata / "postgresql.auto.conf").open("a") as conf:
             for key, value in settings.items():
                 conf.write(f"{key} = {value}\n")

@@ -89,4 +89,6 @@ BEGIN
                    (now() + interval '4 days')::text);
 END $$;
 GRANT pg_read_all_stats TO reporting;
+-- Roles in this group authenticate with a password (see pg_hba.conf in postgres.py).
+CREATE ROLE password_login NOLOGIN;
 ANALYZE;

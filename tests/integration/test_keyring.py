@@ -1,0 +1,97 @@
+"""Credentials through the real Secret Service (gnome-keyring on a private D-Bus session)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from cockpit.db import SessionPolicy, connect
+from cockpit.config import Database
+from cockpit.sandbox.manager import Sandbox
+from tests.conftest import clean_env
+
+SECRET = "tr0ub4dor-&-3-known-secret-value"
+
+
+def test_set_list_delete(keyring_env: dict[str, str], run_cockpit, tmp_path: Path) -> None:
+    env = dict(keyring_env, COCKPIT_STATE_DIR=str(tmp_path / "state"))
+    stored = run_cockpit("secret", "set", "api-token", "--stdin", env=env, input=SECRET + "\n")
+    assert stored.returncode == 0, stored.stderr
+    assert "stored api-token in the keyring" in stored.stderr
+    listed = run_cockpit("secret", "list", env=env)
+    assert listed.stdout.startswith("api-token\t20") and SECRET not in listed.stdout
+    code = ("import keyring; print(keyring.get_password('ops-cockpit', 'api-token'))")
+    import sys
+
+    read_back = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert read_back.stdout.strip() == SECRET
+    assert run_cockpit("secret", "delete", "api-token", env=env).returncode == 0
+    assert run_cockpit("secret", "list", env=env).stdout == ""
+    missing = run_cockpit("secret", "delete", "api-token", env=env)
+    assert missing.returncode == 1 and missing.stderr == "cockpit: no secret 'api-token' in the keyring\n"
+
+
+def test_no_backend_is_one_line_with_the_fixes(run_cockpit, tmp_path: Path) -> None:
+    env = clean_env(COCKPIT_STATE_DIR=str(tmp_path / "state"), HOME=str(tmp_path))
+    result = run_cockpit("secret", "set", "x", "--stdin", env=env, input="value\n")
+    assert result.returncode == 1
+    assert result.stderr.startswith("cockpit: no keyring backend is available: run the cockpit "
+                                    "inside `dbus-run-session`")
+    assert "PYTHON_KEYRING_BACKEND" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_locked_keyring_says_so(keyring_env: dict[str, str], run_cockpit, tmp_path: Path) -> None:
+    env = dict(keyring_env, COCKPIT_STATE_DIR=str(tmp_path / "state"))
+    assert run_cockpit("secret", "set", "lockme", "--stdin", env=env, input="v4lue\n").returncode == 0
+    lock = ("import secretstorage; c = secretstorage.get_default_collection("
+            "secretstorage.dbus_init()); c.lock(); print(c.is_locked())")
+    import sys
+
+    try:
+        locked = subprocess.run([sys.executable, "-c", lock], env=env, capture_output=True, text=True)
+        assert locked.stdout.strip() == "True", locked.stderr
+        result = run_cockpit("secret", "set", "other", "--stdin", env=env, input="x1234\n")
+        assert result.returncode == 1
+        assert result.stderr.startswith("cockpit: the keyring is locked: unlock it")
+    finally:
+        subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets", "--replace"],
+                       input="test-password\n", capture_output=True, text=True, env=env, timeout=20)
+
+
+def test_the_database_password_comes_from_the_keyring_and_never_leaks(
+    keyring_env: dict[str, str], sandbox: Sandbox, run_cockpit, tmp_path: Path
+) -> None:
+    """A password-authenticated role: the check only succeeds if the keyring value reached libpq;
+    then everything the run produced is searched for the value."""
+    with connect(Database(name="admin", dsn=sandbox.postgres.dsn()), SessionPolicy()) as conn:
+        conn.execute("DROP ROLE IF EXISTS leak_probe")
+        conn.execute(f"CREATE ROLE leak_probe LOGIN PASSWORD '{SECRET}' IN ROLE password_login")
+    state = tmp_path / "state"
+    env = dict(keyring_env, COCKPIT_STATE_DIR=str(state))
+    assert run_cockpit("secret", "set", "leak-db", "--stdin", env=env, input=SECRET).returncode == 0
+    config = tmp_path / "c.toml"
+    dsn = sandbox.postgres.dsn(user="leak_probe")
+    config.write_text(f"""
+[targets.t]
+[[targets.t.databases]]
+name = "app"
+dsn = "{dsn}"
+password = "keyring:leak-db"
+[[targets.t.databases]]
+name = "wrong"
+dsn = "{dsn}"
+password = "keyring:missing-entry"
+""")
+    result = run_cockpit("check", "--config", str(config), "--json", env=env)
+    body = json.loads(result.stdout)
+    by_subject = {f["subject"]: f for f in body["findings"]}
+    assert by_subject["app"]["severity"] == "ok", result.stdout
+    assert by_subject["wrong"]["severity"] == "crit"
+    assert "cockpit secret set missing-entry" in by_subject["wrong"]["message"]
+    produced = result.stdout + result.stderr
+    for path in state.rglob("*"):
+        if path.is_file():
+            produced += path.read_bytes().decode(errors="replace")
+    assert SECRET not in produced
