@@ -16,6 +16,8 @@ class NotConfigured(Static):
     """
 
     def __init__(self, what: str, config_key: str, example: str, **kwargs: object) -> None:
+        self.what = what
+        self.config_key = config_key
         from rich.console import Group
         from rich.syntax import Syntax
         from rich.text import Text

@@ -1,0 +1,59 @@
+"""UI fixtures: apps built on injected config and store, a fixed clock, no blinking cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from cockpit.app import CockpitApp
+from cockpit.config import parse_config
+from cockpit.state import StateStore
+
+# Monday 23 November 2026, noon UTC: the next weekly window is Sunday 02:00.
+FIXED_NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+CONFIG = """
+[settings]
+default_target = "staging"
+
+[targets.staging]
+description = "staging"
+
+[[targets.staging.maintenance_windows]]
+name = "weekly"
+weekly = "sun 02:00"
+duration = "2h"
+
+[targets.prod]
+description = "production"
+protected = true
+
+[[targets.prod.maintenance_windows]]
+name = "now"
+at = "2026-11-23T11:00:00+00:00"
+duration = "2h"
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Input, "cursor_blink", False)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., CockpitApp]]:
+    stores: list[StateStore] = []
+
+    def make(config_text: str = CONFIG, **options: object) -> CockpitApp:
+        store = StateStore(tmp_path / f"state{len(stores)}.sqlite3")
+        stores.append(store)
+        return CockpitApp(parse_config(config_text), store=store, clock=lambda: FIXED_NOW,
+                          **options)  # type: ignore[arg-type]
+
+    yield make
+    for store in stores:
+        store.close()

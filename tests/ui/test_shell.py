@@ -1,0 +1,98 @@
+"""The app shell under Pilot: tabs, keys, header, help, target switch, quitting cleanly."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from textual.widgets import TabbedContent
+
+from screens.help import HelpScreen
+from screens.target_picker import TargetPicker
+from widgets.header import CockpitHeader
+from widgets.not_configured import NotConfigured
+
+
+def plain(renderable: object) -> str:
+    console = Console(width=120, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+async def test_six_tabs_and_keys_switch_them(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tabs = app.query_one(TabbedContent)
+        assert [p.id for p in tabs.query("TabPane")] == [
+            "health", "queries", "bloat", "backups", "secrets", "checklists"]
+        for key, pane in zip("234561", ["queries", "bloat", "backups", "secrets",
+                                        "checklists", "health"], strict=True):
+            await pilot.press(key)
+            assert tabs.active == pane
+
+
+async def test_unconfigured_panes_name_the_key_to_add(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        notices = {str(n.parent.id): n for n in app.query(NotConfigured)}
+        assert set(notices) == {"health", "queries", "bloat", "backups", "secrets"}
+        assert notices["backups"].config_key == "targets.staging.backups"
+        await pilot.press("4")
+        await pilot.pause()
+        screen = plain(notices["backups"].content)
+        assert "not configured: no backup store" in screen
+        assert "add [targets.staging.backups] to the config file" in screen
+
+
+async def test_header_shows_target_window_and_badges(make_app) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=(80, 24)):
+        header = app.query_one(CockpitHeader)
+        assert header.target == "staging" and header.read_only and not header.protected
+        assert header.window == "next window weekly in 5d 14h"
+        assert header.query_one("#read-only").display
+
+
+async def test_switch_target_rebuilds_on_the_new_target(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        assert isinstance(app.screen, TargetPicker)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        header = app.query_one(CockpitHeader)
+        assert app.target_name == "prod" and header.target == "prod" and header.protected
+        assert header.in_window and header.window == "in window now: 1h 00m left"
+        assert app.guard.protected and app.guard.target == "prod"
+
+
+async def test_help_and_quit(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_last_pane_is_remembered_for_the_next_session(make_app, tmp_path) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+    from cockpit.app import CockpitApp
+    from cockpit.config import parse_config
+    from tests.ui.conftest import CONFIG
+
+    again = CockpitApp(parse_config(CONFIG), store=app.store)
+    async with again.run_test(size=(80, 24)):
+        assert again.query_one(TabbedContent).active == "backups"
+
+
+async def test_command_palette_offers_panes_and_targets(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Pane: Bloat" in titles and "Target: prod" in titles and "Help" in titles
