@@ -138,8 +138,7 @@ class SandboxPostgres:
         # Members of password_login must give a password (tests use it to prove the keyring
         # password reaches libpq); everyone else is trusted on loopback.
         (self.pgdata / "pg_hba.conf").write_text(
-            "host all +password_login 127.0.0.1/32 scram-sha-256\n"
-            "host all all 127.0.0.1/32 trust\n"
+            "host all +password_login 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n"
         )
         with (self.pgdata / "postgresql.auto.conf").open("a") as conf:
             for key, value in settings.items():

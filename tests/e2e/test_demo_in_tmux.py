@@ -23,13 +23,29 @@ class Tmux:
         self.session = f"cockpit-{uuid.uuid4().hex[:8]}"
 
     def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True,
-                              text=True, check=False).stdout
+        return subprocess.run(
+            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=False
+        ).stdout
 
     def start(self, command: str, env: dict[str, str], size: tuple[int, int] = (80, 24)) -> None:
-        subprocess.run(["tmux", "-S", self.socket, "new-session", "-d", "-s", self.session,
-                        "-x", str(size[0]), "-y", str(size[1]), command],
-                       env=env, check=True)
+        subprocess.run(
+            [
+                "tmux",
+                "-S",
+                self.socket,
+                "new-session",
+                "-d",
+                "-s",
+                self.session,
+                "-x",
+                str(size[0]),
+                "-y",
+                str(size[1]),
+                command,
+            ],
+            env=env,
+            check=True,
+        )
 
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", self.session)

@@ -40,12 +40,15 @@ dsn = "postgresql://postgres@127.0.0.1:{free_port()}/app"
     assert table.returncode == 2 and "CRIT" in table.stdout and "status: CRIT" in table.stdout
 
 
-@pytest.mark.parametrize("args,expected", [
-    (["check", "--pane", "nope"], "unknown pane nope"),
-    (["sandbox"], "the following arguments are required"),
-    (["--frobnicate"], "unrecognized arguments: --frobnicate"),
-    (["check", "--config", "/nonexistent/c.toml"], "config file not found"),
-])
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["check", "--pane", "nope"], "unknown pane nope"),
+        (["sandbox"], "the following arguments are required"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["check", "--config", "/nonexistent/c.toml"], "config file not found"),
+    ],
+)
 def test_usage_errors_are_one_line_exit_2(args: list[str], expected: str, run_cockpit) -> None:
     result = run_cockpit(*args)
     assert result.returncode == 2
@@ -55,11 +58,14 @@ def test_usage_errors_are_one_line_exit_2(args: list[str], expected: str, run_co
 
 def test_bad_config_names_file_and_line(tmp_path: Path, run_cockpit) -> None:
     config = tmp_path / "bad.toml"
-    config.write_text('[targets.prod]\nprotected = true\nreadonly = true\n')
+    config.write_text("[targets.prod]\nprotected = true\nreadonly = true\n")
     for args in (["--config", str(config)], ["check", "--config", str(config)]):
         result = run_cockpit(*args)
         assert result.returncode == 2
-        assert result.stderr == f"cockpit: {config}:3: targets.prod.readonly: unknown key (a typo? config.example.toml lists every key)\n"
+        assert (
+            result.stderr
+            == f"cockpit: {config}:3: targets.prod.readonly: unknown key (a typo? config.example.toml lists every key)\n"
+        )
 
 
 def test_bad_target_is_a_usage_error(sandbox: Sandbox, run_cockpit) -> None:
@@ -69,8 +75,18 @@ def test_bad_target_is_a_usage_error(sandbox: Sandbox, run_cockpit) -> None:
 
 def test_version_and_help_on_every_command(run_cockpit) -> None:
     assert run_cockpit("--version").stdout.startswith("ops-cockpit ")
-    for command in ([], ["demo"], ["sandbox"], ["sandbox", "up"], ["sandbox", "down"], ["check"],
-                    ["secret"], ["secret", "set"], ["secret", "list"], ["secret", "delete"]):
+    for command in (
+        [],
+        ["demo"],
+        ["sandbox"],
+        ["sandbox", "up"],
+        ["sandbox", "down"],
+        ["check"],
+        ["secret"],
+        ["secret", "set"],
+        ["secret", "list"],
+        ["secret", "delete"],
+    ):
         result = run_cockpit(*command, "--help")
         assert result.returncode == 0 and "usage: cockpit" in result.stdout
 
@@ -78,8 +94,9 @@ def test_version_and_help_on_every_command(run_cockpit) -> None:
 def test_python_dash_m_cockpit_works() -> None:
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "cockpit", "--version"], capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cockpit", "--version"], capture_output=True, text=True, check=True
+    )
     assert result.stdout.startswith("ops-cockpit ")
 
 

@@ -36,9 +36,11 @@ def test_read_only_sessions_cannot_write(sandbox: Sandbox) -> None:
 def test_statement_timeout_stops_a_runaway_query(sandbox: Sandbox) -> None:
     import psycopg
 
-    with connect(database(sandbox), SessionPolicy(statement_timeout_ms=100)) as conn:
-        with pytest.raises(psycopg.errors.QueryCanceled):
-            conn.execute("SELECT pg_sleep(2)")
+    with (
+        connect(database(sandbox), SessionPolicy(statement_timeout_ms=100)) as conn,
+        pytest.raises(psycopg.errors.QueryCanceled),
+    ):
+        conn.execute("SELECT pg_sleep(2)")
 
 
 def test_unreachable_database_is_one_line(sandbox: Sandbox) -> None:
@@ -60,18 +62,27 @@ def test_the_sandbox_leaves_real_signals(sandbox: Sandbox) -> None:
         extensions = {r[0] for r in conn.execute("SELECT extname FROM pg_extension")}
         assert {"pg_stat_statements", "pgstattuple"} <= extensions
         valid_until = conn.execute(
-            "SELECT rolvaliduntil - now() FROM pg_roles WHERE rolname = 'reporting'").fetchone()
+            "SELECT rolvaliduntil - now() FROM pg_roles WHERE rolname = 'reporting'"
+        ).fetchone()
         assert valid_until is not None and 3 <= valid_until[0].days <= 4
-        tables = {r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-        assert {"sessions", "profiles", "user_feedback", "audit_log", "audit_log_archive",
-                "conversations", "messages", "feature_flags"} <= tables
+        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        assert {
+            "sessions",
+            "profiles",
+            "user_feedback",
+            "audit_log",
+            "audit_log_archive",
+            "conversations",
+            "messages",
+            "feature_flags",
+        } <= tables
         import time
 
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            idle = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE state ="
-                                " 'idle in transaction'").fetchone()
+            idle = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
+            ).fetchone()
             if idle and idle[0] >= 1:
                 break
             time.sleep(0.2)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
-from cockpit.db import SessionPolicy, connect
 from cockpit.config import Database
+from cockpit.db import SessionPolicy, connect
 from cockpit.sandbox.manager import Sandbox
 from tests.conftest import clean_env
 
@@ -22,7 +21,7 @@ def test_set_list_delete(keyring_env: dict[str, str], run_cockpit, tmp_path: Pat
     assert "stored api-token in the keyring" in stored.stderr
     listed = run_cockpit("secret", "list", env=env)
     assert listed.stdout.startswith("api-token\t20") and SECRET not in listed.stdout
-    code = ("import keyring; print(keyring.get_password('ops-cockpit', 'api-token'))")
+    code = "import keyring; print(keyring.get_password('ops-cockpit', 'api-token'))"
     import sys
 
     read_back = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
@@ -37,16 +36,19 @@ def test_no_backend_is_one_line_with_the_fixes(run_cockpit, tmp_path: Path) -> N
     env = clean_env(COCKPIT_STATE_DIR=str(tmp_path / "state"), HOME=str(tmp_path))
     result = run_cockpit("secret", "set", "x", "--stdin", env=env, input="value\n")
     assert result.returncode == 1
-    assert result.stderr.startswith("cockpit: no keyring backend is available: run the cockpit "
-                                    "inside `dbus-run-session`")
+    assert result.stderr.startswith(
+        "cockpit: no keyring backend is available: run the cockpit inside `dbus-run-session`"
+    )
     assert "PYTHON_KEYRING_BACKEND" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_locked_keyring_says_so(keyring_env: dict[str, str], run_cockpit, tmp_path: Path) -> None:
     env = dict(keyring_env, COCKPIT_STATE_DIR=str(tmp_path / "state"))
     assert run_cockpit("secret", "set", "lockme", "--stdin", env=env, input="v4lue\n").returncode == 0
-    lock = ("import secretstorage; c = secretstorage.get_default_collection("
-            "secretstorage.dbus_init()); c.lock(); print(c.is_locked())")
+    lock = (
+        "import secretstorage; c = secretstorage.get_default_collection("
+        "secretstorage.dbus_init()); c.lock(); print(c.is_locked())"
+    )
     import sys
 
     try:
@@ -56,8 +58,14 @@ def test_locked_keyring_says_so(keyring_env: dict[str, str], run_cockpit, tmp_pa
         assert result.returncode == 1
         assert result.stderr.startswith("cockpit: the keyring is locked: unlock it")
     finally:
-        subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets", "--replace"],
-                       input="test-password\n", capture_output=True, text=True, env=env, timeout=20)
+        subprocess.run(
+            ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--replace"],
+            input="test-password\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=20,
+        )
 
 
 def test_the_database_password_comes_from_the_keyring_and_never_leaks(

@@ -32,8 +32,13 @@ def test_s3_enforces_signatures(sandbox: Sandbox) -> None:
     import boto3
     from botocore.exceptions import ClientError
 
-    wrong = boto3.client("s3", endpoint_url=sandbox.s3.endpoint, region_name="us-east-1",
-                         aws_access_key_id=sandbox.s3.access_key, aws_secret_access_key="wrong-secret")
+    wrong = boto3.client(
+        "s3",
+        endpoint_url=sandbox.s3.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=sandbox.s3.access_key,
+        aws_secret_access_key="wrong-secret",
+    )
     with pytest.raises(ClientError, match="SignatureDoesNotMatch|AccessDenied|InvalidAccessKeyId"):
         wrong.list_objects_v2(Bucket=BUCKET)
 
@@ -43,14 +48,12 @@ def test_health_endpoints_answer_in_the_runbooks_shapes(sandbox: Sandbox) -> Non
     ports = sandbox.status.https_ports
     healthy = httpx.get(f"https://localhost:{ports['healthy']}/api/monitoring/health", verify=ca)
     assert healthy.status_code == 200
-    assert {k: healthy.json()[k] for k in ("status", "database")} == {"status": "ok",
-                                                                      "database": "connected"}
+    assert {k: healthy.json()[k] for k in ("status", "database")} == {"status": "ok", "database": "connected"}
     failing = httpx.get(f"https://localhost:{ports['failing']}/api/monitoring/health", verify=ca)
     assert failing.status_code == 503 and failing.json()["database"] == "disconnected"
     slow = httpx.get(f"https://localhost:{ports['slow']}/api/health", verify=ca)
     assert slow.elapsed.total_seconds() >= 1.0
-    assert httpx.get(f"https://localhost:{ports['healthy']}/api/health", verify=ca).json()[
-        "status"] == "ok"
+    assert httpx.get(f"https://localhost:{ports['healthy']}/api/health", verify=ca).json()["status"] == "ok"
 
 
 def test_certificates_expire_when_chosen(sandbox: Sandbox) -> None:
@@ -58,8 +61,10 @@ def test_certificates_expire_when_chosen(sandbox: Sandbox) -> None:
 
     context = ssl.create_default_context(cafile=str(sandbox.folder / "certs" / "ca.crt"))
     for name, days in CERT_DAYS.items():
-        with socket.create_connection(("127.0.0.1", sandbox.status.https_ports[name]), 5) as raw, \
-                context.wrap_socket(raw, server_hostname="localhost") as tls:
+        with (
+            socket.create_connection(("127.0.0.1", sandbox.status.https_ports[name]), 5) as raw,
+            context.wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
             der = tls.getpeercert(binary_form=True)
         assert der is not None
         left = x509.load_der_x509_certificate(der).not_valid_after_utc - datetime.now(UTC)

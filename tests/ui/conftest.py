@@ -51,8 +51,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., CockpitApp]]:
     def make(config_text: str = CONFIG, **options: object) -> CockpitApp:
         store = StateStore(tmp_path / f"state{len(stores)}.sqlite3")
         stores.append(store)
-        return CockpitApp(parse_config(config_text), store=store, clock=lambda: FIXED_NOW,
-                          **options)  # type: ignore[arg-type]
+        return CockpitApp(parse_config(config_text), store=store, clock=lambda: FIXED_NOW, **options)  # type: ignore[arg-type]
 
     yield make
     for store in stores:

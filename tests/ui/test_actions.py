@@ -9,8 +9,7 @@ from textual.widgets import Button, Input
 from cockpit.guard import ActionContext, ActionRequest
 from screens.confirm import ConfirmScreen
 
-VACUUM = ActionRequest("bloat.vacuum", "VACUUM (ANALYZE) public.audit_log",
-                       {"table": "public.audit_log"})
+VACUUM = ActionRequest("bloat.vacuum", "VACUUM (ANALYZE) public.audit_log", {"table": "public.audit_log"})
 
 
 async def test_a_confirmed_action_runs_in_a_worker_and_is_audited(make_app) -> None:
@@ -85,10 +84,10 @@ async def test_read_only_walk_presses_every_binding_on_every_pane(make_app) -> N
         assert len(panes) == 6
         for pane_key in panes:
             await pilot.press(pane_key)
-            bindings = {b.key for b in app.BINDINGS} | {
-                b.key for _, b, *_ in app.active_bindings.values()}
-            keys = [one for key in sorted(bindings - {"q", "ctrl+q", "ctrl+c", *panes})
-                    for one in key.split(",")]
+            bindings = {b.key for b in app.BINDINGS} | {b.key for _, b, *_ in app.active_bindings.values()}
+            keys = [
+                one for key in sorted(bindings - {"q", "ctrl+q", "ctrl+c", *panes}) for one in key.split(",")
+            ]
             assert {"t", "r", "question_mark", "ctrl+x"} <= set(keys)
             for key in keys:
                 await pilot.press(key)

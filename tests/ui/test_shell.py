@@ -24,9 +24,16 @@ async def test_six_tabs_and_keys_switch_them(make_app) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         tabs = app.query_one(TabbedContent)
         assert [p.id for p in tabs.query("TabPane")] == [
-            "health", "queries", "bloat", "backups", "secrets", "checklists"]
-        for key, pane in zip("234561", ["queries", "bloat", "backups", "secrets",
-                                        "checklists", "health"], strict=True):
+            "health",
+            "queries",
+            "bloat",
+            "backups",
+            "secrets",
+            "checklists",
+        ]
+        for key, pane in zip(
+            "234561", ["queries", "bloat", "backups", "secrets", "checklists", "health"], strict=True
+        ):
             await pilot.press(key)
             assert tabs.active == pane
 

@@ -25,8 +25,7 @@ def test_protected_confirmation_80x24(snap_compare, make_app) -> None:
     app: CockpitApp = make_app(target="prod")
 
     async def open_dialog(pilot) -> None:  # type: ignore[no-untyped-def]
-        app.start_action(ActionRequest("bloat.vacuum_full", "VACUUM FULL public.audit_log"),
-                         lambda ctx: None)
+        app.start_action(ActionRequest("bloat.vacuum_full", "VACUUM FULL public.audit_log"), lambda ctx: None)
         await pilot.pause()
 
     assert snap_compare(app, run_before=open_dialog, terminal_size=(80, 24))
