@@ -36,7 +36,6 @@ from cockpit.redact import redact
 from cockpit.state import StateStore
 from cockpit.windows import WindowState, window_state
 from screens.confirm import ConfirmScreen
-from screens.help import HelpScreen
 from screens.pane_env import PaneEnv
 from screens.panes import PANES
 from screens.target_picker import TargetPicker
@@ -163,6 +162,8 @@ class CockpitApp(App[int]):
         self.query_one(TabbedContent).active = pane
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen  # Markdown is heavy: not on the first frame's path
+
         self.push_screen(HelpScreen())
 
     def action_refresh_pane(self) -> None:
@@ -219,6 +220,14 @@ class CockpitApp(App[int]):
                     lambda target=name: self.run_worker(self._switch_to(target)),
                 )
         yield SystemCommand("Help", "Keys and what the cockpit shows", self.action_help)
+        # Panes offer their actions here: a pane widget with ``palette_commands()`` returning
+        # (title, help, callback) triples. A pane offers nothing it would refuse (guard.offers).
+        active = self.query_one(TabbedContent).active_pane
+        for widget in active.walk_children() if active is not None else ():
+            commands = getattr(widget, "palette_commands", None)
+            if callable(commands):
+                for title, help_text, callback in commands():
+                    yield SystemCommand(title, help_text, callback)
 
     # -- actions: confirm, guard, run in a worker, show progress -----------------------------
 

@@ -103,3 +103,36 @@ async def test_command_palette_offers_panes_and_targets(make_app) -> None:
     async with app.run_test(size=(80, 24)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Pane: Bloat" in titles and "Target: prod" in titles and "Help" in titles
+
+
+async def test_no_color_is_honoured_and_severities_stay_words(make_app, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        assert app.no_color
+    from cockpit.model import Severity
+    from widgets.findings_table import severity_text
+
+    assert [severity_text(s).plain for s in Severity] == ["OK", "WARN", "CRIT", "UNKNOWN"]
+
+
+async def test_tiny_terminal_degrades_without_crashing(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.press("2", "t", "escape", "question_mark", "escape", "3")
+        assert app.query_one(TabbedContent).active == "bloat"
+
+
+async def test_a_pane_can_offer_palette_commands(make_app) -> None:
+    from textual.widgets import Static
+
+    class Offering(Static):
+        def palette_commands(self):  # type: ignore[no-untyped-def]
+            yield ("Bloat: VACUUM ANALYZE all", "Run VACUUM ANALYZE on every table", lambda: None)
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.query_one("TabPane#health").mount(Offering("x"))
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Bloat: VACUUM ANALYZE all" in titles

@@ -1,0 +1,57 @@
+"""Run a terminal program in a pseudo-terminal and time how long it takes to draw a marker."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import termios
+import time
+
+
+def time_to_marker(
+    argv: list[str],
+    marker: bytes,
+    *,
+    env: dict[str, str] | None = None,
+    size: tuple[int, int] = (80, 24),
+    timeout: float = 30.0,
+) -> tuple[float, int]:
+    """Seconds from exec until ``marker`` is written, and the bytes written by then."""
+    started = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        os.execvpe(argv[0], argv, {**os.environ, **(env or {}), "TERM": "xterm-256color"})
+    columns, rows = size
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    seen = b""
+    try:
+        while time.perf_counter() - started < timeout:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if marker in seen:
+                return time.perf_counter() - started, len(seen)
+        raise RuntimeError(f"{argv[0]}: {marker!r} not drawn within {timeout}s; got {seen[-400:]!r}")
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.02)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
