@@ -28,6 +28,14 @@ class PaneSpec:
     build: Callable[[PaneEnv], Widget]
 
 
+DATABASE_EXAMPLE = """
+[[targets.NAME.databases]]
+name = "app"
+dsn = "postgresql://cockpit@db.internal:5432/app"
+password = "keyring:app-db"
+"""
+
+
 def _probe_pane(pane: str) -> Callable[[PaneEnv], Widget]:
     return lambda env: ProbePane(pane, env, id=f"{pane}-pane")
 
@@ -39,12 +47,8 @@ PANES: tuple[PaneSpec, ...] = (
         "1",
         "databases",
         "no databases or health endpoints to watch",
-        """
-[[targets.NAME.databases]]
-name = "app"
-dsn = "postgresql://cockpit@db.internal:5432/app"
-password = "keyring:app-db"
-
+        DATABASE_EXAMPLE
+        + """
 [[targets.NAME.health]]
 name = "api"
 url = "https://api.example.com/api/monitoring/health"
@@ -58,11 +62,7 @@ url = "https://api.example.com/api/monitoring/health"
         "2",
         "databases",
         "no database to read statements from",
-        """
-[[targets.NAME.databases]]
-name = "app"
-dsn = "postgresql://cockpit@db.internal:5432/app"
-""",
+        DATABASE_EXAMPLE,
         lambda t: bool(t.databases),
         _probe_pane("queries"),
     ),
@@ -72,11 +72,7 @@ dsn = "postgresql://cockpit@db.internal:5432/app"
         "3",
         "databases",
         "no database to estimate bloat in",
-        """
-[[targets.NAME.databases]]
-name = "app"
-dsn = "postgresql://cockpit@db.internal:5432/app"
-""",
+        DATABASE_EXAMPLE,
         lambda t: bool(t.databases),
         _probe_pane("bloat"),
     ),

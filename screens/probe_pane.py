@@ -8,8 +8,8 @@ place. This is the base each pane issue grows from; it already shows exactly wha
 
 from __future__ import annotations
 
-import asyncio
 import time
+from datetime import timedelta
 
 from textual import work
 from textual.app import ComposeResult
@@ -36,7 +36,6 @@ class ProbePane(Vertical):
         self.pane = pane
         self.env = env
         self._timer: Timer | None = None
-        self._last_report: CheckReport | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("waiting for the first results...", id="probe-status")
@@ -62,10 +61,7 @@ class ProbePane(Vertical):
             self._schedule()
             return
         started = time.monotonic()
-        try:
-            report = await run_checks(self.env.probe_context, [self.pane])
-        except asyncio.CancelledError:
-            raise
+        report = await run_checks(self.env.probe_context, [self.pane])
         self._show(report, time.monotonic() - started)
         self._schedule()
 
@@ -74,23 +70,14 @@ class ProbePane(Vertical):
             self._timer = self.set_timer(self.env.refresh_interval_s, self.poll)
 
     def _show(self, report: CheckReport, took: float) -> None:
-        self._last_report = report
         findings = [f for _, f in report.findings]
         self.query_one(FindingsTable).show(findings)
         status = self.query_one("#probe-status", Label)
         if not report.snapshots:
             status.update("no probes for this pane yet: its checks arrive with the pane")
             return
-        took_text = format_duration_ms(took)
+        took_text = f"{took * 1000:.0f} ms" if took < 1 else format_duration(timedelta(seconds=took))
         status.update(
             f"{len(findings)} findings, worst {report.status.label.upper()}; "
             f"refreshed in {took_text}, every {self.env.refresh_interval_s:g}s"
         )
-
-
-def format_duration_ms(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    from datetime import timedelta
-
-    return format_duration(timedelta(seconds=seconds))
