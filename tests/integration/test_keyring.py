@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 from cockpit.config import Database
 from cockpit.db import SessionPolicy, connect
 from cockpit.sandbox.manager import Sandbox
-from tests.conftest import clean_env
+from tests.conftest import COCKPIT, clean_env
 
 SECRET = "tr0ub4dor-&-3-known-secret-value"
 
@@ -98,8 +99,28 @@ password = "keyring:missing-entry"
     assert by_subject["app"]["severity"] == "ok", result.stdout
     assert by_subject["wrong"]["severity"] == "crit"
     assert "cockpit secret set missing-entry" in by_subject["wrong"]["message"]
-    produced = result.stdout + result.stderr
+    produced = result.stdout + result.stderr + tui_screen(config, env, tmp_path)
     for path in state.rglob("*"):
         if path.is_file():
             produced += path.read_bytes().decode(errors="replace")
     assert SECRET not in produced
+
+
+def tui_screen(config: Path, env: dict[str, str], tmp_path: Path) -> str:
+    """The TUI on the same config, in tmux: what the operator would see, every pane."""
+    from tests.e2e.test_demo_in_tmux import Tmux
+
+    tmux = Tmux(tmp_path)
+    tmux.start(f"{COCKPIT} --config {config}", dict(env, TERM="xterm-256color"))
+    screens = ""
+    try:
+        screens += tmux.wait_for("postgres.reachable", timeout=30)
+        for key in "234561":
+            tmux.keys(key)
+            time.sleep(0.3)
+            screens += tmux.screen()
+        tmux.keys("q")
+    finally:
+        tmux.kill()
+    assert "cockpit secret set missing-entry" in screens or "wrong" in screens
+    return screens
