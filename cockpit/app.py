@@ -107,6 +107,7 @@ class CockpitApp(App[int]):
                 thresholds=self.config.thresholds_for(self.target),
                 settings=settings,
                 policy=SessionPolicy.from_settings(settings, read_only=self.read_only),
+                store=self.store,
             ),
             guard=self.guard,
             run_action=self.start_action,

@@ -203,15 +203,23 @@ def _check(args: argparse.Namespace) -> int:
     panes = parse_panes(args.pane)
     config = load_config(args.config)
     name, target = config.target(args.target)
-    # A check only ever reads: its sessions are read-only whatever the target says.
+    # A check only ever reads its targets: its sessions are read-only whatever the target says.
+    # It records health samples in the local state store, so cron'd runs build a history.
+    from cockpit.state import StateStore
+
+    store = StateStore()
     context = ProbeContext(
         target_name=name,
         target=target,
         thresholds=config.thresholds_for(target),
         settings=config.settings,
         policy=SessionPolicy.from_settings(config.settings, read_only=True),
+        store=store,
     )
-    report = asyncio.run(run_checks(context, panes))
+    try:
+        report = asyncio.run(run_checks(context, panes))
+    finally:
+        store.close()
     print(report.as_json() if args.json else report.as_table())
     return report.status.exit_code
 

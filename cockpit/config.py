@@ -54,11 +54,21 @@ class Settings(_Section, frozen=True):
     statement_timeout_ms: int = 5000
     lock_timeout_ms: int = 1000
     connect_timeout_s: int = 5
+    http_concurrency: int = 32
+    history_retention: str = "7d"
+    history_max_samples: int = 20000
 
     def __post_init__(self) -> None:
+        _require_duration(self.history_retention, "history_retention")
         if self.refresh_interval_s < 0.2:
             raise ValueError("`refresh_interval_s` must be at least 0.2 seconds")
-        for key in ("statement_timeout_ms", "lock_timeout_ms", "connect_timeout_s"):
+        for key in (
+            "statement_timeout_ms",
+            "lock_timeout_ms",
+            "connect_timeout_s",
+            "http_concurrency",
+            "history_max_samples",
+        ):
             if getattr(self, key) <= 0:
                 raise ValueError(f"`{key}` must be positive")
 
@@ -81,6 +91,12 @@ class Thresholds(_Section, frozen=True):
     idle_in_transaction_warn_s: float = 300
     long_transaction_warn_s: float = 300
     dead_tuple_warn_pct: float = 20
+    cache_hit_warn_pct: float = 95
+    wraparound_warn_pct: float = 100
+    wraparound_crit_pct: float = 500
+    replication_lag_warn_s: float = 30
+    replication_lag_crit_s: float = 300
+    slot_retained_warn_mb: float = 1024
 
 
 class Database(_Section, frozen=True):

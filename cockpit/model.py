@@ -29,14 +29,19 @@ class Severity(enum.IntEnum):
         """Nagios plugin convention: 0 ok, 1 warn, 2 crit, 3 unknown."""
         return int(self.value)
 
+    @property
+    def rank(self) -> int:
+        """How bad, for sorting: CRIT > UNKNOWN > WARN > OK (an unknown is worse than a warning,
+        a confirmed failure worse than an unknown)."""
+        return _RANK[self]
+
     @classmethod
     def worst(cls, severities: Iterable[Severity]) -> Severity:
-        """The most severe of ``severities``; UNKNOWN outranks CRIT only when nothing is CRIT."""
-        seen = set(severities)
-        for candidate in (cls.CRIT, cls.UNKNOWN, cls.WARN):
-            if candidate in seen:
-                return candidate
-        return cls.OK
+        """The most severe of ``severities`` by ``rank``; OK when there are none."""
+        return max(severities, key=lambda s: s.rank, default=cls.OK)
+
+
+_RANK = {Severity.OK: 0, Severity.WARN: 1, Severity.UNKNOWN: 2, Severity.CRIT: 3}
 
 
 @dataclass(frozen=True, slots=True)

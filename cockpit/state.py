@@ -48,6 +48,19 @@ MIGRATIONS: Sequence[str] = (
         value TEXT NOT NULL
     );
     """,
+    # 2: health history, so sparklines and p95 survive a restart (the health pane).
+    """
+    CREATE TABLE health_samples (
+        target      TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        at          REAL NOT NULL,
+        ok          INTEGER NOT NULL,
+        latency_ms  REAL,
+        detail      TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX health_samples_subject ON health_samples (target, kind, subject, at);
+    """,
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from textual.widget import Widget
 
 from cockpit.config import Target
+from screens.health_pane import HealthPane
 from screens.pane_env import PaneEnv
 from screens.probe_pane import ProbePane
 
@@ -54,7 +55,7 @@ name = "api"
 url = "https://api.example.com/api/monitoring/health"
 """,
         lambda t: bool(t.databases or t.health),
-        _probe_pane("health"),
+        lambda env: HealthPane(env, id="health-pane"),
     ),
     PaneSpec(
         "queries",

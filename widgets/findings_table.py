@@ -35,7 +35,7 @@ class FindingsTable(DataTable[Text | str]):
 
     def show(self, findings: Sequence[Finding]) -> None:
         """Replace the content, touching only the cells that changed."""
-        ordered = sorted(findings, key=lambda f: (-_rank(f.severity), f.check, f.subject))
+        ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.check, f.subject))
         wanted = {f"{f.check}\x00{f.subject}": f for f in ordered}
         for row_key in [k for k in list(self.rows) if k.value not in wanted]:
             self.remove_row(row_key)
@@ -60,12 +60,7 @@ class FindingsTable(DataTable[Text | str]):
             self.sort("severity", "check", "subject", key=_row_order)
 
 
-_RANK = {Severity.OK: 0, Severity.WARN: 1, Severity.UNKNOWN: 2, Severity.CRIT: 3}
-_RANK_BY_LABEL = {s.label.upper(): r for s, r in _RANK.items()}
-
-
-def _rank(severity: Severity) -> int:
-    return _RANK[severity]
+_RANK_BY_LABEL = {s.label.upper(): s.rank for s in Severity}
 
 
 def _row_order(row: tuple[Text | str, ...]) -> tuple[int, str, str]:

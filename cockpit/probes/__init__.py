@@ -10,14 +10,14 @@ from collections.abc import Awaitable, Callable
 
 from cockpit.model import Snapshot
 from cockpit.probes.context import ProbeContext
-from cockpit.probes.reachability import databases_reachable
+from cockpit.probes.health import health_check
 
 Probe = Callable[[ProbeContext], Awaitable[Snapshot]]
 
 PANES: tuple[str, ...] = ("health", "queries", "bloat", "backups", "secrets", "checklists")
 
 PANE_PROBES: dict[str, list[Probe]] = {
-    "health": [databases_reachable],
+    "health": [health_check],
     "queries": [],
     "bloat": [],
     "backups": [],

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cockpit.config import Settings, Target, Thresholds
 from cockpit.db import SessionPolicy
+from cockpit.state import StateStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +16,4 @@ class ProbeContext:
     thresholds: Thresholds
     settings: Settings
     policy: SessionPolicy
+    store: StateStore | None = None  # health history; None keeps a probe stateless

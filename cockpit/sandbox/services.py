@@ -34,6 +34,8 @@ def _handler(name: str) -> type[BaseHTTPRequestHandler]:
     delay, status, database = ENDPOINTS[name]
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real health endpoints behind a proxy
+
         def do_GET(self) -> None:
             if self.path not in ("/api/health", "/api/monitoring/health"):
                 self._send(404, {"error": "not found"})

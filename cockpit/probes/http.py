@@ -1,0 +1,259 @@
+"""HTTP health endpoints: probe them concurrently, classify every failure, judge the window.
+
+One ``AsyncClient`` per TLS setting (in practice one) keeps connections alive between polls; a
+semaphore bounds concurrency; each request has a hard deadline (connect + headers + body) and
+its body is read only up to ``MAX_BODY_BYTES``, so a 1 GB or endless body costs nothing. A
+failure is a sample with a reason that says what happened, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import ssl
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from cockpit import credentials
+from cockpit.durations import format_duration
+from cockpit.errors import CredentialError
+from cockpit.model import Finding, Severity
+from cockpit.probes.rows import EndpointStatus
+from cockpit.redact import redact
+from cockpit.rolling import RollingWindow, Sample
+
+if TYPE_CHECKING:
+    import httpx
+
+    from cockpit.config import HealthEndpoint, Thresholds
+
+MAX_BODY_BYTES = 256 * 1024
+DEFAULT_CONCURRENCY = 32
+USER_AGENT = "ops-cockpit health probe"
+
+
+def _tls_reason(error: ssl.SSLCertVerificationError) -> str:
+    code = getattr(error, "verify_code", None)
+    message = getattr(error, "verify_message", "") or str(error)
+    if code == 10:
+        return "TLS error: certificate expired"
+    if code in (18, 19):
+        return "TLS error: self-signed certificate"
+    if code in (20, 21):
+        return "TLS error: certificate signed by an unknown CA (set ca_bundle?)"
+    if code == 62 or "hostname" in message.lower() or "ip address mismatch" in message.lower():
+        return "TLS error: certificate does not match the host name"
+    return f"TLS error: {message}"
+
+
+def classify(error: BaseException, timeout_s: float) -> str:
+    """One phrase for what went wrong: DNS, refused, which TLS problem, timeout..."""
+    import httpx
+
+    if isinstance(error, TimeoutError | httpx.TimeoutException):
+        return f"timeout after {timeout_s:g}s"
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for cause in chain:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return _tls_reason(cause)
+        if isinstance(cause, socket.gaierror):
+            return "DNS failure: the host name does not resolve"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS error: {cause.reason or cause}"
+    text = str(error) or type(error).__name__
+    if "Name or service not known" in text or "Temporary failure in name resolution" in text:
+        return "DNS failure: the host name does not resolve"
+    if "Connection refused" in text or "All connection attempts failed" in text:
+        return "connection refused"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"protocol error: {text}"
+    return f"cannot reach it: {text}"
+
+
+def _check_json(body: bytes, truncated: bool, expected: dict[str, Any]) -> str | None:
+    """None when the body meets the expectations, else why not."""
+    if truncated:
+        return f"body larger than {MAX_BODY_BYTES // 1024} KiB: not JSON we can check"
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return f"body is not JSON (expected {', '.join(sorted(expected))})"
+    if not isinstance(data, dict):
+        return "body is JSON but not an object"
+    for key, wanted in expected.items():
+        if key not in data:
+            return f"JSON has no {key!r} (expected {wanted!r})"
+        if data[key] != wanted:
+            return f"{key} is {data[key]!r} (expected {wanted!r})"
+    return None
+
+
+class HttpProber:
+    """Probes endpoints through shared keep-alive clients, at most ``concurrency`` at a time."""
+
+    def __init__(self, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        self._clients: dict[tuple[bool, str | None], httpx.AsyncClient] = {}
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._tokens: dict[str, str] = {}
+
+    def _client(self, endpoint: HealthEndpoint) -> httpx.AsyncClient:
+        import httpx
+
+        key = (endpoint.verify_tls, endpoint.ca_bundle)
+        if key not in self._clients:
+            verify: ssl.SSLContext | bool = False
+            if endpoint.verify_tls:
+                verify = ssl.create_default_context(cafile=endpoint.ca_bundle)
+            self._clients[key] = httpx.AsyncClient(
+                verify=verify,
+                follow_redirects=False,
+                headers={"User-Agent": USER_AGENT},
+                limits=httpx.Limits(
+                    max_connections=DEFAULT_CONCURRENCY * 2, max_keepalive_connections=DEFAULT_CONCURRENCY
+                ),
+            )
+        return self._clients[key]
+
+    def _headers(self, endpoint: HealthEndpoint) -> dict[str, str]:
+        if endpoint.token is None:
+            return {}
+        if endpoint.token not in self._tokens:
+            value = credentials.resolve(endpoint.token)
+            assert value is not None
+            self._tokens[endpoint.token] = value
+        return {"Authorization": f"Bearer {self._tokens[endpoint.token]}"}
+
+    async def probe(self, endpoint: HealthEndpoint) -> Sample:
+        """One request; a Sample whose ``detail`` says what happened."""
+        now = time.time()
+        try:
+            headers = self._headers(endpoint)
+            client = self._client(endpoint)  # set-up is not latency: create before timing
+        except CredentialError as exc:
+            return Sample(now, False, None, str(exc))
+        async with self._semaphore:
+            started = time.perf_counter()
+            now = time.time()
+            try:
+                status, body, truncated = await asyncio.wait_for(
+                    self._fetch(client, endpoint, headers), endpoint.timeout_s
+                )
+            except Exception as exc:
+                return Sample(now, False, None, redact(classify(exc, endpoint.timeout_s)))
+            latency = (time.perf_counter() - started) * 1000
+        if status != endpoint.expect_status:
+            return Sample(
+                now, False, latency, f"unexpected status {status} (expected {endpoint.expect_status})"
+            )
+        if endpoint.expect_json:
+            problem = _check_json(body, truncated, dict(endpoint.expect_json))
+            if problem is not None:
+                return Sample(now, False, latency, redact(problem))
+        return Sample(now, True, latency, f"{status} in {latency:.0f} ms")
+
+    async def _fetch(
+        self, client: httpx.AsyncClient, endpoint: HealthEndpoint, headers: dict[str, str]
+    ) -> tuple[int, bytes, bool]:
+        async with client.stream(
+            endpoint.method, endpoint.url, headers=headers, timeout=endpoint.timeout_s
+        ) as response:
+            body = bytearray()
+            truncated = False
+            if endpoint.method != "HEAD":
+                async for chunk in response.aiter_raw():
+                    body += chunk
+                    if len(body) > MAX_BODY_BYTES:
+                        truncated = True
+                        break
+            return response.status_code, bytes(body[:MAX_BODY_BYTES]), truncated
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+
+def judge(
+    endpoint: HealthEndpoint, window: RollingWindow, thresholds: Thresholds
+) -> tuple[EndpointStatus, list[Finding]]:
+    """The endpoint's row and findings from its window: the pane and `check` both call this."""
+    last = window.last
+    findings: list[Finding] = []
+    if last is None:
+        findings.append(Finding("http.status", endpoint.name, Severity.UNKNOWN, "no sample yet"))
+    elif last.ok:
+        findings.append(
+            Finding(
+                "http.status", endpoint.name, Severity.OK, last.detail, value=round(last.latency_ms or 0, 1)
+            )
+        )
+    else:
+        findings.append(Finding("http.status", endpoint.name, Severity.CRIT, last.detail, hint=endpoint.url))
+    p95 = window.p95()
+    if p95 is not None:
+        severity = Severity.OK
+        if p95 > thresholds.latency_p95_crit_ms:
+            severity = Severity.CRIT
+        elif p95 > thresholds.latency_p95_warn_ms:
+            severity = Severity.WARN
+        limit = (
+            thresholds.latency_p95_crit_ms if severity is Severity.CRIT else thresholds.latency_p95_warn_ms
+        )
+        findings.append(
+            Finding(
+                "http.latency_p95",
+                endpoint.name,
+                severity,
+                f"p95 {p95:.0f} ms over {len(window)} samples",
+                value=round(p95, 1),
+                threshold=limit,
+            )
+        )
+    errors = window.error_rate_pct()
+    if errors is not None:
+        severity = Severity.OK
+        if errors > thresholds.error_rate_crit_pct:
+            severity = Severity.CRIT
+        elif errors > thresholds.error_rate_warn_pct:
+            severity = Severity.WARN
+        limit = (
+            thresholds.error_rate_crit_pct if severity is Severity.CRIT else thresholds.error_rate_warn_pct
+        )
+        findings.append(
+            Finding(
+                "http.error_rate",
+                endpoint.name,
+                severity,
+                f"{errors:.1f}% errors over {len(window)} samples",
+                value=round(errors, 2),
+                threshold=limit,
+            )
+        )
+    worst = max(findings, key=lambda f: f.severity.rank)
+    success = window.last_success
+    since = (datetime.now(UTC) - datetime.fromtimestamp(success.at, UTC)) if success else None
+    status = EndpointStatus(
+        name=endpoint.name,
+        url=endpoint.url,
+        severity=Severity.worst(f.severity for f in findings),
+        reason=worst.message,
+        last_latency_ms=last.latency_ms if last else None,
+        p50_ms=window.p50(),
+        p95_ms=p95,
+        error_rate_pct=errors,
+        trend=window.trend(24),
+        since_success=since,
+    )
+    return status, findings
+
+
+def describe_since(since: timedelta | None) -> str:
+    return "never" if since is None else f"{format_duration(since)} ago"

@@ -1,0 +1,343 @@
+"""PostgreSQL health: one long-lived session per database, one round trip per fast refresh.
+
+The monitor reconnects with backoff (1 s doubling to 30 s) and reports "reconnecting" meanwhile;
+the database size runs on a slow cadence; pg_stat_statements is read without its texts, and
+its absence is a hint, not a failure. ``judge`` turns a reading into findings, for the pane and
+``cockpit check`` alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from cockpit.db import SessionPolicy, connect_async, describe_error
+from cockpit.errors import CockpitError
+from cockpit.model import Finding, Severity
+from cockpit.probes.rows import PgHealth
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from cockpit.config import Database, Thresholds
+
+SIZE_EVERY_S = 300.0
+BACKOFF_START_S = 1.0
+BACKOFF_MAX_S = 30.0
+STATEMENTS_HINT = (
+    "to enable: add pg_stat_statements to shared_preload_libraries, restart, then "
+    "CREATE EXTENSION pg_stat_statements; grant pg_read_all_stats to the cockpit's role"
+)
+
+
+@cache
+def sql(name: str) -> str:
+    """A query from cockpit/probes/sql, read once."""
+    return resources.files("cockpit.probes").joinpath("sql", name).read_text()
+
+
+class PgHealthMonitor:
+    """Keeps one session to ``database`` and reads its health on demand."""
+
+    def __init__(self, database: Database, policy: SessionPolicy) -> None:
+        self.database = database
+        self.policy = policy
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._statements_schema: str | None = None
+        self._backoff = 0.0
+        self._next_attempt = 0.0
+        self._last_error = ""
+        self._size: int | None = None
+        self._size_at = 0.0
+        self._previous_totals: tuple[float, int] | None = None
+        self._ever_connected = False
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any] | None:
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        if time.monotonic() < self._next_attempt:
+            return None
+        try:
+            self._conn = await connect_async(self.database, self.policy)
+        except CockpitError as exc:
+            self._fail(str(exc))
+            return None
+        self._backoff = 0.0
+        self._ever_connected = True
+        cursor = await self._conn.execute(
+            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_stat_statements'"
+        )
+        row = await cursor.fetchone()
+        self._statements_schema = row[0] if row else None
+        self._previous_totals = None
+        return self._conn
+
+    def _fail(self, message: str) -> None:
+        self._last_error = message
+        self._backoff = min(BACKOFF_MAX_S, max(BACKOFF_START_S, self._backoff * 2))
+        self._next_attempt = time.monotonic() + self._backoff
+
+    async def read(self) -> PgHealth:
+        """One reading: a round trip on the kept session, or why there is none."""
+        import psycopg
+        from psycopg import sql as pgsql
+
+        conn = await self._connect()
+        if conn is None:
+            return PgHealth(
+                self.database.name, reachable=False, error=self._last_error, reconnecting=self._ever_connected
+            )
+        started = time.perf_counter()
+        try:
+            cursor = await conn.execute(sql("health_fast.sql"))
+            row = await cursor.fetchone()
+            assert cursor.description is not None and row is not None
+            values = dict(zip([c.name for c in cursor.description], row, strict=True))
+            mean = None
+            if self._statements_schema is not None:
+                query = pgsql.SQL(sql("statements_mean.sql")).format(
+                    schema=pgsql.Identifier(self._statements_schema)
+                )
+                try:
+                    totals = await (await conn.execute(query)).fetchone()
+                except psycopg.errors.ObjectNotInPrerequisiteState:
+                    totals = None  # installed but not preloaded
+                mean = self._mean(totals)
+            if time.monotonic() - self._size_at > SIZE_EVERY_S or self._size is None:
+                size_row = await (await conn.execute(sql("database_size.sql"))).fetchone()
+                self._size = int(size_row[0]) if size_row else None
+                self._size_at = time.monotonic()
+        except psycopg.OperationalError as exc:
+            await self._drop()
+            self._fail(describe_error(self.database, exc))
+            return PgHealth(self.database.name, reachable=False, error=self._last_error, reconnecting=True)
+        except psycopg.Error as exc:
+            return PgHealth(self.database.name, reachable=True, error=describe_error(self.database, exc))
+        took = (time.perf_counter() - started) * 1000
+        states = values["states"] if isinstance(values["states"], dict) else json.loads(values["states"])
+        slots = values["slots"] if isinstance(values["slots"], list) else json.loads(values["slots"])
+        return PgHealth(
+            name=self.database.name,
+            reachable=True,
+            query_ms=took,
+            version=values["version"],
+            uptime_s=float(values["uptime_s"] or 0),
+            connections=int(values["connections"]),
+            max_connections=int(values["max_connections"]),
+            states={str(k): int(v) for k, v in states.items()},
+            oldest_xact_s=values["oldest_xact_s"],
+            oldest_idle_xact_s=values["oldest_idle_xact_s"],
+            blocked=int(values["blocked"]),
+            cache_hit=values["cache_hit"],
+            xid_age=int(values["xid_age"] or 0),
+            freeze_max_age=int(values["freeze_max_age"]),
+            standby=bool(values["standby"]),
+            replay_lag_s=values["replay_lag_s"],
+            replicas=int(values["replicas"]),
+            slots=list(slots),
+            statements_installed=self._statements_schema is not None,
+            mean_statement_ms=mean,
+            size_bytes=self._size,
+        )
+
+    def _mean(self, totals: tuple[Any, ...] | None) -> float | None:
+        """Mean ms per call since the previous reading (cumulative on the first)."""
+        if totals is None or totals[0] is None:
+            return None
+        total, calls = float(totals[0]), int(totals[1])
+        previous = self._previous_totals
+        self._previous_totals = (total, calls)
+        if previous is not None and calls > previous[1]:
+            return (total - previous[0]) / (calls - previous[1])
+        return total / calls if calls else None
+
+    async def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # the session is already broken: only tidy up
+                await self._conn.close()
+            self._conn = None
+
+    async def aclose(self) -> None:
+        await self._drop()
+
+
+def _level(value: float, warn: float, crit: float | None = None) -> Severity:
+    if crit is not None and value > crit:
+        return Severity.CRIT
+    return Severity.WARN if value > warn else Severity.OK
+
+
+def judge(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
+    """Findings for one reading: the pane's status column and ``cockpit check`` share these."""
+    name = health.name
+    if not health.reachable:
+        state = "reconnecting: " if health.reconnecting else ""
+        return [
+            Finding(
+                "postgres.reachable",
+                name,
+                Severity.CRIT,
+                f"{state}{health.error}",
+                hint="check the DSN, the server and the keyring password",
+            )
+        ]
+    findings = [
+        Finding(
+            "postgres.reachable",
+            name,
+            Severity.OK,
+            f"reachable, PostgreSQL {health.version}",
+            value=health.version,
+        )
+    ]
+    if health.error:
+        findings.append(
+            Finding(
+                "postgres.query",
+                name,
+                Severity.UNKNOWN,
+                health.error,
+                hint="does the cockpit's role have pg_monitor?",
+            )
+        )
+        return findings
+    pct = health.connections_pct
+    findings.append(
+        Finding(
+            "postgres.connections",
+            name,
+            _level(pct, thresholds.connections_warn_pct, thresholds.connections_crit_pct),
+            f"{health.connections} of {health.max_connections} connections ({pct:.0f}%)",
+            value=round(pct, 1),
+            threshold=thresholds.connections_warn_pct,
+        )
+    )
+    if health.oldest_xact_s is not None:
+        findings.append(
+            Finding(
+                "postgres.oldest_transaction",
+                name,
+                _level(health.oldest_xact_s, thresholds.long_transaction_warn_s),
+                f"oldest transaction open {health.oldest_xact_s:.0f}s",
+                value=round(health.oldest_xact_s, 1),
+                threshold=thresholds.long_transaction_warn_s,
+            )
+        )
+    if health.oldest_idle_xact_s is not None:
+        findings.append(
+            Finding(
+                "postgres.idle_in_transaction",
+                name,
+                _level(health.oldest_idle_xact_s, thresholds.idle_in_transaction_warn_s),
+                f"a session idle in transaction for {health.oldest_idle_xact_s:.0f}s",
+                hint="it holds locks and blocks vacuum: find it in the Queries pane",
+                value=round(health.oldest_idle_xact_s, 1),
+                threshold=thresholds.idle_in_transaction_warn_s,
+            )
+        )
+    findings.append(
+        Finding(
+            "postgres.blocked",
+            name,
+            Severity.WARN if health.blocked else Severity.OK,
+            f"{health.blocked} sessions waiting on a lock",
+            value=health.blocked,
+            threshold=0,
+        )
+    )
+    if health.cache_hit is not None:
+        hit = 100.0 * health.cache_hit
+        findings.append(
+            Finding(
+                "postgres.cache_hit",
+                name,
+                Severity.WARN if hit < thresholds.cache_hit_warn_pct else Severity.OK,
+                f"cache hit ratio {hit:.1f}%",
+                value=round(hit, 2),
+                threshold=thresholds.cache_hit_warn_pct,
+            )
+        )
+    wrap = health.wraparound_pct
+    findings.append(
+        Finding(
+            "postgres.wraparound",
+            name,
+            _level(wrap, thresholds.wraparound_warn_pct, thresholds.wraparound_crit_pct),
+            f"oldest xid age {health.xid_age:,} ({wrap:.0f}% of autovacuum_freeze_max_age)",
+            value=health.xid_age,
+            threshold=thresholds.wraparound_warn_pct,
+        )
+    )
+    findings.extend(_replication(health, thresholds))
+    if health.statements_installed and health.mean_statement_ms is not None:
+        findings.append(
+            Finding(
+                "postgres.mean_statement",
+                name,
+                _level(health.mean_statement_ms, thresholds.mean_statement_alert_ms),
+                f"mean statement {health.mean_statement_ms:.1f} ms",
+                value=round(health.mean_statement_ms, 2),
+                threshold=thresholds.mean_statement_alert_ms,
+            )
+        )
+    elif not health.statements_installed:
+        findings.append(
+            Finding(
+                "postgres.mean_statement",
+                name,
+                Severity.OK,
+                "pg_stat_statements not installed: no statement timings",
+                hint=STATEMENTS_HINT,
+            )
+        )
+    return findings
+
+
+def _replication(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
+    name = health.name
+    if health.standby:
+        lag = health.replay_lag_s
+        if lag is None:
+            return [Finding("postgres.replication", name, Severity.UNKNOWN, "standby: nothing replayed yet")]
+        return [
+            Finding(
+                "postgres.replication",
+                name,
+                _level(lag, thresholds.replication_lag_warn_s, thresholds.replication_lag_crit_s),
+                f"standby, replay lag {lag:.0f}s",
+                value=round(lag, 1),
+                threshold=thresholds.replication_lag_warn_s,
+            )
+        ]
+    findings = [
+        Finding(
+            "postgres.replication",
+            name,
+            Severity.OK,
+            f"primary with {health.replicas} streaming replicas",
+            value=health.replicas,
+        )
+    ]
+    limit = thresholds.slot_retained_warn_mb * 1024 * 1024
+    for slot in health.slots:
+        retained = slot.get("retained_bytes")
+        if retained is None:
+            continue
+        mb = float(retained) / 1024 / 1024
+        severity = Severity.WARN if float(retained) > limit else Severity.OK
+        state = "active" if slot.get("active") else "inactive"
+        findings.append(
+            Finding(
+                "postgres.slot",
+                f"{name}/{slot.get('name')}",
+                severity,
+                f"{state} slot retains {mb:.0f} MB of WAL",
+                value=round(mb, 1),
+                threshold=thresholds.slot_retained_warn_mb,
+            )
+        )
+    return findings

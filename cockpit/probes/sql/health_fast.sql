@@ -1,0 +1,30 @@
+-- The health pane's fast refresh: one round trip, no catalog scans, PostgreSQL 13+.
+-- pg_blocking_pids runs only for sessions already waiting on a lock.
+SELECT
+    current_setting('server_version') AS version,
+    extract(epoch FROM now() - pg_postmaster_start_time())::float8 AS uptime_s,
+    current_setting('max_connections')::int AS max_connections,
+    (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') AS connections,
+    (SELECT coalesce(json_object_agg(state, n), '{}'::json) FROM (
+        SELECT coalesce(state, 'unknown') AS state, count(*) AS n
+        FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1) AS s) AS states,
+    (SELECT extract(epoch FROM max(now() - xact_start))::float8 FROM pg_stat_activity
+        WHERE backend_type = 'client backend' AND state NOT IN ('idle')
+          AND xact_start IS NOT NULL AND pid <> pg_backend_pid()) AS oldest_xact_s,
+    (SELECT extract(epoch FROM max(now() - state_change))::float8 FROM pg_stat_activity
+        WHERE state IN ('idle in transaction', 'idle in transaction (aborted)')) AS oldest_idle_xact_s,
+    (SELECT count(*) FROM pg_stat_activity
+        WHERE wait_event_type = 'Lock' AND cardinality(pg_blocking_pids(pid)) > 0) AS blocked,
+    (SELECT sum(blks_hit)::float8 / nullif(sum(blks_hit) + sum(blks_read), 0)
+        FROM pg_stat_database) AS cache_hit,
+    (SELECT max(age(datfrozenxid)) FROM pg_database)::bigint AS xid_age,
+    current_setting('autovacuum_freeze_max_age')::bigint AS freeze_max_age,
+    pg_is_in_recovery() AS standby,
+    CASE WHEN pg_is_in_recovery()
+        THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS replay_lag_s,
+    (SELECT count(*) FROM pg_stat_replication) AS replicas,
+    (SELECT coalesce(json_agg(json_build_object(
+        'name', slot_name, 'active', active,
+        'retained_bytes', CASE WHEN pg_is_in_recovery() OR restart_lsn IS NULL THEN NULL
+                          ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) END)), '[]'::json)
+        FROM pg_replication_slots) AS slots

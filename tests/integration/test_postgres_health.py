@@ -1,0 +1,115 @@
+"""PostgreSQL health on real servers: readings, findings, a database that goes and comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from cockpit.config import Database, Thresholds
+from cockpit.db import SessionPolicy
+from cockpit.model import Severity
+from cockpit.probes.postgres import PgHealthMonitor, judge
+from cockpit.sandbox.manager import Sandbox
+from cockpit.sandbox.postgres import SandboxPostgres
+
+
+async def test_reading_the_sandbox(sandbox: Sandbox) -> None:
+    monitor = PgHealthMonitor(Database(name="app", dsn=sandbox.postgres.dsn()), SessionPolicy())
+    try:
+        first = await monitor.read()
+        second = await monitor.read()
+    finally:
+        await monitor.aclose()
+    assert first.reachable and first.version.startswith("18")
+    assert first.max_connections == 100 and first.connections >= 2
+    assert first.statements_installed and first.size_bytes and first.size_bytes > 1_000_000
+    assert first.cache_hit is not None and 0 < first.cache_hit <= 1
+    assert not first.standby and first.freeze_max_age == 200_000_000
+    assert second.query_ms is not None and second.query_ms < 500
+    findings = {f.check: f for f in judge(second, Thresholds())}
+    assert findings["postgres.reachable"].severity is Severity.OK
+    assert findings["postgres.connections"].message.endswith("connections (%d%%)" % round(second.connections_pct))
+    assert "postgres.mean_statement" in findings
+
+
+async def test_thresholds_turn_readings_into_warnings(sandbox: Sandbox) -> None:
+    monitor = PgHealthMonitor(Database(name="app", dsn=sandbox.postgres.dsn()), SessionPolicy())
+    deadline = time.monotonic() + 15
+    try:
+        while True:  # the sandbox's idle-in-transaction session: wait until it is 1 s old
+            reading = await monitor.read()
+            if (reading.oldest_idle_xact_s or 0) >= 1 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.3)
+    finally:
+        await monitor.aclose()
+    strict = Thresholds(idle_in_transaction_warn_s=0.5, connections_warn_pct=1,
+                        cache_hit_warn_pct=100.1)
+    findings = {f.check: f.severity for f in judge(reading, strict)}
+    assert findings["postgres.idle_in_transaction"] is Severity.WARN
+    assert findings["postgres.connections"] is Severity.WARN
+    assert findings["postgres.cache_hit"] is Severity.WARN
+
+
+async def test_a_database_that_stops_and_comes_back(tmp_path: Path) -> None:
+    server = SandboxPostgres(tmp_path / "pg")
+    server.init()
+    server.start()
+    monitor = PgHealthMonitor(Database(name="flaky", dsn=server.dsn("postgres")),
+                              SessionPolicy(connect_timeout_s=2))
+    try:
+        assert (await monitor.read()).reachable
+        server.stop()
+        down = await monitor.read()
+        assert not down.reachable and down.reconnecting
+        assert judge(down, Thresholds())[0].message.startswith("reconnecting: database flaky")
+        again = await monitor.read()  # within the backoff: no new attempt, still reconnecting
+        assert not again.reachable and again.reconnecting
+        server.start()
+        deadline = time.monotonic() + 20
+        reading = again
+        while not reading.reachable and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            reading = await monitor.read()
+        assert reading.reachable, reading.error
+    finally:
+        await monitor.aclose()
+        server.stop()
+
+
+async def test_unreachable_from_the_start_is_not_called_reconnecting() -> None:
+    from cockpit.sandbox.processes import free_port
+
+    monitor = PgHealthMonitor(Database(name="gone", dsn=f"postgresql://x@127.0.0.1:{free_port()}/x"),
+                              SessionPolicy(connect_timeout_s=2))
+    reading = await monitor.read()
+    await monitor.aclose()
+    assert not reading.reachable and not reading.reconnecting
+    finding = judge(reading, Thresholds())[0]
+    assert finding.severity is Severity.CRIT and finding.message.startswith("database gone:")
+
+
+@pytest.mark.parametrize("lag,expected", [(10.0, Severity.OK), (60.0, Severity.WARN),
+                                          (600.0, Severity.CRIT)])
+def test_standby_lag_levels(lag: float, expected: Severity) -> None:
+    from cockpit.probes.rows import PgHealth
+
+    reading = PgHealth("replica", reachable=True, version="18.6", max_connections=100,
+                       freeze_max_age=200_000_000, standby=True, replay_lag_s=lag)
+    replication = next(f for f in judge(reading, Thresholds()) if f.check == "postgres.replication")
+    assert replication.severity is expected
+
+
+def test_slots_and_wraparound() -> None:
+    from cockpit.probes.rows import PgHealth
+
+    reading = PgHealth("db", reachable=True, version="18.6", max_connections=100, xid_age=250_000_000,
+                       freeze_max_age=200_000_000,
+                       slots=[{"name": "lagging", "active": False, "retained_bytes": 3 * 1024**3}])
+    findings = {f.check: f for f in judge(reading, Thresholds())}
+    assert findings["postgres.wraparound"].severity is Severity.WARN
+    assert findings["postgres.slot"].severity is Severity.WARN
+    assert findings["postgres.slot"].message == "inactive slot retains 3072 MB of WAL"
