@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,12 +50,11 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def keyring_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A private session bus with gnome-keyring's Secret Service, unlocked."""
+@contextmanager
+def secret_service(home: Path) -> Iterator[dict[str, str]]:
+    """A private session bus with gnome-keyring's Secret Service, unlocked; the env to reach it."""
     if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
         pytest.fail("gnome-keyring and dbus are required: run the README's test command")
-    home = tmp_path_factory.mktemp("keyring-home")
     runtime = home / "run"
     runtime.mkdir(mode=0o700)
     env = clean_env(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_RUNTIME_DIR=str(runtime))
@@ -76,10 +77,34 @@ def keyring_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         check=True,
         timeout=20,
     )
-    yield env
-    subprocess.run(["pkill", "-f", f"gnome-keyring-daemon.*{home}"], check=False)
-    subprocess.run(["pkill", "-u", str(os.getuid()), "-f", "gnome-keyring-daemon --unlock"], check=False)
-    os.kill(bus_pid, 15)
+    try:
+        yield env
+    finally:
+        # gnome-keyring-daemon leaves when its bus goes away; make sure of it.
+        for line in subprocess.run(
+            ["pgrep", "-f", "gnome-keyring-daemon"], capture_output=True, text=True
+        ).stdout.split():
+            with contextlib.suppress(OSError):
+                environ = Path(f"/proc/{line}/environ").read_bytes()
+                if address.encode() in environ:
+                    os.kill(int(line), 15)
+        os.kill(bus_pid, 15)
+
+
+@pytest.fixture(scope="session")
+def keyring_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The real Secret Service, shared by the tests of a worker."""
+    with secret_service(tmp_path_factory.mktemp("keyring-home")) as env:
+        yield env
+
+
+@pytest.fixture
+def private_keyring_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A Secret Service of this test's own, for tests that lock it."""
+    home = tmp_path / "keyring-home"
+    home.mkdir()
+    with secret_service(home) as env:
+        yield env
 
 
 @pytest.fixture

@@ -77,11 +77,12 @@ def test_demo_opens_switches_tabs_and_quits_cleanly(tmp_path: Path) -> None:
     env = clean_env(TERM="xterm-256color", TMPDIR=str(tmp_path))
     tmux.start(f"{COCKPIT} demo; echo $? > {done}; sleep 60", env)
     try:
-        screen = tmux.wait_for("postgres.reachable", timeout=90)
+        screen = tmux.wait_for("primary+0", timeout=90)
         for tab in ("1 Health", "2 Queries", "3 Bloat", "4 Backups", "5 Secrets", "6 Checklists"):
             assert tab in screen
         assert "sandbox" in screen.splitlines()[0]
-        assert "reachable, PostgreSQL 18" in screen
+        assert "3 endpoints, 1 databases" in screen
+        assert "failing   CRIT" in screen and "healthy   OK" in screen
         assert demo_processes(f"{tmp_path}/cockpit-demo-") != ""  # the sandbox runs under our TMPDIR
         tmux.keys("2")
         tmux.wait_for("no probes for this pane yet")
@@ -102,7 +103,7 @@ def test_a_dropped_session_still_stops_the_sandbox(tmp_path: Path) -> None:
     env = clean_env(TERM="xterm-256color", TMPDIR=str(tmp_path))
     tmux.start(f"{COCKPIT} demo --read-only", env)
     try:
-        screen = tmux.wait_for("postgres.reachable", timeout=90)
+        screen = tmux.wait_for("primary+0", timeout=90)
         assert "READ-ONLY" in screen
         assert demo_processes(f"{tmp_path}/cockpit-demo-") != ""
     finally:

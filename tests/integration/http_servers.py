@@ -86,8 +86,14 @@ def serve(context: ssl.SSLContext | None = None) -> Iterator[int]:
         Handler.stop.clear()
 
 
-def tls_context(authority: CertificateAuthority, stem: str, hosts: list[str], *,
-                expires_in: timedelta, self_signed: bool = False) -> ssl.SSLContext:
+def tls_context(
+    authority: CertificateAuthority,
+    stem: str,
+    hosts: list[str],
+    *,
+    expires_in: timedelta,
+    self_signed: bool = False,
+) -> ssl.SSLContext:
     issued = authority.issue(stem, hosts, expires_in=expires_in, self_signed=self_signed)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(issued.cert_path, issued.key_path)

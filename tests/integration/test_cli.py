@@ -13,13 +13,22 @@ from cockpit.sandbox.processes import pid_alive, port_is_listening
 
 
 def test_check_json_on_the_sandbox(sandbox: Sandbox, run_cockpit) -> None:
+    """The sandbox's failing endpoint makes it CRIT (exit 2); each finding has every field."""
     result = run_cockpit("check", "--config", str(sandbox.config_path), "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 2, result.stderr
     body = json.loads(result.stdout)
-    assert body["status"] == "ok"
-    finding = body["findings"][0]
-    assert set(finding) >= {"pane", "check", "subject", "severity", "message", "value", "threshold"}
-    assert (finding["pane"], finding["severity"]) == ("health", "ok")
+    assert body["status"] == "crit"
+    for finding in body["findings"]:
+        assert set(finding) >= {"pane", "check", "subject", "severity", "message", "value", "threshold"}
+        assert finding["severity"] in {"ok", "warn", "crit", "unknown"}
+    by_key = {(f["check"], f["subject"]): f for f in body["findings"]}
+    assert by_key[("http.status", "failing")]["severity"] == "crit"
+    assert by_key[("http.status", "failing")]["message"] == "unexpected status 503 (expected 200)"
+    assert by_key[("http.latency_p95", "slow")]["severity"] == "warn"
+    assert by_key[("http.status", "healthy")]["severity"] == "ok"
+    assert by_key[("postgres.reachable", "app")]["severity"] == "ok"
+    quiet = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "queries")
+    assert quiet.returncode == 0 and json.loads(quiet.stdout) == {"status": "ok", "findings": []}
 
 
 def test_check_exits_2_when_a_database_is_down(tmp_path: Path, run_cockpit) -> None:
@@ -111,7 +120,7 @@ def test_sandbox_up_and_down_leave_nothing_behind(tmp_path: Path, run_cockpit) -
     pids = [status.weed_pid, status.services_pid]
     assert all(port_is_listening(p) for p in [status.postgres_port, *status.https_ports.values()])
     check = run_cockpit("check", "--config", str(config_path), "--json")
-    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.returncode == 2 and json.loads(check.stdout)["status"] == "crit", check.stderr
     again = run_cockpit("sandbox", "up", "--dir", str(folder))
     assert again.returncode == 1 and "already running" in again.stderr
     down = run_cockpit("sandbox", "down", "--dir", str(folder))

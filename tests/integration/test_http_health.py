@@ -20,8 +20,13 @@ EXPECT = {"status": "ok", "database": "connected"}
 
 
 def endpoint(url: str, **options: object) -> HealthEndpoint:
-    return HealthEndpoint(name="api", url=url, timeout_s=options.pop("timeout_s", 3.0),  # type: ignore[arg-type]
-                          expect_json=options.pop("expect_json", EXPECT), **options)  # type: ignore[arg-type]
+    return HealthEndpoint(
+        name="api",
+        url=url,
+        timeout_s=options.pop("timeout_s", 3.0),  # type: ignore[arg-type]
+        expect_json=options.pop("expect_json", EXPECT),
+        **options,
+    )  # type: ignore[arg-type]
 
 
 async def probe(*endpoints: HealthEndpoint):  # type: ignore[no-untyped-def]
@@ -36,8 +41,12 @@ async def test_plain_http_behaviours() -> None:
     with serve() as port:
         base = f"http://127.0.0.1:{port}"
         ok, fail, garbage, bad_json, missing = await probe(
-            endpoint(f"{base}/ok"), endpoint(f"{base}/fail"), endpoint(f"{base}/garbage"),
-            endpoint(f"{base}/bad-json"), endpoint(f"{base}/nope", expect_json={}))
+            endpoint(f"{base}/ok"),
+            endpoint(f"{base}/fail"),
+            endpoint(f"{base}/garbage"),
+            endpoint(f"{base}/bad-json"),
+            endpoint(f"{base}/nope", expect_json={}),
+        )
     assert ok.ok and ok.latency_ms is not None and ok.detail.startswith("200 in ")
     assert not fail.ok and fail.detail == "unexpected status 503 (expected 200)"
     assert not garbage.ok and garbage.detail == "body is not JSON (expected database, status)"
@@ -50,8 +59,8 @@ async def test_endless_body_is_capped_and_a_hang_times_out_alone() -> None:
         base = f"http://127.0.0.1:{port}"
         started = time.monotonic()
         endless, hang, ok = await probe(
-            endpoint(f"{base}/endless"), endpoint(f"{base}/hang", timeout_s=1.0),
-            endpoint(f"{base}/ok"))
+            endpoint(f"{base}/endless"), endpoint(f"{base}/hang", timeout_s=1.0), endpoint(f"{base}/ok")
+        )
         took = time.monotonic() - started
     assert not endless.ok and f"larger than {MAX_BODY_BYTES // 1024} KiB" in endless.detail
     assert not hang.ok and hang.detail == "timeout after 1s"
@@ -60,8 +69,9 @@ async def test_endless_body_is_capped_and_a_hang_times_out_alone() -> None:
 
 
 async def test_refused_and_dns_failure() -> None:
-    refused, dns = await probe(endpoint(f"http://127.0.0.1:{free_port()}/ok"),
-                               endpoint("http://nothing-here.invalid/ok"))
+    refused, dns = await probe(
+        endpoint(f"http://127.0.0.1:{free_port()}/ok"), endpoint("http://nothing-here.invalid/ok")
+    )
     assert refused.detail == "connection refused"
     assert dns.detail == "DNS failure: the host name does not resolve"
 
@@ -71,8 +81,9 @@ async def test_tls_problems_are_named(tmp_path: Path) -> None:
     good = tls_context(authority, "good", ["localhost", "127.0.0.1"], expires_in=timedelta(days=90))
     expired = tls_context(authority, "expired", ["localhost"], expires_in=timedelta(days=-2))
     wrong = tls_context(authority, "wrong", ["other.example"], expires_in=timedelta(days=90))
-    self_signed = tls_context(authority, "self", ["localhost"], expires_in=timedelta(days=90),
-                              self_signed=True)
+    self_signed = tls_context(
+        authority, "self", ["localhost"], expires_in=timedelta(days=90), self_signed=True
+    )
     ca = str(authority.cert_path)
     with serve(good) as p1, serve(expired) as p2, serve(wrong) as p3, serve(self_signed) as p4:
         results = await probe(
@@ -98,9 +109,13 @@ async def test_judge_uses_the_runbooks_thresholds() -> None:
     from cockpit.rolling import Sample
 
     now = time.time()
-    window = RollingWindow(timedelta(minutes=15), [
-        Sample(now - i, ok=i != 0, latency_ms=600.0 if i else None, detail="timeout after 5s")
-        for i in range(50)])
+    window = RollingWindow(
+        timedelta(minutes=15),
+        [
+            Sample(now - i, ok=i != 0, latency_ms=600.0 if i else None, detail="timeout after 5s")
+            for i in range(50)
+        ],
+    )
     status, findings = judge(endpoint("http://x/ok"), window, Thresholds())
     by_check = {f.check: f for f in findings}
     assert by_check["http.status"].severity is Severity.CRIT
@@ -110,13 +125,16 @@ async def test_judge_uses_the_runbooks_thresholds() -> None:
     assert status.trend[-1] is None and status.since_success is not None
 
 
-@pytest.mark.parametrize("errors,expected", [(0, Severity.OK), (1, Severity.OK), (2, Severity.WARN),
-                                             (5, Severity.WARN), (6, Severity.CRIT)])
+@pytest.mark.parametrize(
+    "errors,expected",
+    [(0, Severity.OK), (1, Severity.OK), (2, Severity.WARN), (5, Severity.WARN), (6, Severity.CRIT)],
+)
 def test_error_rate_levels(errors: int, expected: Severity) -> None:
     from cockpit.rolling import Sample
 
     now = time.time()
-    window = RollingWindow(timedelta(minutes=15), [
-        Sample(now - i, ok=i >= errors, latency_ms=10.0) for i in range(100)])
+    window = RollingWindow(
+        timedelta(minutes=15), [Sample(now - i, ok=i >= errors, latency_ms=10.0) for i in range(100)]
+    )
     findings = {f.check: f for f in judge(endpoint("http://x/ok"), window, Thresholds())[1]}
     assert findings["http.error_rate"].severity is expected  # above 1% warns, above 5% is crit

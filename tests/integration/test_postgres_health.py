@@ -31,7 +31,7 @@ async def test_reading_the_sandbox(sandbox: Sandbox) -> None:
     assert second.query_ms is not None and second.query_ms < 500
     findings = {f.check: f for f in judge(second, Thresholds())}
     assert findings["postgres.reachable"].severity is Severity.OK
-    assert findings["postgres.connections"].message.endswith("connections (%d%%)" % round(second.connections_pct))
+    assert findings["postgres.connections"].message.endswith(f"connections ({second.connections_pct:.0f}%)")
     assert "postgres.mean_statement" in findings
 
 
@@ -46,8 +46,7 @@ async def test_thresholds_turn_readings_into_warnings(sandbox: Sandbox) -> None:
             await asyncio.sleep(0.3)
     finally:
         await monitor.aclose()
-    strict = Thresholds(idle_in_transaction_warn_s=0.5, connections_warn_pct=1,
-                        cache_hit_warn_pct=100.1)
+    strict = Thresholds(idle_in_transaction_warn_s=0.5, connections_warn_pct=1, cache_hit_warn_pct=100.1)
     findings = {f.check: f.severity for f in judge(reading, strict)}
     assert findings["postgres.idle_in_transaction"] is Severity.WARN
     assert findings["postgres.connections"] is Severity.WARN
@@ -58,8 +57,9 @@ async def test_a_database_that_stops_and_comes_back(tmp_path: Path) -> None:
     server = SandboxPostgres(tmp_path / "pg")
     server.init()
     server.start()
-    monitor = PgHealthMonitor(Database(name="flaky", dsn=server.dsn("postgres")),
-                              SessionPolicy(connect_timeout_s=2))
+    monitor = PgHealthMonitor(
+        Database(name="flaky", dsn=server.dsn("postgres")), SessionPolicy(connect_timeout_s=2)
+    )
     try:
         assert (await monitor.read()).reachable
         server.stop()
@@ -83,8 +83,10 @@ async def test_a_database_that_stops_and_comes_back(tmp_path: Path) -> None:
 async def test_unreachable_from_the_start_is_not_called_reconnecting() -> None:
     from cockpit.sandbox.processes import free_port
 
-    monitor = PgHealthMonitor(Database(name="gone", dsn=f"postgresql://x@127.0.0.1:{free_port()}/x"),
-                              SessionPolicy(connect_timeout_s=2))
+    monitor = PgHealthMonitor(
+        Database(name="gone", dsn=f"postgresql://x@127.0.0.1:{free_port()}/x"),
+        SessionPolicy(connect_timeout_s=2),
+    )
     reading = await monitor.read()
     await monitor.aclose()
     assert not reading.reachable and not reading.reconnecting
@@ -92,13 +94,19 @@ async def test_unreachable_from_the_start_is_not_called_reconnecting() -> None:
     assert finding.severity is Severity.CRIT and finding.message.startswith("database gone:")
 
 
-@pytest.mark.parametrize("lag,expected", [(10.0, Severity.OK), (60.0, Severity.WARN),
-                                          (600.0, Severity.CRIT)])
+@pytest.mark.parametrize("lag,expected", [(10.0, Severity.OK), (60.0, Severity.WARN), (600.0, Severity.CRIT)])
 def test_standby_lag_levels(lag: float, expected: Severity) -> None:
     from cockpit.probes.rows import PgHealth
 
-    reading = PgHealth("replica", reachable=True, version="18.6", max_connections=100,
-                       freeze_max_age=200_000_000, standby=True, replay_lag_s=lag)
+    reading = PgHealth(
+        "replica",
+        reachable=True,
+        version="18.6",
+        max_connections=100,
+        freeze_max_age=200_000_000,
+        standby=True,
+        replay_lag_s=lag,
+    )
     replication = next(f for f in judge(reading, Thresholds()) if f.check == "postgres.replication")
     assert replication.severity is expected
 
@@ -106,9 +114,15 @@ def test_standby_lag_levels(lag: float, expected: Severity) -> None:
 def test_slots_and_wraparound() -> None:
     from cockpit.probes.rows import PgHealth
 
-    reading = PgHealth("db", reachable=True, version="18.6", max_connections=100, xid_age=250_000_000,
-                       freeze_max_age=200_000_000,
-                       slots=[{"name": "lagging", "active": False, "retained_bytes": 3 * 1024**3}])
+    reading = PgHealth(
+        "db",
+        reachable=True,
+        version="18.6",
+        max_connections=100,
+        xid_age=250_000_000,
+        freeze_max_age=200_000_000,
+        slots=[{"name": "lagging", "active": False, "retained_bytes": 3 * 1024**3}],
+    )
     findings = {f.check: f for f in judge(reading, Thresholds())}
     assert findings["postgres.wraparound"].severity is Severity.WARN
     assert findings["postgres.slot"].severity is Severity.WARN

@@ -1,0 +1,131 @@
+"""The Health pane on the real sandbox, and its tables' layout at 80x24 and 160x48."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.app import App, ComposeResult
+
+from cockpit.app import CockpitApp
+from cockpit.config import load_config
+from cockpit.model import Severity
+from cockpit.probes.rows import EndpointStatus, PgHealth
+from cockpit.sandbox.manager import Sandbox
+from widgets.findings_table import FindingsTable
+from widgets.health_tables import DatabaseTable, EndpointTable
+
+
+async def wait_until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        await asyncio.sleep(0.1)
+        await pilot.pause()
+
+
+async def test_live_pane_on_the_sandbox(sandbox: Sandbox, store) -> None:
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        endpoints = app.query_one(EndpointTable)
+        databases = app.query_one(DatabaseTable)
+        await wait_until(pilot, lambda: endpoints.row_count == 3 and databases.row_count == 1)
+        assert str(endpoints.get_cell("failing", "status")) == "CRIT"
+        assert str(endpoints.get_cell("healthy", "status")) == "OK"
+        assert str(databases.get_cell("app", "status")) == "OK"
+        assert "p50" not in {str(c.value) for c in endpoints.columns}  # narrow: priority columns
+        findings = app.query_one(FindingsTable)
+        assert str(findings.get_cell("http.status\x00failing", "message")) == (
+            "unexpected status 503 (expected 200)"
+        )
+        await pilot.press("r")
+    rows = store.query("SELECT kind, count(*) FROM health_samples GROUP BY kind ORDER BY kind")
+    assert [r[0] for r in rows] == ["http", "pg"]  # the pane recorded its samples
+
+
+async def test_history_survives_a_restart(sandbox: Sandbox, store) -> None:
+    config = load_config(sandbox.config_path)
+    first = CockpitApp(config, store=store)
+    async with first.run_test(size=(80, 24)) as pilot:
+        table = first.query_one(EndpointTable)
+        await wait_until(pilot, lambda: table.row_count == 3)
+    again = CockpitApp(config, store=store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        # Before any new probe answers (slow takes 1.2 s), the rows come from history.
+        table = again.query_one(EndpointTable)
+        await wait_until(pilot, lambda: table.row_count >= 1, timeout=1.0)
+
+
+class TablesApp(App[None]):
+    """The two tables with fixed rows: their layout, not live data, is what the snapshot pins."""
+
+    def compose(self) -> ComposeResult:
+        yield EndpointTable()
+        yield DatabaseTable()
+
+    def on_mount(self) -> None:
+        trend = [12.0, 14.0, None, 30.0, 12.0, 11.0, 250.0, 13.0]
+        self.query_one(EndpointTable).show(
+            [
+                EndpointStatus(
+                    "api",
+                    "https://api/health",
+                    Severity.OK,
+                    "200 in 12 ms",
+                    12.0,
+                    12.5,
+                    30.0,
+                    0.0,
+                    trend,
+                    timedelta(seconds=3),
+                ),
+                EndpointStatus(
+                    "payments",
+                    "https://pay/health",
+                    Severity.CRIT,
+                    "TLS error: certificate expired",
+                    None,
+                    80.0,
+                    410.0,
+                    12.5,
+                    [80.0, None, None],
+                    timedelta(minutes=7),
+                ),
+            ]
+        )
+        self.query_one(DatabaseTable).show(
+            [
+                (
+                    PgHealth(
+                        "app",
+                        True,
+                        query_ms=1.2,
+                        version="18.6",
+                        uptime_s=90000,
+                        connections=42,
+                        max_connections=100,
+                        oldest_xact_s=12.0,
+                        oldest_idle_xact_s=400.0,
+                        cache_hit=0.9934,
+                        xid_age=1000,
+                        freeze_max_age=200_000_000,
+                        replicas=1,
+                        statements_installed=True,
+                        mean_statement_ms=3.4,
+                        size_bytes=5 * 1024**3,
+                    ),
+                    Severity.WARN,
+                ),
+                (PgHealth("reports", False, error="connection refused", reconnecting=True), Severity.CRIT),
+            ]
+        )
+
+
+def test_tables_80x24(snap_compare) -> None:
+    assert snap_compare(TablesApp(), terminal_size=(80, 24))
+
+
+def test_tables_160x48(snap_compare) -> None:
+    assert snap_compare(TablesApp(), terminal_size=(160, 48))
