@@ -1,0 +1,115 @@
+"""Database time per fast refresh on a 2,000-table database: the health pane beside pg_activity.
+
+    python bench/health_db_time.py [--tables 2000] [--refreshes 30] [--pg-activity-seconds 20]
+
+A throwaway embedded PostgreSQL gets 2,000 tables (each with an index), then each tool runs as
+its own role so pg_stat_statements can tell their server time apart: the health pane's monitor
+reads ``--refreshes`` times; pg_activity runs in an 80x24 pty at its default 2 s refresh.
+Prints server milliseconds per refresh (median of per-query means is not enough: totals divided
+by refreshes). Budget (shared/design.md): at most 2 ms per fast refresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pty_run import time_to_marker  # noqa: E402
+
+from cockpit.config import Database  # noqa: E402
+from cockpit.db import SessionPolicy  # noqa: E402
+from cockpit.probes.postgres import PgHealthMonitor  # noqa: E402
+from cockpit.sandbox.postgres import SandboxPostgres  # noqa: E402
+
+SETUP = (
+    "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+    """DO $$ BEGIN
+  FOR i IN 1..{tables} LOOP
+    EXECUTE format('CREATE TABLE t%s (id bigserial PRIMARY KEY, payload text, at timestamptz)', i);
+    EXECUTE format('CREATE INDEX ON t%s (at)', i);
+    IF i % 200 = 0 THEN COMMIT; END IF;  -- stay under max_locks_per_transaction
+  END LOOP;
+END $$""",
+    "CREATE ROLE cockpit_bench LOGIN SUPERUSER",
+    "CREATE ROLE pga_bench LOGIN SUPERUSER",
+)
+
+SERVER_TIME = """
+SELECT coalesce(sum(s.total_exec_time + s.total_plan_time), 0), coalesce(sum(s.calls), 0)
+FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = %s
+"""
+
+
+async def cockpit_refreshes(dsn: str, count: int) -> None:
+    monitor = PgHealthMonitor(Database(name="bench", dsn=dsn), SessionPolicy())
+    try:
+        await monitor.read()  # connect, detect pg_stat_statements, first size: not a fast refresh
+        import psycopg
+
+        with psycopg.connect(dsn.replace("cockpit_bench", "postgres"), autocommit=True) as conn:
+            conn.execute("SELECT pg_stat_statements_reset()")
+        for _ in range(count):
+            await monitor.read()
+    finally:
+        await monitor.aclose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=2000)
+    parser.add_argument("--refreshes", type=int, default=30)
+    parser.add_argument("--pg-activity-seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    import psycopg
+
+    folder = Path(tempfile.mkdtemp(prefix="cockpit-bench-db-"))
+    server = SandboxPostgres(folder)
+    server.init()
+    server.start()
+    try:
+        with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+            for statement in SETUP:
+                conn.execute(statement.replace("{tables}", str(args.tables)).encode())
+        asyncio.run(cockpit_refreshes(server.dsn("postgres", user="cockpit_bench"), args.refreshes))
+        with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+            ours = conn.execute(SERVER_TIME, ("cockpit_bench",)).fetchone()
+        peer = None
+        pg_activity = shutil.which("pg_activity", path=str(Path(sys.executable).parent))
+        if pg_activity:
+            try:
+                time_to_marker(
+                    [pg_activity, "-h", "127.0.0.1", "-p", str(server.port), "-U", "pga_bench",
+                     "-d", "postgres"],
+                    b"\x00never", env={"TERM_PROGRAM": "Apple_Terminal"},
+                    timeout=args.pg_activity_seconds)
+            except RuntimeError:
+                pass  # it ran for the whole period, as intended
+            with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+                peer = conn.execute(SERVER_TIME, ("pga_bench",)).fetchone()
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    assert ours is not None
+    per_refresh = float(ours[0]) / args.refreshes
+    print(f"server time per fast refresh, {args.tables} tables")
+    print(f"  ops-cockpit health   {per_refresh:7.2f} ms  ({args.refreshes} refreshes, "
+          f"{int(ours[1]) / args.refreshes:.0f} statements each)")
+    if peer is not None:
+        refreshes = max(1.0, args.pg_activity_seconds / 2.0)  # pg_activity's default: every 2 s
+        print(f"  pg_activity          {float(peer[0]) / refreshes:7.2f} ms  (~{refreshes:.0f} "
+              f"refreshes in {args.pg_activity_seconds:g}s, {int(peer[1]) / refreshes:.0f} "
+              "statements each)")
+        print(f"  ratio ops-cockpit / pg_activity: {per_refresh / (float(peer[0]) / refreshes):.2f}")
+    else:
+        print("  pg_activity not installed (pip install pg-activity)")
+    print("  budget: 2 ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
