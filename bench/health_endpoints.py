@@ -51,8 +51,12 @@ async def one_round(prober: HttpProber, endpoints: list[HealthEndpoint]) -> tupl
 
 async def run(args: argparse.Namespace, port: int) -> list[tuple[float, int]]:
     endpoints = [
-        HealthEndpoint(name=f"e{i}", url=f"http://127.0.0.1:{port}/{'hang' if i < args.hanging else 'ok'}/{i}",
-                       timeout_s=args.timeout, expect_json={"status": "ok"})
+        HealthEndpoint(
+            name=f"e{i}",
+            url=f"http://127.0.0.1:{port}/{'hang' if i < args.hanging else 'ok'}/{i}",
+            timeout_s=args.timeout,
+            expect_json={"status": "ok"},
+        )
         for i in range(args.endpoints)
     ]
     prober = HttpProber()
@@ -79,12 +83,17 @@ def main() -> int:
         server.shutdown()
     times = [t for t, _ in rounds]
     failures = {f for _, f in rounds}
-    print(f"{args.endpoints} endpoints, {args.hanging} hanging, timeout {args.timeout:g}s, "
-          f"{args.rounds} rounds")
-    print(f"  ops-cockpit round   median {statistics.median(times):6.2f} s   "
-          f"max {max(times):6.2f} s   failures per round {sorted(failures)}")
-    print(f"  one timeout (goal)         {args.timeout:6.2f} s   "
-          f"ratio {statistics.median(times) / args.timeout:.2f}")
+    print(
+        f"{args.endpoints} endpoints, {args.hanging} hanging, timeout {args.timeout:g}s, {args.rounds} rounds"
+    )
+    print(
+        f"  ops-cockpit round   median {statistics.median(times):6.2f} s   "
+        f"max {max(times):6.2f} s   failures per round {sorted(failures)}"
+    )
+    print(
+        f"  one timeout (goal)         {args.timeout:6.2f} s   "
+        f"ratio {statistics.median(times) / args.timeout:.2f}"
+    )
     print(f"  sum of timeouts (serial)   {args.hanging * args.timeout:6.2f} s+")
     return 0
 
