@@ -12,8 +12,8 @@ by refreshes). Budget (shared/design.md): at most 2 ms per fast refresh.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import asyncio
+import contextlib
 import shutil
 import sys
 import tempfile
