@@ -1,6 +1,6 @@
 """Real local HTTP(S) servers for the health probes: every behaviour and certificate problem.
 
-Paths: /ok (runbook JSON), /slow (1.2 s), /fail (503), /garbage (not JSON), /endless (a body
+Paths: /ok (runbook JSON), /auth (needs the bearer token), /slow (1.2 s), /fail (503), /garbage (not JSON), /endless (a body
 that never ends), /hang (accepts, never answers), /bad-json (database disconnected).
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 
 from cockpit.sandbox.certs import CertificateAuthority
 
+EXPECTED_TOKEN = "health-t0ken-value-7731"
 OK_BODY = {"status": "ok", "database": "connected", "timestamp": "2026-11-23T12:00:00Z"}
 
 
@@ -49,6 +50,11 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
                 return
+        elif self.path == "/auth":
+            if self.headers.get("Authorization") == f"Bearer {EXPECTED_TOKEN}":
+                self._json(200, OK_BODY)
+            else:
+                self._json(401, {"error": "bad token"})
         elif self.path == "/hang":
             self.stop.wait(30)
         else:

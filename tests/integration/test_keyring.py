@@ -114,3 +114,31 @@ def tui_screen(config: Path, env: dict[str, str], tmp_path: Path) -> str:
         tmux.kill()
     assert "cockpit secret set missing-entry" in screens or "wrong" in screens
     return screens
+
+
+def test_health_bearer_token_comes_from_the_keyring(
+    keyring_env: dict[str, str], run_cockpit, tmp_path: Path
+) -> None:
+    from tests.integration.http_servers import EXPECTED_TOKEN, serve
+
+    env = dict(keyring_env, COCKPIT_STATE_DIR=str(tmp_path / "state"))
+    assert (
+        run_cockpit("secret", "set", "api-bearer", "--stdin", env=env, input=EXPECTED_TOKEN).returncode == 0
+    )
+    with serve() as port:
+        config = tmp_path / "c.toml"
+        config.write_text(f"""
+[targets.t]
+[[targets.t.health]]
+name = "with-token"
+url = "http://127.0.0.1:{port}/auth"
+token = "keyring:api-bearer"
+[[targets.t.health]]
+name = "without-token"
+url = "http://127.0.0.1:{port}/auth"
+""")
+        result = run_cockpit("check", "--config", str(config), "--json", env=env)
+    status = {f["subject"]: f for f in json.loads(result.stdout)["findings"] if f["check"] == "http.status"}
+    assert status["with-token"]["severity"] == "ok"
+    assert status["without-token"]["message"] == "unexpected status 401 (expected 200)"
+    assert EXPECTED_TOKEN not in result.stdout + result.stderr

@@ -129,3 +129,13 @@ def test_tables_80x24(snap_compare) -> None:
 
 def test_tables_160x48(snap_compare) -> None:
     assert snap_compare(TablesApp(), terminal_size=(160, 48))
+
+
+async def test_observer_sessions_are_read_only(sandbox: Sandbox, store) -> None:
+    app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one("HealthPane")
+        monitor = next(iter(pane._monitors.values()))  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: monitor._conn is not None)
+        cursor = await monitor._conn.execute("SHOW default_transaction_read_only")
+        assert (await cursor.fetchone()) == ("on",)
