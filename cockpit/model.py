@@ -83,3 +83,26 @@ class Snapshot:
     @property
     def severity(self) -> Severity:
         return Severity.worst(f.severity for f in self.findings)
+
+
+def level(value: float, warn: float, crit: float | None = None) -> Severity:
+    """CRIT above ``crit``, WARN above ``warn``, else OK (thresholds are exclusive)."""
+    if crit is not None and value > crit:
+        return Severity.CRIT
+    return Severity.WARN if value > warn else Severity.OK
+
+
+def measured(
+    check: str,
+    subject: str,
+    value: float,
+    message: str,
+    *,
+    warn: float,
+    crit: float | None = None,
+    hint: str = "",
+) -> Finding:
+    """A finding about a number against its thresholds; ``threshold`` is the one crossed."""
+    severity = level(value, warn, crit)
+    crossed = crit if severity is Severity.CRIT else warn
+    return Finding(check, subject, severity, message, hint=hint, value=round(value, 2), threshold=crossed)

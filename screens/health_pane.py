@@ -28,7 +28,7 @@ from cockpit.probes.http import judge as judge_endpoint
 from cockpit.probes.postgres import PgHealthMonitor
 from cockpit.probes.postgres import judge as judge_database
 from cockpit.probes.rows import EndpointStatus, PgHealth
-from cockpit.rolling import DEFAULT_SPAN, RollingWindow
+from cockpit.rolling import DEFAULT_SPAN, RollingWindow, Sample
 from screens.pane_env import PaneEnv
 from widgets.findings_table import FindingsTable
 from widgets.health_tables import DatabaseTable, EndpointTable
@@ -144,7 +144,7 @@ class HealthPane(Vertical):
             f"worst {worst.label.upper()}, {problems} problems"
         )
 
-    async def _record(self, kind: str, subject: str, sample: object) -> None:
+    async def _record(self, kind: str, subject: str, sample: Sample) -> None:
         store = self.env.probe_context.store
         if store is None:
             return

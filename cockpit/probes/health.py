@@ -41,12 +41,11 @@ async def probe_endpoints(context: ProbeContext) -> list[Sample]:
 def database_sample(reading: PgHealth) -> Sample:
     """A reading as a history sample: reachable or not, and the round trip's time."""
     return Sample(
-        at=time.time(), ok=reachable_and_queried(reading), latency_ms=reading.query_ms, detail=reading.error
+        at=time.time(),
+        ok=reading.reachable and not reading.error,
+        latency_ms=reading.query_ms,
+        detail=reading.error,
     )
-
-
-def reachable_and_queried(reading: PgHealth) -> bool:
-    return reading.reachable and not reading.error
 
 
 async def health_check(context: ProbeContext) -> Snapshot:

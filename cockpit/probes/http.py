@@ -13,13 +13,12 @@ import json
 import socket
 import ssl
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cockpit import credentials
-from cockpit.durations import format_duration
 from cockpit.errors import CredentialError
-from cockpit.model import Finding, Severity
+from cockpit.model import Finding, Severity, measured
 from cockpit.probes.rows import EndpointStatus
 from cockpit.redact import redact
 from cockpit.rolling import RollingWindow, Sample
@@ -199,42 +198,26 @@ def judge(
         findings.append(Finding("http.status", endpoint.name, Severity.CRIT, last.detail, hint=endpoint.url))
     p95 = window.p95()
     if p95 is not None:
-        severity = Severity.OK
-        if p95 > thresholds.latency_p95_crit_ms:
-            severity = Severity.CRIT
-        elif p95 > thresholds.latency_p95_warn_ms:
-            severity = Severity.WARN
-        limit = (
-            thresholds.latency_p95_crit_ms if severity is Severity.CRIT else thresholds.latency_p95_warn_ms
-        )
         findings.append(
-            Finding(
+            measured(
                 "http.latency_p95",
                 endpoint.name,
-                severity,
+                p95,
                 f"p95 {p95:.0f} ms over {len(window)} samples",
-                value=round(p95, 1),
-                threshold=limit,
+                warn=thresholds.latency_p95_warn_ms,
+                crit=thresholds.latency_p95_crit_ms,
             )
         )
     errors = window.error_rate_pct()
     if errors is not None:
-        severity = Severity.OK
-        if errors > thresholds.error_rate_crit_pct:
-            severity = Severity.CRIT
-        elif errors > thresholds.error_rate_warn_pct:
-            severity = Severity.WARN
-        limit = (
-            thresholds.error_rate_crit_pct if severity is Severity.CRIT else thresholds.error_rate_warn_pct
-        )
         findings.append(
-            Finding(
+            measured(
                 "http.error_rate",
                 endpoint.name,
-                severity,
+                errors,
                 f"{errors:.1f}% errors over {len(window)} samples",
-                value=round(errors, 2),
-                threshold=limit,
+                warn=thresholds.error_rate_warn_pct,
+                crit=thresholds.error_rate_crit_pct,
             )
         )
     worst = max(findings, key=lambda f: f.severity.rank)
@@ -253,7 +236,3 @@ def judge(
         since_success=since,
     )
     return status, findings
-
-
-def describe_since(since: timedelta | None) -> str:
-    return "never" if since is None else f"{format_duration(since)} ago"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.db import SessionPolicy, connect_async, describe_error
 from cockpit.errors import CockpitError
-from cockpit.model import Finding, Severity
+from cockpit.model import Finding, Severity, measured
 from cockpit.probes.rows import PgHealth
 
 if TYPE_CHECKING:
@@ -165,12 +165,6 @@ class PgHealthMonitor:
         await self._drop()
 
 
-def _level(value: float, warn: float, crit: float | None = None) -> Severity:
-    if crit is not None and value > crit:
-        return Severity.CRIT
-    return Severity.WARN if value > warn else Severity.OK
-
-
 def judge(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
     """Findings for one reading: the pane's status column and ``cockpit check`` share these."""
     name = health.name
@@ -207,46 +201,39 @@ def judge(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
         return findings
     pct = health.connections_pct
     findings.append(
-        Finding(
+        measured(
             "postgres.connections",
             name,
-            _level(pct, thresholds.connections_warn_pct, thresholds.connections_crit_pct),
+            pct,
             f"{health.connections} of {health.max_connections} connections ({pct:.0f}%)",
-            value=round(pct, 1),
-            threshold=thresholds.connections_warn_pct,
+            warn=thresholds.connections_warn_pct,
+            crit=thresholds.connections_crit_pct,
         )
     )
     if health.oldest_xact_s is not None:
         findings.append(
-            Finding(
+            measured(
                 "postgres.oldest_transaction",
                 name,
-                _level(health.oldest_xact_s, thresholds.long_transaction_warn_s),
+                health.oldest_xact_s,
                 f"oldest transaction open {health.oldest_xact_s:.0f}s",
-                value=round(health.oldest_xact_s, 1),
-                threshold=thresholds.long_transaction_warn_s,
+                warn=thresholds.long_transaction_warn_s,
             )
         )
     if health.oldest_idle_xact_s is not None:
         findings.append(
-            Finding(
+            measured(
                 "postgres.idle_in_transaction",
                 name,
-                _level(health.oldest_idle_xact_s, thresholds.idle_in_transaction_warn_s),
+                health.oldest_idle_xact_s,
                 f"a session idle in transaction for {health.oldest_idle_xact_s:.0f}s",
+                warn=thresholds.idle_in_transaction_warn_s,
                 hint="it holds locks and blocks vacuum: find it in the Queries pane",
-                value=round(health.oldest_idle_xact_s, 1),
-                threshold=thresholds.idle_in_transaction_warn_s,
             )
         )
     findings.append(
-        Finding(
-            "postgres.blocked",
-            name,
-            Severity.WARN if health.blocked else Severity.OK,
-            f"{health.blocked} sessions waiting on a lock",
-            value=health.blocked,
-            threshold=0,
+        measured(
+            "postgres.blocked", name, health.blocked, f"{health.blocked} sessions waiting on a lock", warn=0
         )
     )
     if health.cache_hit is not None:
@@ -263,25 +250,24 @@ def judge(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
         )
     wrap = health.wraparound_pct
     findings.append(
-        Finding(
+        measured(
             "postgres.wraparound",
             name,
-            _level(wrap, thresholds.wraparound_warn_pct, thresholds.wraparound_crit_pct),
+            wrap,
             f"oldest xid age {health.xid_age:,} ({wrap:.0f}% of autovacuum_freeze_max_age)",
-            value=health.xid_age,
-            threshold=thresholds.wraparound_warn_pct,
+            warn=thresholds.wraparound_warn_pct,
+            crit=thresholds.wraparound_crit_pct,
         )
     )
     findings.extend(_replication(health, thresholds))
     if health.statements_installed and health.mean_statement_ms is not None:
         findings.append(
-            Finding(
+            measured(
                 "postgres.mean_statement",
                 name,
-                _level(health.mean_statement_ms, thresholds.mean_statement_alert_ms),
+                health.mean_statement_ms,
                 f"mean statement {health.mean_statement_ms:.1f} ms",
-                value=round(health.mean_statement_ms, 2),
-                threshold=thresholds.mean_statement_alert_ms,
+                warn=thresholds.mean_statement_alert_ms,
             )
         )
     elif not health.statements_installed:
@@ -304,13 +290,13 @@ def _replication(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
         if lag is None:
             return [Finding("postgres.replication", name, Severity.UNKNOWN, "standby: nothing replayed yet")]
         return [
-            Finding(
+            measured(
                 "postgres.replication",
                 name,
-                _level(lag, thresholds.replication_lag_warn_s, thresholds.replication_lag_crit_s),
+                lag,
                 f"standby, replay lag {lag:.0f}s",
-                value=round(lag, 1),
-                threshold=thresholds.replication_lag_warn_s,
+                warn=thresholds.replication_lag_warn_s,
+                crit=thresholds.replication_lag_crit_s,
             )
         ]
     findings = [
@@ -322,22 +308,18 @@ def _replication(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
             value=health.replicas,
         )
     ]
-    limit = thresholds.slot_retained_warn_mb * 1024 * 1024
     for slot in health.slots:
         retained = slot.get("retained_bytes")
-        if retained is None:
-            continue
-        mb = float(retained) / 1024 / 1024
-        severity = Severity.WARN if float(retained) > limit else Severity.OK
-        state = "active" if slot.get("active") else "inactive"
-        findings.append(
-            Finding(
-                "postgres.slot",
-                f"{name}/{slot.get('name')}",
-                severity,
-                f"{state} slot retains {mb:.0f} MB of WAL",
-                value=round(mb, 1),
-                threshold=thresholds.slot_retained_warn_mb,
+        if retained is not None:
+            mb = float(retained) / 1024 / 1024
+            state = "active" if slot.get("active") else "inactive"
+            findings.append(
+                measured(
+                    "postgres.slot",
+                    f"{name}/{slot.get('name')}",
+                    mb,
+                    f"{state} slot retains {mb:.0f} MB of WAL",
+                    warn=thresholds.slot_retained_warn_mb,
+                )
             )
-        )
     return findings
