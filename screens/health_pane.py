@@ -149,7 +149,7 @@ class HealthPane(Vertical):
         if store is None:
             return
         context = self.env.probe_context
-        await asyncio.to_thread(history.record, store, context.target_name, kind, [(subject, sample)])  # type: ignore[list-item]
+        await asyncio.to_thread(history.record, store, context.target_name, kind, [(subject, sample)])
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
             self._pruned_at = time.monotonic()
             retention: timedelta = parse_duration(context.settings.history_retention)
