@@ -43,6 +43,15 @@ class Handler(BaseHTTPRequestHandler):
         return
 
 
+class QuietServer(ThreadingHTTPServer):
+    """Clients that hang up on purpose (timeouts) are not errors worth printing."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
+
+
 async def one_round(prober: HttpProber, endpoints: list[HealthEndpoint]) -> tuple[float, int]:
     started = time.perf_counter()
     samples = await asyncio.gather(*(prober.probe(e) for e in endpoints))
@@ -73,8 +82,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         rounds = asyncio.run(run(args, int(server.server_address[1])))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -55,3 +56,58 @@ def time_to_marker(
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         os.close(fd)
+
+
+class PtySession:
+    """A program kept running in a pty: send keys, wait for text, measure the response."""
+
+    def __init__(
+        self, argv: list[str], *, env: dict[str, str] | None = None, size: tuple[int, int] = (80, 24)
+    ) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # child
+            os.execvpe(argv[0], argv, {**os.environ, **(env or {}), "TERM": "xterm-256color"})
+        columns, rows = size
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.written = 0
+
+    def wait_for(self, marker: bytes, timeout: float = 30.0) -> float:
+        """Seconds until ``marker`` appears in what is written from now on."""
+        started = time.perf_counter()
+        seen = b""
+        while time.perf_counter() - started < timeout:
+            ready, _, _ = select.select([self.fd], [], [], 0.01)
+            if ready:
+                chunk = os.read(self.fd, 65536)
+                self.written += len(chunk)
+                seen += chunk
+                if marker in seen:
+                    return time.perf_counter() - started
+        raise RuntimeError(f"{marker!r} not seen within {timeout}s")
+
+    def drain(self, seconds: float) -> int:
+        """Read whatever arrives for ``seconds``; the byte count."""
+        deadline = time.perf_counter() + seconds
+        count = 0
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 0.01)
+            if ready:
+                count += len(os.read(self.fd, 65536))
+        self.written += count
+        return count
+
+    def press(self, keys: bytes, marker: bytes, timeout: float = 10.0) -> float:
+        """Send ``keys``; seconds until ``marker`` is written in response."""
+        os.write(self.fd, keys)
+        return self.wait_for(marker, timeout)
+
+    def close(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+            time.sleep(0.02)
+        with contextlib.suppress(ChildProcessError, ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        os.close(self.fd)

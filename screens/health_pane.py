@@ -12,11 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from datetime import timedelta
 
+from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
+from textual.worker import Worker, get_current_worker
 
 from cockpit import history
 from cockpit.config import Database, HealthEndpoint
@@ -29,15 +33,22 @@ from cockpit.probes.postgres import PgHealthMonitor
 from cockpit.probes.postgres import judge as judge_database
 from cockpit.probes.rows import EndpointStatus, PgHealth
 from cockpit.rolling import DEFAULT_SPAN, RollingWindow, Sample
+from cockpit.state import StateStore
 from screens.pane_env import PaneEnv
 from widgets.findings_table import FindingsTable
 from widgets.health_tables import DatabaseTable, EndpointTable
 
 PRUNE_EVERY_S = 600.0
+# Samples arrive one by one (200 endpoints: 100 a second); the screen is updated at most this
+# often, touching only the rows that changed, so the event loop and the SSH link stay idle.
+FLUSH_EVERY_S = 1.0
 
 
 class HealthPane(Vertical):
-    """Endpoints, databases, and every finding about them, worst first."""
+    """Endpoints, databases, and the findings about them, worst first."""
+
+    BINDINGS = [Binding("a", "toggle_all", "All findings")]
+    show_all = False
 
     DEFAULT_CSS = """
     HealthPane > #health-status { height: 1; color: $text-muted; padding: 0 1; }
@@ -52,7 +63,7 @@ class HealthPane(Vertical):
         context = env.probe_context
         self.endpoints = list(context.target.health)
         self.databases = list(context.target.databases)
-        self._prober = HttpProber(context.settings.http_concurrency)
+        self._inbox: deque[tuple[str, Sample]] = deque()
         self._monitors = {db.name: PgHealthMonitor(db, context.policy) for db in self.databases}
         self._windows = {e.name: RollingWindow(DEFAULT_SPAN) for e in self.endpoints}
         self._statuses: dict[str, EndpointStatus] = {}
@@ -60,6 +71,10 @@ class HealthPane(Vertical):
         self._findings: dict[str, list[Finding]] = {}
         self._wake = asyncio.Event()
         self._pruned_at = 0.0
+        self._dirty_endpoints: set[str] = set()
+        self._pending: list[tuple[str, str, Sample]] = []
+        self._by_name = {e.name: e for e in self.endpoints}
+        self._dirty_findings = False
 
     def compose(self) -> ComposeResult:
         yield Label("starting...", id="health-status")
@@ -70,17 +85,13 @@ class HealthPane(Vertical):
         yield FindingsTable(id="health-findings")
 
     async def on_mount(self) -> None:
+        self.set_interval(FLUSH_EVERY_S, self._flush)
         self.run_worker(self._start(), group="health", exit_on_error=False)
 
     async def _start(self) -> None:
         await self._seed_from_history()
-        for endpoint in self.endpoints:
-            self.run_worker(
-                self._endpoint_loop(endpoint),
-                group="health-http",
-                exit_on_error=False,
-                description=f"Probing {endpoint.name}",
-            )
+        if self.endpoints:
+            self._probe_endpoints()
         for database in self.databases:
             self.run_worker(
                 self._database_loop(database),
@@ -98,14 +109,32 @@ class HealthPane(Vertical):
             past = await asyncio.to_thread(history.load, store, target, "http", endpoint.name, DEFAULT_SPAN)
             self._windows[endpoint.name] = RollingWindow(DEFAULT_SPAN, past)
             if past:
-                self._show_endpoint(endpoint)
+                self._dirty_endpoints.add(endpoint.name)
+        await self._flush()
 
-    async def _endpoint_loop(self, endpoint: HealthEndpoint) -> None:
+    @work(thread=True, group="health-http", exit_on_error=False, description="Probing endpoints")
+    def _probe_endpoints(self) -> None:
+        """HTTP probing runs on an event loop of its own, in a thread: 200 endpoints' worth of
+        request handling never competes with keystrokes on the UI's loop."""
+        asyncio.run(self._probe_forever(get_current_worker()))
+
+    async def _probe_forever(self, worker: Worker[None]) -> None:
+        prober = HttpProber(self.env.probe_context.settings.http_concurrency)
+        loops = [asyncio.create_task(self._endpoint_loop(prober, e)) for e in self.endpoints]
+        try:
+            while not worker.is_cancelled:
+                await asyncio.sleep(0.2)
+        finally:
+            for loop in loops:
+                loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            await prober.aclose()
+
+    async def _endpoint_loop(self, prober: HttpProber, endpoint: HealthEndpoint) -> None:
+        """Each endpoint at its own interval: a slow one never delays the others."""
         while True:
-            sample = await self._prober.probe(endpoint)
-            self._windows[endpoint.name].add(sample)
-            self._show_endpoint(endpoint)
-            await self._record("http", endpoint.name, sample)
+            sample = await prober.probe(endpoint)
+            self._inbox.append((endpoint.name, sample))  # deque.append is thread-safe
             await asyncio.sleep(endpoint.interval_s)
 
     async def _database_loop(self, database: Database) -> None:
@@ -117,49 +146,75 @@ class HealthPane(Vertical):
                 self._readings[database.name] = (reading, Severity.worst(f.severity for f in findings))
                 self._findings[f"pg:{database.name}"] = findings
                 self.query_one(DatabaseTable).show(list(self._readings.values()))
-                self._show_findings()
-                await self._record("pg", database.name, database_sample(reading))
+                self._dirty_findings = True
+                self._pending.append(("pg", database.name, database_sample(reading)))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):  # woken early by `r`, or the interval passed
                 await asyncio.wait_for(self._wake.wait(), self.env.refresh_interval_s)
 
-    def _show_endpoint(self, endpoint: HealthEndpoint) -> None:
-        status, findings = judge_endpoint(
-            endpoint, self._windows[endpoint.name], self.env.probe_context.thresholds
-        )
-        self._statuses[endpoint.name] = status
-        self._findings[f"http:{endpoint.name}"] = findings
-        self.query_one(EndpointTable).show(
-            [self._statuses[e.name] for e in self.endpoints if e.name in self._statuses]
-        )
-        self._show_findings()
+    async def _flush(self) -> None:
+        """Once a second: judge the endpoints that got samples, show what changed, and write the
+        pending samples to history in one transaction (not one per sample)."""
+        while self._inbox:
+            name, sample = self._inbox.popleft()
+            self._windows[name].add(sample)
+            self._dirty_endpoints.add(name)
+            self._pending.append(("http", name, sample))
+        if self._dirty_endpoints:
+            thresholds = self.env.probe_context.thresholds
+            changed = []
+            for name in self._dirty_endpoints:
+                status, findings = judge_endpoint(self._by_name[name], self._windows[name], thresholds)
+                self._statuses[name] = status
+                self._findings[f"http:{name}"] = findings
+                changed.append(status)
+            self._dirty_endpoints.clear()
+            self.query_one(EndpointTable).show(changed, complete=False)
+            self._dirty_findings = True
+        if self._dirty_findings:
+            self._dirty_findings = False
+            self._show_findings()
+        if self._pending:
+            pending, self._pending = self._pending, []
+            await self._record(pending)
 
     def _show_findings(self) -> None:
+        """The problems only: the tables above already say OK, and OK messages change with every
+        sample (latencies), which would repaint the screen for nothing. `a` shows them all."""
         findings = [f for group in self._findings.values() for f in group]
-        self.query_one(FindingsTable).show(findings)
+        problems = [f for f in findings if f.severity is not Severity.OK]
+        self.query_one(FindingsTable).show(findings if self.show_all else problems)
         worst = Severity.worst(f.severity for f in findings)
-        problems = sum(1 for f in findings if f.severity is not Severity.OK)
         self.query_one("#health-status", Label).update(
             f"{len(self.endpoints)} endpoints, {len(self.databases)} databases: "
-            f"worst {worst.label.upper()}, {problems} problems"
+            f"worst {worst.label.upper()}, {len(problems)} problems, "
+            f"{len(findings) - len(problems)} checks OK{'' if self.show_all else ' (a: show all)'}"
         )
 
-    async def _record(self, kind: str, subject: str, sample: Sample) -> None:
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self._show_findings()
+
+    async def _record(self, pending: list[tuple[str, str, Sample]]) -> None:
         store = self.env.probe_context.store
         if store is None:
             return
         context = self.env.probe_context
-        await asyncio.to_thread(history.record, store, context.target_name, kind, [(subject, sample)])
+        await asyncio.to_thread(self._write_history, store, context.target_name, pending)
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
             self._pruned_at = time.monotonic()
             retention: timedelta = parse_duration(context.settings.history_retention)
             await asyncio.to_thread(history.prune, store, retention, context.settings.history_max_samples)
+
+    @staticmethod
+    def _write_history(store: StateStore, target: str, pending: list[tuple[str, str, Sample]]) -> None:
+        for kind in {k for k, _, _ in pending}:
+            history.record(store, target, kind, [(subject, s) for k, subject, s in pending if k == kind])
 
     def refresh_now(self) -> None:
         """``r``: read the databases now (endpoints keep their own intervals)."""
         self._wake.set()
 
     async def on_unmount(self) -> None:
-        await self._prober.aclose()
         for monitor in self._monitors.values():
             await monitor.aclose()

@@ -40,7 +40,7 @@ class FindingsTable(DataTable[Text | str]):
         for row_key in [k for k in list(self.rows) if k.value not in wanted]:
             self.remove_row(row_key)
         existing = {k.value for k in self.rows}
-        changed = False
+        moved = False
         for key, finding in wanted.items():
             cells: tuple[Text | str, ...] = (
                 severity_text(finding.severity),
@@ -52,11 +52,11 @@ class FindingsTable(DataTable[Text | str]):
                 for column, value in zip(self.COLUMNS, cells, strict=True):
                     if self.get_cell(key, column) != value:
                         self.update_cell(key, column, value)
-                        changed = True
+                        moved = moved or column == "severity"
             else:
                 self.add_row(*cells, key=key)
-                changed = True
-        if changed:  # re-sorting repaints: only when something moved
+                moved = True
+        if moved:  # re-sorting repaints the whole table: only when the order can change
             self.sort("severity", "check", "subject", key=_row_order)
 
 

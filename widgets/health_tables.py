@@ -69,13 +69,15 @@ class _InPlaceTable(DataTable[Cell]):
             for key, cells in self._rows.items():
                 self.add_row(*(cells[c] for c in self._columns()), key=key)
 
-    def _put(self, rows: dict[str, dict[str, Cell]]) -> None:
-        self._rows = rows
+    def _put(self, rows: dict[str, dict[str, Cell]], *, complete: bool = True) -> None:
+        """Upsert ``rows``; when ``complete``, rows not given are removed."""
+        self._rows = rows if complete else {**self._rows, **rows}
         if self._wide is None:
             self.on_resize()
             return
-        for row_key in [k for k in list(self.rows) if k.value not in rows]:
-            self.remove_row(row_key)
+        if complete:
+            for row_key in [k for k in list(self.rows) if k.value not in rows]:
+                self.remove_row(row_key)
         existing = {k.value for k in self.rows}
         for key, cells in rows.items():
             if key not in existing:
@@ -90,7 +92,8 @@ class EndpointTable(_InPlaceTable):
     NARROW = ("endpoint", "status", "last", "p95", "err%", "trend", "ok ago")
     WIDE_EXTRA = ("p50", "reason")
 
-    def show(self, statuses: Sequence[EndpointStatus]) -> None:
+    def show(self, statuses: Sequence[EndpointStatus], *, complete: bool = True) -> None:
+        """All endpoints (``complete``), or just the ones that changed."""
         self._put(
             {
                 s.name: {
@@ -105,7 +108,8 @@ class EndpointTable(_InPlaceTable):
                     "reason": s.reason,
                 }
                 for s in statuses
-            }
+            },
+            complete=complete,
         )
 
 
