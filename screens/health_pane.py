@@ -63,7 +63,8 @@ class HealthPane(Vertical):
         context = env.probe_context
         self.endpoints = list(context.target.health)
         self.databases = list(context.target.databases)
-        self._inbox: deque[tuple[str, Sample]] = deque()
+        # (name, sample, status, findings) from the probing thread, judged there.
+        self._inbox: deque[tuple[str, Sample, EndpointStatus, list[Finding]]] = deque()
         self._monitors = {db.name: PgHealthMonitor(db, context.policy) for db in self.databases}
         self._windows = {e.name: RollingWindow(DEFAULT_SPAN) for e in self.endpoints}
         self._statuses: dict[str, EndpointStatus] = {}
@@ -73,7 +74,6 @@ class HealthPane(Vertical):
         self._pruned_at = 0.0
         self._dirty_endpoints: set[str] = set()
         self._pending: list[tuple[str, str, Sample]] = []
-        self._by_name = {e.name: e for e in self.endpoints}
         self._dirty_findings = False
 
     def compose(self) -> ComposeResult:
@@ -109,7 +109,7 @@ class HealthPane(Vertical):
             past = await asyncio.to_thread(history.load, store, target, "http", endpoint.name, DEFAULT_SPAN)
             self._windows[endpoint.name] = RollingWindow(DEFAULT_SPAN, past)
             if past:
-                self._dirty_endpoints.add(endpoint.name)
+                self._accept(endpoint.name, *self._judge(endpoint))
         await self._flush()
 
     @work(thread=True, group="health-http", exit_on_error=False, description="Probing endpoints")
@@ -134,7 +134,8 @@ class HealthPane(Vertical):
         """Each endpoint at its own interval: a slow one never delays the others."""
         while True:
             sample = await prober.probe(endpoint)
-            self._inbox.append((endpoint.name, sample))  # deque.append is thread-safe
+            self._windows[endpoint.name].add(sample)  # this thread owns the windows from now on
+            self._inbox.append((endpoint.name, sample, *self._judge(endpoint)))  # thread-safe
             await asyncio.sleep(endpoint.interval_s)
 
     async def _database_loop(self, database: Database) -> None:
@@ -152,22 +153,23 @@ class HealthPane(Vertical):
             with contextlib.suppress(TimeoutError):  # woken early by `r`, or the interval passed
                 await asyncio.wait_for(self._wake.wait(), self.env.refresh_interval_s)
 
+    def _judge(self, endpoint: HealthEndpoint) -> tuple[EndpointStatus, list[Finding]]:
+        return judge_endpoint(endpoint, self._windows[endpoint.name], self.env.probe_context.thresholds)
+
+    def _accept(self, name: str, status: EndpointStatus, findings: list[Finding]) -> None:
+        self._statuses[name] = status
+        self._findings[f"http:{name}"] = findings
+        self._dirty_endpoints.add(name)
+
     async def _flush(self) -> None:
-        """Once a second: judge the endpoints that got samples, show what changed, and write the
-        pending samples to history in one transaction (not one per sample)."""
+        """Once a second: show the endpoints judged since the last flush (only their rows), and
+        write the pending samples to history in one transaction (not one per sample)."""
         while self._inbox:
-            name, sample = self._inbox.popleft()
-            self._windows[name].add(sample)
-            self._dirty_endpoints.add(name)
+            name, sample, status, findings = self._inbox.popleft()
+            self._accept(name, status, findings)
             self._pending.append(("http", name, sample))
         if self._dirty_endpoints:
-            thresholds = self.env.probe_context.thresholds
-            changed = []
-            for name in self._dirty_endpoints:
-                status, findings = judge_endpoint(self._by_name[name], self._windows[name], thresholds)
-                self._statuses[name] = status
-                self._findings[f"http:{name}"] = findings
-                changed.append(status)
+            changed = [self._statuses[name] for name in self._dirty_endpoints]
             self._dirty_endpoints.clear()
             self.query_one(EndpointTable).show(changed, complete=False)
             self._dirty_findings = True
