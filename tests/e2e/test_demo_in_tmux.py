@@ -77,7 +77,8 @@ def test_demo_opens_switches_tabs_and_quits_cleanly(tmp_path: Path) -> None:
     env = clean_env(TERM="xterm-256color", TMPDIR=str(tmp_path))
     tmux.start(f"{COCKPIT} demo; echo $? > {done}; sleep 60", env)
     try:
-        screen = tmux.wait_for("primary+0", timeout=90)
+        tmux.wait_for("primary+0", timeout=90)
+        screen = tmux.wait_for("failing   CRIT", timeout=30)
         for tab in ("1 Health", "2 Queries", "3 Bloat", "4 Backups", "5 Secrets", "6 Checklists"):
             assert tab in screen
         assert "sandbox" in screen.splitlines()[0]
