@@ -218,5 +218,9 @@ class HealthPane(Vertical):
         self._wake.set()
 
     async def on_unmount(self) -> None:
+        store = self.env.probe_context.store
+        if store is not None and self._pending:  # samples taken since the last flush are kept
+            self._write_history(store, self.env.probe_context.target_name, self._pending)
+            self._pending = []
         for monitor in self._monitors.values():
             await monitor.aclose()

@@ -15,6 +15,7 @@ from cockpit.config import Target
 from screens.health_pane import HealthPane
 from screens.pane_env import PaneEnv
 from screens.probe_pane import ProbePane
+from screens.queries_pane import QueriesPane
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ url = "https://api.example.com/api/monitoring/health"
         "no database to read statements from",
         DATABASE_EXAMPLE,
         lambda t: bool(t.databases),
-        _probe_pane("queries"),
+        lambda env: QueriesPane(env, id="queries-pane"),
     ),
     PaneSpec(
         "bloat",

@@ -1,6 +1,6 @@
 """The health pane's two tables: endpoints and databases, updated in place.
 
-Narrow terminals (under 110 columns) get the priority columns only; the reason for a status is
+Narrow terminals get the priority columns only (see InPlaceTable); the reason for a status is
 always in the findings table below, so nothing is lost at 80x24.
 """
 
@@ -10,16 +10,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from cockpit.durations import format_duration
 from cockpit.model import Severity
 from cockpit.probes.rows import EndpointStatus, PgHealth
 from widgets.findings_table import severity_text
+from widgets.in_place_table import Cell, InPlaceTable
 from widgets.sparkline import sparkline
-
-WIDE = 110
-Cell = Text | str
 
 
 def _ms(value: float | None) -> str:
@@ -45,50 +42,7 @@ def _bytes(value: int | None) -> str:
     return "-"
 
 
-class _InPlaceTable(DataTable[Cell]):
-    """A keyed table whose columns depend on the width; rows are updated cell by cell."""
-
-    NARROW: tuple[str, ...] = ()
-    WIDE_EXTRA: tuple[str, ...] = ()
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
-        self._wide: bool | None = None
-        self._rows: dict[str, dict[str, Cell]] = {}
-
-    def _columns(self) -> tuple[str, ...]:
-        return self.NARROW + (self.WIDE_EXTRA if self._wide else ())
-
-    def on_resize(self) -> None:
-        wide = self.app.size.width >= WIDE
-        if wide != self._wide:
-            self._wide = wide
-            self.clear(columns=True)
-            for column in self._columns():
-                self.add_column(column.upper(), key=column)
-            for key, cells in self._rows.items():
-                self.add_row(*(cells[c] for c in self._columns()), key=key)
-
-    def _put(self, rows: dict[str, dict[str, Cell]], *, complete: bool = True) -> None:
-        """Upsert ``rows``; when ``complete``, rows not given are removed."""
-        self._rows = rows if complete else {**self._rows, **rows}
-        if self._wide is None:
-            self.on_resize()
-            return
-        if complete:
-            for row_key in [k for k in list(self.rows) if k.value not in rows]:
-                self.remove_row(row_key)
-        existing = {k.value for k in self.rows}
-        for key, cells in rows.items():
-            if key not in existing:
-                self.add_row(*(cells[c] for c in self._columns()), key=key)
-                continue
-            for column in self._columns():
-                if self.get_cell(key, column) != cells[column]:
-                    self.update_cell(key, column, cells[column])
-
-
-class EndpointTable(_InPlaceTable):
+class EndpointTable(InPlaceTable):
     NARROW = ("endpoint", "status", "last", "p95", "err%", "trend", "ok ago")
     WIDE_EXTRA = ("p50", "reason")
 
@@ -113,7 +67,7 @@ class EndpointTable(_InPlaceTable):
         )
 
 
-class DatabaseTable(_InPlaceTable):
+class DatabaseTable(InPlaceTable):
     NARROW = ("database", "status", "conn", "xact", "idle-tx", "blocked", "hit%", "repl")
     WIDE_EXTRA = ("xid%", "mean", "size", "version", "uptime")
 

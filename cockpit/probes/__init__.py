@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from cockpit.model import Snapshot
 from cockpit.probes.context import ProbeContext
 from cockpit.probes.health import health_check
+from cockpit.probes.queries_check import queries_check
 
 Probe = Callable[[ProbeContext], Awaitable[Snapshot]]
 
@@ -18,7 +19,7 @@ PANES: tuple[str, ...] = ("health", "queries", "bloat", "backups", "secrets", "c
 
 PANE_PROBES: dict[str, list[Probe]] = {
     "health": [health_check],
-    "queries": [],
+    "queries": [queries_check],
     "bloat": [],
     "backups": [],
     "secrets": [],

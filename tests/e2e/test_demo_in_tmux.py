@@ -86,7 +86,7 @@ def test_demo_opens_switches_tabs_and_quits_cleanly(tmp_path: Path) -> None:
         assert "failing   CRIT" in screen and "healthy   OK" in screen
         assert demo_processes(f"{tmp_path}/cockpit-demo-") != ""  # the sandbox runs under our TMPDIR
         tmux.keys("2")
-        tmux.wait_for("no probes for this pane yet")
+        tmux.wait_for("statements by total_exec_time")
         tmux.keys("q")
         deadline = time.monotonic() + 60
         while not done.exists() and time.monotonic() < deadline:

@@ -27,8 +27,13 @@ def test_check_json_on_the_sandbox(sandbox: Sandbox, run_cockpit) -> None:
     assert by_key[("http.latency_p95", "slow")]["severity"] == "warn"
     assert by_key[("http.status", "healthy")]["severity"] == "ok"
     assert by_key[("postgres.reachable", "app")]["severity"] == "ok"
-    quiet = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "queries")
+    quiet = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "bloat")
     assert quiet.returncode == 0 and json.loads(quiet.stdout) == {"status": "ok", "findings": []}
+    queries = json.loads(
+        run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "queries").stdout
+    )
+    assert {f["pane"] for f in queries["findings"]} == {"queries"}
+    assert any(f["check"] == "queries.blocking" for f in queries["findings"])
 
 
 def test_check_exits_2_when_a_database_is_down(tmp_path: Path, run_cockpit) -> None:

@@ -34,7 +34,9 @@ async def test_live_pane_on_the_sandbox(sandbox: Sandbox, store) -> None:
         await wait_until(pilot, lambda: endpoints.row_count == 3 and databases.row_count == 1)
         assert str(endpoints.get_cell("failing", "status")) == "CRIT"
         assert str(endpoints.get_cell("healthy", "status")) == "OK"
-        assert str(databases.get_cell("app", "status")) == "OK"
+        # The sandbox's blocker/blocked pair makes the database WARN (one session waits on a lock).
+        await wait_until(pilot, lambda: str(databases.get_cell("app", "blocked")) == "1")
+        assert str(databases.get_cell("app", "status")) == "WARN"
         assert "p50" not in {str(c.value) for c in endpoints.columns}  # narrow: priority columns
         findings = app.query_one(FindingsTable)
         assert str(findings.get_cell("http.status\x00failing", "message")) == (

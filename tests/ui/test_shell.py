@@ -136,3 +136,23 @@ async def test_a_pane_can_offer_palette_commands(make_app) -> None:
         await pilot.pause()
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Bloat: VACUUM ANALYZE all" in titles
+
+
+async def test_opening_a_pane_focuses_it_once_and_the_app_goes_idle(sandbox, store) -> None:
+    """Focusing inside a tab re-activates it; doing that on every activation looped forever
+    (a full core, and the footer recomposed continuously)."""
+    import asyncio
+
+    from cockpit.app import CockpitApp
+    from cockpit.config import load_config
+
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await asyncio.sleep(0.5)
+        focused = app.focused
+        assert focused is not None and app.query_one("TabPane#queries") in focused.ancestors
+        changes: list[object] = []
+        app.screen.bindings_updated_signal.subscribe(focused, changes.append)
+        await asyncio.sleep(1.0)
+        assert len(changes) <= 1

@@ -1,0 +1,90 @@
+"""Cancel or terminate sessions, safely: the action behind the Queries pane's c and K keys.
+
+A pid alone is not a session: after a terminate, PostgreSQL may hand the same pid to a new
+backend (pg_activity signals a bare pid). Each signal is sent by one statement that also checks
+the session's ``backend_start`` (and ``query_start`` for a cancel), so a recycled pid, or a
+session that moved on to another query, matches nothing and is refused. The list of sessions and
+their results go into the audit record. Read-only sessions do not stop pg_cancel_backend or
+pg_terminate_backend: the guard is what protects, so this runs only through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from cockpit.config import Database
+from cockpit.db import SessionPolicy, connect
+from cockpit.guard import ActionContext, ActionRequest
+from cockpit.probes.postgres import sql
+from cockpit.probes.queries import Session, short
+
+Kind = Literal["cancel", "terminate"]
+FUNCTIONS = {"cancel": "pg_cancel_backend", "terminate": "pg_terminate_backend"}
+
+
+@dataclass(frozen=True, slots=True)
+class SignalResult:
+    pid: int
+    user: str
+    outcome: str  # "cancelled", "terminated", "refused: ...", "failed: ..."
+
+
+def request_for(kind: Kind, database: Database, sessions: Sequence[Session]) -> ActionRequest:
+    """The guarded request: the exact list (pid, user, truncated query) is in its parameters."""
+    verb = "Cancel the query of" if kind == "cancel" else "Terminate"
+    noun = "session" if len(sessions) == 1 else "sessions"
+    return ActionRequest(
+        action=f"queries.{kind}",
+        summary=f"{verb} {len(sessions)} {noun} on {database.name}: "
+        + ", ".join(f"{s.pid} ({s.user})" for s in sessions[:5])
+        + (" ..." if len(sessions) > 5 else ""),
+        params={
+            "database": database.name,
+            "sessions": [{"pid": s.pid, "user": s.user, "query": short(s.query, 80)} for s in sessions],
+        },
+    )
+
+
+def signal_sessions(
+    context: ActionContext, kind: Kind, database: Database, policy: SessionPolicy, sessions: Sequence[Session]
+) -> list[SignalResult]:
+    """Send the signal to each session that is still the one shown; refuse the others."""
+    from psycopg import sql as pgsql
+
+    query = pgsql.SQL(sql("signal_backend.sql")).format(function=pgsql.Identifier(FUNCTIONS[kind]))
+    done = "cancelled" if kind == "cancel" else "terminated"
+    results: list[SignalResult] = []
+    # The signal itself must not be read-only-blocked: the guard already decided.
+    with connect(
+        database,
+        SessionPolicy(
+            statement_timeout_ms=policy.statement_timeout_ms,
+            lock_timeout_ms=policy.lock_timeout_ms,
+            connect_timeout_s=policy.connect_timeout_s,
+        ),
+    ) as conn:
+        for index, session in enumerate(sessions):
+            context.progress(
+                f"{kind} {session.pid} ({index + 1}/{len(sessions)})", index / max(1, len(sessions))
+            )
+            params: dict[str, Any] = {
+                "pid": session.pid,
+                "backend_start": session.backend_start,
+                "query_start": session.query_start if kind == "cancel" else None,
+            }
+            try:
+                row = conn.execute(query, params).fetchone()
+            except Exception as exc:  # one failure must not stop the rest; it is reported
+                results.append(SignalResult(session.pid, session.user, f"failed: {exc}".splitlines()[0]))
+                continue
+            if row is None:
+                outcome = "refused: not the session shown (pid reused or query changed)"
+            elif row[1]:
+                outcome = done
+            else:
+                outcome = "failed: the server refused the signal (privilege?)"
+            results.append(SignalResult(session.pid, session.user, outcome))
+    context.result_detail = "; ".join(f"{r.pid} ({r.user}): {r.outcome}" for r in results)
+    return results

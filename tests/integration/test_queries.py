@@ -1,0 +1,232 @@
+"""Slow queries on real servers: statements, sessions, the lock tree, and safe signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cockpit.backend_signals import request_for, signal_sessions
+from cockpit.config import Database, Thresholds
+from cockpit.db import SessionPolicy, connect_async
+from cockpit.errors import ActionRefused
+from cockpit.guard import Confirmation, Guard
+from cockpit.model import Severity
+from cockpit.probes.queries import (
+    DeltaMode,
+    StatementsAvailability,
+    StatementsReader,
+    availability,
+    blast_radius,
+    judge,
+    lock_tree,
+    read_sessions,
+)
+from cockpit.sandbox.manager import Sandbox
+from cockpit.sandbox.postgres import SandboxPostgres
+from cockpit.state import StateStore
+
+POSTGRES_15 = Path("/usr/lib/postgresql/15/bin")
+
+
+def app_db(sandbox: Sandbox) -> Database:
+    return Database(name="app", dsn=sandbox.postgres.dsn())
+
+
+@pytest.fixture
+def victim(sandbox: Sandbox) -> Iterator[int]:
+    """A session of the test's own running a long query; its pid."""
+    conn = psycopg.connect(sandbox.postgres.dsn(), application_name="victim", autocommit=True)
+    pid = conn.info.backend_pid
+    thread = threading.Thread(target=lambda: _swallow(conn, "SELECT pg_sleep(30)"), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 5
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            row = watcher.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+            if row and row[0] == "active":
+                break
+            time.sleep(0.05)
+    yield pid
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
+        admin.execute("SELECT pg_cancel_backend(%s)", (pid,))
+    thread.join(10)
+    conn.close()
+
+
+def _swallow(conn: psycopg.Connection, query: str) -> None:
+    with contextlib.suppress(psycopg.Error):  # the tests cancel it
+        conn.execute(query)
+
+
+async def read_all(sandbox: Sandbox):  # type: ignore[no-untyped-def]
+    async with await connect_async(app_db(sandbox), SessionPolicy()) as conn:
+        available = await availability(conn)
+        assert available.schema is not None
+        reader = StatementsReader(available.schema)
+        statements = await reader.read(conn, "mean_exec_time")
+        sessions = await read_sessions(conn)
+    return available, reader, statements, sessions
+
+
+async def test_statements_sessions_and_the_lock_tree(sandbox: Sandbox) -> None:
+    deadline = time.monotonic() + 20
+    while True:  # the workload's blocker/blocked pair and its first slow statement
+        available, reader, statements, sessions = await read_all(sandbox)
+        waiting = [s for s in sessions if s.blocked_by]
+        slow = [s for s in statements if "pg_sleep" in s.text]
+        if (waiting and slow) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert available.usable and available.privileged and available.guidance() == ""
+    assert slow and slow[0].mean_ms > 500 and slow[0].text.startswith("SELECT pg_sleep")
+    assert all(s.queryid in reader.texts for s in statements)  # texts cached by queryid
+    assert waiting, "the sandbox's blocked session is missing"
+    blocker_pid = waiting[0].blocked_by[0]
+    blocker = next(s for s in sessions if s.pid == blocker_pid)
+    assert blocker.state == "idle in transaction"
+    tree = lock_tree(sessions)
+    assert tree[0] == (0, blocker) and (1, waiting[0]) in tree
+    assert blast_radius(sessions, blocker_pid) == 1
+    findings = judge(statements, sessions, Thresholds(), available, "app")
+    checks = {(f.check, f.severity) for f in findings}
+    assert ("queries.slow_statement", Severity.WARN) in checks
+    assert ("queries.blocking", Severity.WARN) in checks
+    strict = judge(statements, sessions, Thresholds(idle_in_transaction_warn_s=0), available, "app")
+    assert any(f.check == "queries.idle_in_transaction" for f in strict)
+
+
+async def test_deltas_since_refresh_and_since_mark(sandbox: Sandbox) -> None:
+    async with await connect_async(app_db(sandbox), SessionPolicy()) as conn:
+        available = await availability(conn)
+        assert available.schema is not None
+        reader = StatementsReader(available.schema)
+        await reader.read(conn)
+        reader.mark()
+        for _ in range(3):
+            await conn.execute("SELECT count(*) FROM messages WHERE role = 'user'")
+        since_refresh = await reader.read(conn, mode=DeltaMode.SINCE_REFRESH)
+        since_mark = reader.view(DeltaMode.SINCE_MARK)
+    counted = [s for s in since_refresh if "FROM messages WHERE role" in s.text]
+    assert counted and counted[0].calls == 3
+    assert [s.calls for s in since_mark if "FROM messages WHERE role" in s.text] == [3]
+    assert all(s.calls > 0 for s in since_refresh)
+
+
+async def test_missing_extension_gives_the_exact_fix(sandbox: Sandbox) -> None:
+    with psycopg.connect(sandbox.postgres.dsn("postgres"), autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS noext")
+        admin.execute("CREATE DATABASE noext")
+    database = Database(name="noext", dsn=sandbox.postgres.dsn("noext"))
+    async with await connect_async(database, SessionPolicy()) as conn:
+        available = await availability(conn)
+        sessions = await read_sessions(conn)
+    assert available.preloaded and available.schema is None and not available.usable
+    assert available.guidance() == (
+        "pg_stat_statements is not installed in this database: CREATE EXTENSION pg_stat_statements"
+    )
+    finding = judge(None, sessions, Thresholds(), available, "noext")[0]
+    assert finding.severity is Severity.WARN and "shared_preload_libraries" in finding.hint
+    assert "shared_preload_libraries" in StatementsAvailability(None, False, True).guidance()
+    assert "pg_read_all_stats" in StatementsAvailability("public", True, False).guidance()
+
+
+async def test_cancel_signals_the_session_shown(sandbox: Sandbox, victim: int, store: StateStore) -> None:
+    _, _, _, sessions = await read_all(sandbox)
+    target = next(s for s in sessions if s.pid == victim)
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    request = request_for("cancel", app_db(sandbox), [target])
+    results = guard.run(
+        request,
+        Confirmation(confirmed=True),
+        lambda ctx: signal_sessions(ctx, "cancel", app_db(sandbox), SessionPolicy(), [target]),
+    )
+    assert [r.outcome for r in results] == ["cancelled"]
+    record = store.audit_records()[0]
+    assert record.result == "ok" and f"{victim} (postgres): cancelled" in record.detail
+    assert record.params["sessions"][0]["query"] == "SELECT pg_sleep(30)"
+
+
+async def test_a_recycled_pid_is_never_signalled(sandbox: Sandbox, victim: int, store: StateStore) -> None:
+    _, _, _, sessions = await read_all(sandbox)
+    seen = next(s for s in sessions if s.pid == victim)
+    # The pid the operator saw, but another backend's start: what a reused pid looks like.
+    reused = replace(seen, backend_start=seen.backend_start - timedelta(seconds=5))
+    changed_query = replace(seen, query_start=seen.query_start - timedelta(seconds=5))  # type: ignore[operator]
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    results = guard.run(
+        request_for("terminate", app_db(sandbox), [reused]),
+        Confirmation(confirmed=True),
+        lambda ctx: signal_sessions(ctx, "terminate", app_db(sandbox), SessionPolicy(), [reused]),
+    )
+    assert results[0].outcome.startswith("refused: not the session shown")
+    results = guard.run(
+        request_for("cancel", app_db(sandbox), [changed_query]),
+        Confirmation(confirmed=True),
+        lambda ctx: signal_sessions(ctx, "cancel", app_db(sandbox), SessionPolicy(), [changed_query]),
+    )
+    assert results[0].outcome.startswith("refused")
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as watcher:
+        assert watcher.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (victim,)).fetchone() == (
+            "active",
+        )
+
+
+async def test_read_only_refuses_signals_though_sql_would_not(
+    sandbox: Sandbox, victim: int, store: StateStore
+) -> None:
+    _, _, _, sessions = await read_all(sandbox)
+    target = next(s for s in sessions if s.pid == victim)
+    guard = Guard(target="sandbox", store=store, read_only=True)
+    request = request_for("terminate", app_db(sandbox), [target])
+    assert not guard.offers(request)
+    with pytest.raises(ActionRefused, match="read-only"):
+        guard.run(
+            request,
+            Confirmation(confirmed=True),
+            lambda ctx: signal_sessions(ctx, "terminate", app_db(sandbox), SessionPolicy(), [target]),
+        )
+    # Why the guard matters: a read-only transaction does not stop the function itself.
+    with psycopg.connect(
+        sandbox.postgres.dsn(), autocommit=True, options="-c default_transaction_read_only=on"
+    ) as observer:
+        assert observer.execute("SELECT pg_cancel_backend(%s)", (victim,)).fetchone() == (True,)
+
+
+@pytest.mark.skipif(
+    not (POSTGRES_15 / "postgres").exists(),
+    reason="Debian's postgresql-15 is not installed (tests/run installs it as root)",
+)
+async def test_the_same_sql_on_postgresql_15(tmp_path: Path) -> None:
+    server = SandboxPostgres(tmp_path / "pg15", binaries=POSTGRES_15)
+    server.init()
+    server.start()
+    try:
+        with psycopg.connect(server.dsn("postgres"), autocommit=True) as admin:
+            admin.execute("CREATE EXTENSION pg_stat_statements")
+            assert admin.execute("SHOW server_version_num").fetchone()[0].startswith("15")  # type: ignore[index]
+            admin.execute("SELECT pg_sleep(0.01)")
+        database = Database(name="pg15", dsn=server.dsn("postgres"))
+        async with await connect_async(database, SessionPolicy()) as conn:
+            available = await availability(conn)
+            assert available.usable and available.schema == "public"
+            statements = await StatementsReader("public").read(conn)
+            sessions = await read_sessions(conn)
+        assert any("pg_sleep" in s.text for s in statements)
+        assert isinstance(sessions, list)
+        from cockpit.probes.postgres import PgHealthMonitor
+
+        monitor = PgHealthMonitor(database, SessionPolicy())
+        reading = await monitor.read()
+        await monitor.aclose()
+        assert reading.reachable and reading.version.startswith("15")
+    finally:
+        server.stop()

@@ -1,0 +1,135 @@
+"""The Queries pane on the real sandbox, read-only behaviour, and its tables' layout."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from textual.app import App, ComposeResult
+
+from cockpit.app import CockpitApp
+from cockpit.config import load_config
+from cockpit.probes.queries import Session, Statement, lock_tree
+from cockpit.sandbox.manager import Sandbox
+from screens.confirm import ConfirmScreen
+from tests.ui.test_health_pane import wait_until
+from widgets.queries_tables import LockTree, SessionsTable, StatementsTable
+
+
+async def test_statements_sessions_and_a_cancel(sandbox: Sandbox, store) -> None:
+    victim = psycopg.connect(sandbox.postgres.dsn(), application_name="victim", autocommit=True)
+    pid = victim.info.backend_pid
+    outcome: list[str] = []
+
+    def run() -> None:
+        try:
+            victim.execute("SELECT pg_sleep(30)")
+            outcome.append("finished")
+        except psycopg.errors.QueryCanceled:
+            outcome.append("cancelled")
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2")
+            statements = app.query_one(StatementsTable)
+
+            def texts() -> list[str]:
+                return [str(statements.get_cell(key, "query")) for key in statements.rows]
+
+            # The sandbox's workload runs its slow statement every 5 s.
+            await wait_until(pilot, lambda: any("pg_sleep" in text for text in texts()), timeout=20)
+            await pilot.press("v")
+            sessions = app.query_one(SessionsTable)
+            await wait_until(pilot, lambda: str(pid) in {k.value for k in sessions.rows})
+            sessions.move_cursor(row=sessions.get_row_index(str(pid)))
+            await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            assert f"{pid} (postgres)" in app.screen.summary
+            await pilot.click("#confirm-run")
+            await wait_until(pilot, lambda: bool(outcome), timeout=10)
+    finally:
+        thread.join(35)
+        victim.close()
+    assert outcome == ["cancelled"]
+    record = store.audit_records()[0]
+    assert record.action == "queries.cancel" and record.result == "ok"
+
+
+async def test_read_only_offers_no_signal(sandbox: Sandbox, store) -> None:
+    app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "v")
+        keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
+        assert "v" in keys and "c" not in keys and "K" not in keys
+        await pilot.press("c", "K")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+    assert store.audit_records() == []
+
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def session(pid: int, state: str, query: str, age: float | None, blocked_by: tuple[int, ...] = ()) -> Session:
+    start = NOW - timedelta(seconds=age or 0)
+    return Session(
+        pid,
+        "app",
+        "app",
+        "api",
+        "10.0.0.5",
+        state,
+        "Lock:tuple" if blocked_by else "",
+        NOW - timedelta(hours=1),
+        start if age else None,
+        start,
+        age,
+        age,
+        query,
+        blocked_by,
+    )
+
+
+SESSIONS = [
+    session(101, "idle in transaction", "UPDATE feature_flags SET enabled = true WHERE name = $1", 420.0),
+    session(102, "active", "UPDATE feature_flags SET kill_switch = true WHERE name = $1", 30.0, (101,)),
+    session(103, "active", "SELECT * FROM audit_log WHERE created_at < now() - interval '90 days'", 2.0),
+]
+STATEMENTS = [
+    Statement(
+        1, "app", "app", 452, 271_000.0, 600.0, 452, 0, 0, "SELECT pg_sleep($1), count(*) FROM sessions"
+    ),
+    Statement(
+        2, "app", "app", 95_000, 114.0, 0.0012, 95_000, 12, 0, 'SELECT $2 FROM ONLY "public"."profiles"'
+    ),
+]
+
+
+class QueriesTablesApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StatementsTable()
+        yield SessionsTable()
+        yield LockTree()
+
+    def on_mount(self) -> None:
+        self.query_one(StatementsTable).show(STATEMENTS, slow_ms=500)
+        self.query_one(SessionsTable).show(SESSIONS, long_s=300, idle_s=300)
+        self.query_one(LockTree).show(lock_tree(SESSIONS))
+
+
+def test_queries_tables_80x24(snap_compare) -> None:
+    assert snap_compare(QueriesTablesApp(), terminal_size=(80, 24))
+
+
+def test_queries_tables_160x48(snap_compare) -> None:
+    assert snap_compare(QueriesTablesApp(), terminal_size=(160, 48))
+
+
+def test_fixed_rows_are_what_they_claim() -> None:
+    tree = lock_tree(SESSIONS)
+    assert [(depth, s.pid if s else None) for depth, s in tree] == [(0, 101), (1, 102)]
