@@ -59,7 +59,7 @@ def main() -> int:
             if i % 2 == 0:
                 latencies.append(session.press(b"2", b"no database to read statements from"))
             else:
-                latencies.append(session.press(b"1", b"ENDPOINT"))
+                latencies.append(session.press(b"1", b"STATUS"))
             session.drain(0.2)
     finally:
         session.close()

@@ -156,21 +156,6 @@ class CockpitApp(App[int]):
         pane_id = event.pane.id
         if pane_id:
             self.store.set_ui(f"last_pane:{self.target_name}", pane_id)
-        self.call_after_refresh(self._focus_inside, event.pane)
-
-    def _focus_inside(self, pane: TabPane) -> None:
-        """Keys go to the pane just opened (its own bindings work at once, keyboard first)."""
-        # Focusing inside a pane activates it (TabbedContent), so a stale call for a pane no
-        # longer active would flip the tabs back, and two of them would ping-pong forever.
-        if self.query_one(TabbedContent).active != pane.id:
-            return
-        focused = self.focused
-        if focused is not None and pane in focused.ancestors:
-            return
-        for widget in pane.query("*"):
-            if widget.focusable and widget.display:
-                widget.focus()
-                return
 
     # -- bindings -----------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ add) when the target lacks what it needs.
 | key | does |
 |---|---|
 | `1`-`6` | go to a pane (Health, Queries, Bloat, Backups, Secrets, Checklists) |
-| `tab` / `shift+tab` | move between widgets |
+| `tab` / `shift+tab` | move into the pane (its own keys then work) and between widgets |
 | `r` | refresh the current pane now |
 | `t` | switch target (environment) |
 | `ctrl+p` | command palette: panes, targets, actions |

@@ -82,7 +82,7 @@ async def walk_every_binding(app, pilot) -> set[str]:  # type: ignore[no-untyped
     assert len(panes) == 6
     pressed: set[str] = set()
     for pane_key in panes:
-        await pilot.press(pane_key)
+        await pilot.press(pane_key, "tab")  # into the pane, so its own bindings are live
         pane = app.query_one("TabbedContent").active_pane
         bindings = {b.key for b in app.BINDINGS} | {b.key for _, b, *_ in app.active_bindings.values()}
         for widget in pane.walk_children():

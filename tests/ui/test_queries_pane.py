@@ -34,7 +34,7 @@ async def test_statements_sessions_and_a_cancel(sandbox: Sandbox, store) -> None
     app = CockpitApp(load_config(sandbox.config_path), store=store)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("2")
+            await pilot.press("2", "tab")  # into the pane: its keys are live
             statements = app.query_one(StatementsTable)
 
             def texts() -> list[str]:
@@ -63,7 +63,7 @@ async def test_statements_sessions_and_a_cancel(sandbox: Sandbox, store) -> None
 async def test_read_only_offers_no_signal(sandbox: Sandbox, store) -> None:
     app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2", "v")
+        await pilot.press("2", "tab", "v")
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
         assert "v" in keys and "c" not in keys and "K" not in keys
         await pilot.press("c", "K")
