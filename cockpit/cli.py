@@ -147,7 +147,7 @@ def _demo(*, read_only: bool) -> int:
     previous = {s: signal.signal(s, stop_on_signal) for s in (signal.SIGHUP, signal.SIGTERM)}
     try:
         print("cockpit: starting the sandbox (PostgreSQL, S3, HTTPS endpoints)...", file=sys.stderr)
-        config_path = sandbox.up(store_keys_in_keyring=False)
+        config_path = sandbox.up(store_keys_in_keyring=False, owner_pid=os.getpid())
         os.environ.update(sandbox.s3_environment())
         os.environ.setdefault("COCKPIT_STATE_DIR", str(folder / "state"))
         return _run_tui(str(config_path), None, read_only)

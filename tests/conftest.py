@@ -34,7 +34,7 @@ def store(tmp_path: Path) -> Iterator[StateStore]:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     box = Sandbox(tmp_path_factory.mktemp("sandbox"))
-    box.up(store_keys_in_keyring=False)
+    box.up(store_keys_in_keyring=False, owner_pid=os.getpid())  # dies with this worker
     yield box
     box.down()
 

@@ -83,13 +83,19 @@ class Sandbox:
         self.s3 = SandboxS3(self.folder / "s3")
         self.status = SandboxStatus(folder=self.folder)
         self._services: subprocess.Popen[bytes] | None = None
+        self._owner_pid: int | None = None
 
     @property
     def config_path(self) -> Path:
         return self.folder / CONFIG_FILE
 
-    def up(self, *, store_keys_in_keyring: bool = True) -> Path:
-        """Start everything; on any failure stop what was started. Returns the config path."""
+    def up(self, *, store_keys_in_keyring: bool = True, owner_pid: int | None = None) -> Path:
+        """Start everything; on any failure stop what was started. Returns the config path.
+
+        With ``owner_pid``, the sandbox stops itself when that process dies without stopping it
+        (`cockpit demo` and the test fixtures pass their own pid; `cockpit sandbox up` does not).
+        """
+        self._owner_pid = owner_pid
         if (self.folder / STATE_FILE).exists():
             previous = SandboxStatus.load(self.folder)
             if any(port_is_listening(p) for p in previous.all_ports() if p):
@@ -142,7 +148,17 @@ class Sandbox:
             endpoints[name] = {"port": port, "cert": str(issued.cert_path), "key": str(issued.key_path)}
             self.status.https_ports[name] = port
         spec = self.folder / "services.json"
-        spec.write_text(json.dumps({"dsn": self.postgres.dsn(), "endpoints": endpoints}))
+        spec.write_text(
+            json.dumps(
+                {
+                    "dsn": self.postgres.dsn(),
+                    "endpoints": endpoints,
+                    "owner_pid": self._owner_pid,
+                    "weed_pid": self.s3.pid,
+                    "postgres_folder": str(self.postgres.folder),
+                }
+            )
+        )
         log = (self.folder / "services.log").open("ab")
         with log:
             process = subprocess.Popen(

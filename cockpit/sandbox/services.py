@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from cockpit.sandbox.processes import pid_alive, stop_pid
+
 ENDPOINTS = {
     # name: (delay seconds, HTTP status, database state)
     "healthy": (0.0, 200, "connected"),
@@ -117,6 +119,16 @@ def _wait_on_lock(conn: object) -> None:
         conn.execute("UPDATE feature_flags SET enabled = enabled WHERE name = 'new_dashboard'")
 
 
+def stop_orphaned_sandbox(spec: dict[str, Any]) -> None:
+    from cockpit.sandbox.postgres import SandboxPostgres
+
+    weed = spec.get("weed_pid")
+    if weed is not None and pid_alive(int(weed)):
+        stop_pid(int(weed))
+    with contextlib.suppress(Exception):
+        SandboxPostgres(Path(spec["postgres_folder"])).stop()
+
+
 def main(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
     stop = threading.Event()
@@ -128,7 +140,13 @@ def main(spec_path: str) -> int:
     ]
     workload = threading.Thread(target=run_workload, args=(spec["dsn"], stop), daemon=True)
     workload.start()
-    stop.wait()
+    owner = spec.get("owner_pid")
+    while not stop.wait(1.0):
+        if owner is not None and not pid_alive(int(owner)):
+            # Dead man's switch: whoever started this sandbox (`cockpit demo`, a test session) is
+            # gone without stopping it (killed, or a hang-up it could not handle): stop it here.
+            stop_orphaned_sandbox(spec)
+            break
     for server in servers:
         server.shutdown()
     return 0

@@ -113,3 +113,27 @@ def test_a_dropped_session_still_stops_the_sandbox(tmp_path: Path) -> None:
     while demo_processes(f"{tmp_path}/cockpit-demo-") and time.monotonic() < deadline:
         time.sleep(0.3)
     assert demo_processes(f"{tmp_path}/cockpit-demo-") == ""
+
+
+def test_a_killed_demo_does_not_leave_its_servers(tmp_path: Path) -> None:
+    """SIGKILL cannot be handled: the sandbox's own watchdog stops it when `demo` is gone."""
+    import os
+    import signal
+
+    tmux = Tmux(tmp_path)
+    env = clean_env(TERM="xterm-256color", TMPDIR=str(tmp_path))
+    tmux.start(f"{COCKPIT} demo", env)
+    try:
+        tmux.wait_for("primary+0", timeout=90)
+        demo = subprocess.run(
+            ["pgrep", "-f", f"{COCKPIT} demo"], capture_output=True, text=True
+        ).stdout.split()
+        assert demo
+        for pid in demo:
+            os.kill(int(pid), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while demo_processes(f"{tmp_path}/cockpit-demo-") and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert demo_processes(f"{tmp_path}/cockpit-demo-") == ""
+    finally:
+        tmux.kill()
