@@ -117,8 +117,14 @@ def test_python_dash_m_cockpit_works() -> None:
 def test_sandbox_up_and_down_leave_nothing_behind(tmp_path: Path, run_cockpit) -> None:
     folder = tmp_path / "box"
     up = run_cockpit("sandbox", "up", "--dir", str(folder))
-    assert up.returncode == 0, up.stderr
-    config_path = Path(up.stdout.strip())
+    try:
+        assert up.returncode == 0, up.stderr
+        check_sandbox_lifecycle(folder, Path(up.stdout.strip()), run_cockpit)
+    finally:  # a failed assertion must not leave servers running
+        run_cockpit("sandbox", "down", "--dir", str(folder))
+
+
+def check_sandbox_lifecycle(folder: Path, config_path: Path, run_cockpit) -> None:  # type: ignore[no-untyped-def]
     assert config_path == folder / "cockpit.toml" and config_path.exists()
     status = SandboxStatus.load(folder)
     ports = [p for p in status.all_ports() if p]
