@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from cockpit.model import Finding, Severity
+from widgets.in_place_table import InPlaceTable
 
 SEVERITY_STYLE = {
     Severity.OK: "green",
@@ -22,41 +22,26 @@ def severity_text(severity: Severity) -> Text:
     return Text(severity.label.upper(), style=SEVERITY_STYLE[severity])
 
 
-class FindingsTable(DataTable[Text | str]):
+class FindingsTable(InPlaceTable):
     """Severity, check, subject, message; the worst first."""
 
-    COLUMNS = ("severity", "check", "subject", "message")
-
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = False
-        for column in self.COLUMNS:
-            self.add_column(column.upper(), key=column)
+    NARROW = ("severity", "check", "subject", "message")
 
     def show(self, findings: Sequence[Finding]) -> None:
         """Replace the content, touching only the cells that changed."""
         ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.check, f.subject))
-        wanted = {f"{f.check}\x00{f.subject}": f for f in ordered}
-        for row_key in [k for k in list(self.rows) if k.value not in wanted]:
-            self.remove_row(row_key)
-        existing = {k.value for k in self.rows}
-        moved = False
-        for key, finding in wanted.items():
-            cells: tuple[Text | str, ...] = (
-                severity_text(finding.severity),
-                finding.check,
-                finding.subject,
-                finding.message,
-            )
-            if key in existing:
-                for column, value in zip(self.COLUMNS, cells, strict=True):
-                    if self.get_cell(key, column) != value:
-                        self.update_cell(key, column, value)
-                        moved = moved or column == "severity"
-            else:
-                self.add_row(*cells, key=key)
-                moved = True
-        if moved:  # re-sorting repaints the whole table: only when the order can change
+        changed = self._put(
+            {
+                f"{f.check}\x00{f.subject}": {
+                    "severity": severity_text(f.severity),
+                    "check": f.check,
+                    "subject": f.subject,
+                    "message": f.message,
+                }
+                for f in ordered
+            }
+        )
+        if "severity" in changed:  # re-sorting repaints the whole table: only when order can change
             self.sort("severity", "check", "subject", key=_row_order)
 
 

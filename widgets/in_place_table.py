@@ -37,20 +37,28 @@ class InPlaceTable(DataTable[Cell]):
             for key, cells in self._rows.items():
                 self.add_row(*(cells[c] for c in self._columns()), key=key)
 
-    def _put(self, rows: dict[str, dict[str, Cell]], *, complete: bool = True) -> None:
-        """Upsert ``rows``; when ``complete``, rows not given are removed."""
+    def _put(self, rows: dict[str, dict[str, Cell]], *, complete: bool = True) -> set[str]:
+        """Upsert ``rows``; when ``complete``, rows not given are removed.
+
+        Returns the columns whose cells changed (every column when a row was added), so a
+        subclass can tell whether its order may have changed.
+        """
         self._rows = rows if complete else {**self._rows, **rows}
         if self._wide is None:
             self.on_resize()
-            return
+            return set(self._columns())
         if complete:
             for row_key in [k for k in list(self.rows) if k.value not in rows]:
                 self.remove_row(row_key)
         existing = {k.value for k in self.rows}
+        changed: set[str] = set()
         for key, cells in rows.items():
             if key not in existing:
                 self.add_row(*(cells[c] for c in self._columns()), key=key)
+                changed.update(self._columns())
                 continue
             for column in self._columns():
                 if self.get_cell(key, column) != cells[column]:
                     self.update_cell(key, column, cells[column])
+                    changed.add(column)
+        return changed
