@@ -14,9 +14,9 @@ from cockpit.rolling import Sample
 from cockpit.state import StateStore
 
 
-def record(store: StateStore, target: str, kind: str, samples: Iterable[tuple[str, Sample]]) -> None:
-    """Append ``(subject, sample)`` pairs in one transaction."""
-    rows = [(target, kind, subject, s.at, int(s.ok), s.latency_ms, s.detail) for subject, s in samples]
+def record(store: StateStore, target: str, samples: Iterable[tuple[str, str, Sample]]) -> None:
+    """Append ``(kind, subject, sample)`` triples ("http" or "pg") in one transaction."""
+    rows = [(target, kind, subject, s.at, int(s.ok), s.latency_ms, s.detail) for kind, subject, s in samples]
     if not rows:
         return
     with store.transaction() as db:

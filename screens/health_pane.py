@@ -1,7 +1,8 @@
 """The Health pane: HTTP endpoints and PostgreSQL databases, live, with history.
 
-Each endpoint polls in its own worker at its own interval, so a slow or hanging endpoint never
-delays the others; each database keeps one session and reads its health every refresh while the
+Each endpoint polls in its own task at its own interval (all on an event loop of their own in a
+thread worker), so a slow or hanging endpoint never delays the others and never the keys; each
+database keeps one session and reads its health every refresh while the
 pane is on screen. Windows are seeded from the state store, so p95 and sparklines survive a
 restart, and every sample is recorded there. Findings come from the same ``judge`` functions
 as ``cockpit check --pane health``.
@@ -33,7 +34,6 @@ from cockpit.probes.postgres import PgHealthMonitor
 from cockpit.probes.postgres import judge as judge_database
 from cockpit.probes.rows import EndpointStatus, PgHealth
 from cockpit.rolling import DEFAULT_SPAN, RollingWindow, Sample
-from cockpit.state import StateStore
 from screens.pane_env import PaneEnv
 from widgets.findings_table import FindingsTable
 from widgets.health_tables import DatabaseTable, EndpointTable
@@ -202,16 +202,11 @@ class HealthPane(Vertical):
         if store is None:
             return
         context = self.env.probe_context
-        await asyncio.to_thread(self._write_history, store, context.target_name, pending)
+        await asyncio.to_thread(history.record, store, context.target_name, pending)
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
             self._pruned_at = time.monotonic()
             retention: timedelta = parse_duration(context.settings.history_retention)
             await asyncio.to_thread(history.prune, store, retention, context.settings.history_max_samples)
-
-    @staticmethod
-    def _write_history(store: StateStore, target: str, pending: list[tuple[str, str, Sample]]) -> None:
-        for kind in {k for k, _, _ in pending}:
-            history.record(store, target, kind, [(subject, s) for k, subject, s in pending if k == kind])
 
     def refresh_now(self) -> None:
         """``r``: read the databases now (endpoints keep their own intervals)."""
@@ -220,7 +215,7 @@ class HealthPane(Vertical):
     async def on_unmount(self) -> None:
         store = self.env.probe_context.store
         if store is not None and self._pending:  # samples taken since the last flush are kept
-            self._write_history(store, self.env.probe_context.target_name, self._pending)
+            history.record(store, self.env.probe_context.target_name, self._pending)
             self._pending = []
         for monitor in self._monitors.values():
             await monitor.aclose()

@@ -65,10 +65,9 @@ async def health_check(context: ProbeContext) -> Snapshot:
         rows.append(reading)
         findings.extend(judge_database(reading, context.thresholds))
     if store is not None:
-        history.record(
-            store, target, "http", [(e.name, s) for e, s in zip(context.target.health, samples, strict=True)]
-        )
-        history.record(store, target, "pg", [(r.name, database_sample(r)) for r in readings])
+        taken = [("http", e.name, s) for e, s in zip(context.target.health, samples, strict=True)]
+        taken += [("pg", r.name, database_sample(r)) for r in readings]
+        history.record(store, target, taken)
         history.prune(
             store, parse_duration(context.settings.history_retention), context.settings.history_max_samples
         )

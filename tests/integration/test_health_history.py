@@ -28,10 +28,10 @@ def test_successive_checks_accumulate_samples(sandbox: Sandbox, run_cockpit, tmp
 
 def test_retention_and_size_bounds(store: StateStore) -> None:
     now = time.time()
-    old = [("api", Sample(now - 9 * 86400, True, 5.0))]
-    recent = [("api", Sample(now - i, True, float(i))) for i in range(50)]
-    history.record(store, "prod", "http", old + recent)
-    history.record(store, "prod", "http", [("other", Sample(now, False, None, "timeout"))])
+    old = [("http", "api", Sample(now - 9 * 86400, True, 5.0))]
+    recent = [("http", "api", Sample(now - i, True, float(i))) for i in range(50)]
+    history.record(store, "prod", old + recent)
+    history.record(store, "prod", [("http", "other", Sample(now, False, None, "timeout"))])
     deleted = history.prune(store, timedelta(days=7), max_samples=20)
     assert deleted == 1 + 30
     kept = history.load(store, "prod", "http", "api", timedelta(days=30))
