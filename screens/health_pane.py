@@ -11,7 +11,6 @@ as ``cockpit check --pane health``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import deque
 from datetime import timedelta
@@ -34,6 +33,7 @@ from cockpit.probes.postgres import PgHealthMonitor
 from cockpit.probes.postgres import judge as judge_database
 from cockpit.probes.rows import EndpointStatus, PgHealth
 from cockpit.rolling import DEFAULT_SPAN, RollingWindow, Sample
+from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
 from widgets.findings_table import FindingsTable
 from widgets.health_tables import DatabaseTable, EndpointTable
@@ -70,7 +70,7 @@ class HealthPane(Vertical):
         self._statuses: dict[str, EndpointStatus] = {}
         self._readings: dict[str, tuple[PgHealth, Severity]] = {}
         self._findings: dict[str, list[Finding]] = {}
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._pruned_at = 0.0
         self._dirty_endpoints: set[str] = set()
         self._pending: list[tuple[str, str, Sample]] = []
@@ -149,9 +149,7 @@ class HealthPane(Vertical):
                 self.query_one(DatabaseTable).show(list(self._readings.values()))
                 self._dirty_findings = True
                 self._pending.append(("pg", database.name, database_sample(reading)))
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):  # woken early by `r`, or the interval passed
-                await asyncio.wait_for(self._wake.wait(), self.env.refresh_interval_s)
+            await self._wake.wait(self.env.refresh_interval_s)
 
     def _judge(self, endpoint: HealthEndpoint) -> tuple[EndpointStatus, list[Finding]]:
         return judge_endpoint(endpoint, self._windows[endpoint.name], self.env.probe_context.thresholds)
@@ -210,7 +208,7 @@ class HealthPane(Vertical):
 
     def refresh_now(self) -> None:
         """``r``: read the databases now (endpoints keep their own intervals)."""
-        self._wake.set()
+        self._wake.now()
 
     async def on_unmount(self) -> None:
         store = self.env.probe_context.store

@@ -8,7 +8,6 @@ when the guard would allow them, and re-check the session at execution (backend_
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import Any
 
@@ -34,6 +33,7 @@ from cockpit.probes.queries import (
     lock_tree,
     read_sessions,
 )
+from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
 from widgets.queries_tables import LockTree, SessionsTable, StatementsTable
 
@@ -71,7 +71,7 @@ class QueriesPane(Vertical):
         self.statements: list[Statement] = []
         self._reader: StatementsReader | None = None
         self._available: StatementsAvailability | None = None
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._error = ""
         self._conn: Any = None  # psycopg.AsyncConnection, imported lazily
 
@@ -92,9 +92,7 @@ class QueriesPane(Vertical):
         while True:
             if self.is_on_screen:
                 await self._read_once()
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.env.refresh_interval_s)
+            await self._wake.wait(self.env.refresh_interval_s)
 
     async def _read_once(self) -> None:
         try:
@@ -200,7 +198,7 @@ class QueriesPane(Vertical):
         self._show()
 
     def refresh_now(self) -> None:
-        self._wake.set()
+        self._wake.now()
 
     def _signal_request(self, kind: Kind) -> ActionRequest:
         return ActionRequest(SIGNALS[kind], kind)
