@@ -56,3 +56,14 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., CockpitApp]]:
     yield make
     for store in stores:
         store.close()
+
+
+async def wait_until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        await asyncio.sleep(0.1)
+        await pilot.pause()

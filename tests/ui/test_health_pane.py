@@ -11,19 +11,9 @@ from cockpit.config import load_config
 from cockpit.model import Severity
 from cockpit.probes.rows import EndpointStatus, PgHealth
 from cockpit.sandbox.manager import Sandbox
+from tests.ui.conftest import wait_until
 from widgets.findings_table import FindingsTable
 from widgets.health_tables import DatabaseTable, EndpointTable
-
-
-async def wait_until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition never held"
-        await asyncio.sleep(0.1)
-        await pilot.pause()
 
 
 async def test_live_pane_on_the_sandbox(sandbox: Sandbox, store) -> None:

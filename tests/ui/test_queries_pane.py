@@ -13,7 +13,7 @@ from cockpit.config import load_config
 from cockpit.probes.queries import Session, Statement, lock_tree
 from cockpit.sandbox.manager import Sandbox
 from screens.confirm import ConfirmScreen
-from tests.ui.test_health_pane import wait_until
+from tests.ui.conftest import wait_until
 from widgets.queries_tables import LockTree, SessionsTable, StatementsTable
 
 
