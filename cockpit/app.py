@@ -250,7 +250,7 @@ class CockpitApp(App[int]):
             if answer is not None and answer.confirmed:
                 self._run_guarded(request, answer, action)
 
-        self.push_screen(ConfirmScreen(request.summary, self.target_name, kind), confirmed)
+        self.push_screen(ConfirmScreen(request.summary, self.target_name, kind, request.details), confirmed)
 
     def _run_guarded(
         self,

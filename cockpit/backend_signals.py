@@ -44,6 +44,7 @@ def request_for(kind: Kind, database: Database, sessions: Sequence[Session]) -> 
             "database": database.name,
             "sessions": [{"pid": s.pid, "user": s.user, "query": short(s.query, 80)} for s in sessions],
         },
+        details=tuple(f"{s.pid} {s.user} ({s.state or '-'}): {short(s.query, 36)}" for s in sessions),
     )
 
 

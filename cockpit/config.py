@@ -53,6 +53,7 @@ class Settings(_Section, frozen=True):
     refresh_interval_s: float = 2.0
     statement_timeout_ms: int = 5000
     lock_timeout_ms: int = 1000
+    explain_timeout_ms: int = 10000
     connect_timeout_s: int = 5
     http_concurrency: int = 32
     history_retention: str = "7d"
@@ -65,6 +66,7 @@ class Settings(_Section, frozen=True):
         for key in (
             "statement_timeout_ms",
             "lock_timeout_ms",
+            "explain_timeout_ms",
             "connect_timeout_s",
             "http_concurrency",
             "history_max_samples",

@@ -9,6 +9,7 @@ The password comes from the keyring. psycopg is imported lazily to keep the firs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,19 @@ def connect_kwargs(database: Database, policy: SessionPolicy) -> dict[str, Any]:
     if password is not None:
         kwargs["password"] = password
     return kwargs
+
+
+def database_named(databases: Sequence[Database], dbname: str) -> Database | None:
+    """The configured database whose DSN reaches ``dbname`` (pg_stat_statements names databases)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    def reaches(database: Database) -> bool:
+        try:
+            return bool(conninfo_to_dict(database.dsn).get("dbname") == dbname)
+        except Exception:  # a DSN libpq cannot parse fails at connect time, with its own message
+            return False
+
+    return next((database for database in databases if reaches(database)), None)
 
 
 def describe_error(database: Database, exc: BaseException) -> str:

@@ -48,6 +48,7 @@ class ActionRequest:
     summary: str
     params: Mapping[str, Any] = field(default_factory=dict)
     mutating: bool = True
+    details: tuple[str, ...] = ()  # the exact list the operator confirms (sessions, files...)
 
 
 @dataclass(frozen=True, slots=True)

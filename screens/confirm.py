@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
@@ -17,15 +17,22 @@ class ConfirmScreen(ModalScreen[Confirmation]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, summary: str, target: str, kind: ConfirmationKind) -> None:
+    def __init__(
+        self, summary: str, target: str, kind: ConfirmationKind, details: tuple[str, ...] = ()
+    ) -> None:
         super().__init__()
         self.summary = summary
         self.target = target
         self.kind = kind
+        self.details = details
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Label(f"[b]{self.summary}[/b]", id="confirm-summary")
+            if self.details:
+                yield Label(f"exactly these {len(self.details)}:")
+                with VerticalScroll(id="confirm-details"):
+                    yield Label("\n".join(self.details), markup=False)
             yield Label(f"on target [b]{self.target}[/b]")
             if self.kind is ConfirmationKind.TYPED:
                 yield Label(f"{self.target} is protected: type its name to confirm")

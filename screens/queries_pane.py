@@ -1,27 +1,32 @@
-"""The Queries pane: top statements, live sessions, the lock tree, and safe cancel/terminate.
+"""The Queries pane: top statements, live sessions, the lock tree, index hints, safe signals.
 
 One kept session per database polls statements (without texts) and sessions every refresh
-while the pane is on screen. `v` switches view, `s` the sort, `d` the delta mode, `m` marks an
-instant. Cancel (`c`) and terminate (`K`) act on the selected session only, are offered only
-when the guard would allow them, and re-check the session at execution (backend_signals).
+while the pane is on screen; index hints are read when their view opens, at most once a minute.
+`v` switches view, `s` the sort, `d` the delta mode, `m` marks an instant, `/` filters (one
+syntax for statements and sessions), enter opens a statement (text, EXPLAIN). Cancel (`c`) and
+terminate (`K`) act on the selected session, `C` and `X` on every session the filter shows; all
+are offered only when the guard would allow them, and re-check each session at execution
+(backend_signals). `R` resets pg_stat_statements, guarded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import ContentSwitcher, Label
+from textual.widgets import ContentSwitcher, Input, Label
 
 from cockpit.backend_signals import Kind, request_for, signal_sessions
 from cockpit.config import Database
-from cockpit.db import connect_async
+from cockpit.db import connect_async, database_named
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
+from cockpit.probes.index_hints import IndexHint, read_hints
 from cockpit.probes.queries import (
     SORT_COLUMNS,
     DeltaMode,
@@ -33,12 +38,26 @@ from cockpit.probes.queries import (
     lock_tree,
     read_sessions,
 )
+from cockpit.probes.query_filter import FilterError, QueryFilter, parse_filter
+from cockpit.statements_reset import reset_request, reset_statements
 from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
-from widgets.queries_tables import LockTree, SessionsTable, StatementsTable
+from screens.statement_detail import StatementDetail
+from widgets.queries_tables import HintsTable, LockTree, SessionsTable, StatementsTable
 
-VIEWS = ("statements", "sessions", "locks")
+VIEWS = ("statements", "sessions", "locks", "hints")
 SIGNALS = {"cancel": "queries.cancel", "terminate": "queries.terminate"}
+HINTS_EVERY_S = 60.0
+# Keys that only make sense in one view are hidden elsewhere: the footer stays short at 80x24.
+VIEW_ACTIONS = {
+    "signal": "sessions",
+    "signal_group": "sessions",
+    "toggle_idle": "sessions",
+    "next_sort": "statements",
+    "next_delta": "statements",
+    "mark": "statements",
+    "reset_statements": "statements",
+}
 
 
 class QueriesPane(Vertical):
@@ -48,14 +67,21 @@ class QueriesPane(Vertical):
         Binding("d", "next_delta", "Delta"),
         Binding("m", "mark", "Mark"),
         Binding("i", "toggle_idle", "Idle"),
+        Binding("slash", "edit_filter", "Filter"),
         Binding("c", "signal('cancel')", "Cancel query"),
         Binding("K", "signal('terminate')", "Terminate"),
+        Binding("C", "signal_group('cancel')", "Cancel shown"),
+        Binding("X", "signal_group('terminate')", "Terminate shown"),
+        Binding("R", "reset_statements", "Reset stats"),
+        Binding("escape", "close_filter", "Close filter", show=False),
     ]
 
     DEFAULT_CSS = """
     QueriesPane > #queries-status { height: 1; color: $text-muted; padding: 0 1; }
+    QueriesPane > #queries-filter { display: none; height: 1; border: none; padding: 0 1; }
+    QueriesPane > #queries-filter.-open { display: block; }
     QueriesPane > ContentSwitcher { height: 1fr; }
-    QueriesPane StatementsTable, QueriesPane SessionsTable { height: 1fr; }
+    QueriesPane InPlaceTable { height: 1fr; }
     QueriesPane LockTree { height: 1fr; padding: 0 1; }
     """
 
@@ -67,8 +93,11 @@ class QueriesPane(Vertical):
         self.sort = SORT_COLUMNS[0]
         self.delta = DeltaMode.CUMULATIVE
         self.hide_idle = True
+        self.filter = QueryFilter()
         self.sessions: list[Session] = []
         self.statements: list[Statement] = []
+        self.hints: list[IndexHint] = []
+        self._hints_read_at = float("-inf")
         self._reader: StatementsReader | None = None
         self._available: StatementsAvailability | None = None
         self._wake = Wakeup()
@@ -77,10 +106,15 @@ class QueriesPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("connecting...", id="queries-status")
+        yield Input(
+            placeholder="filter: user:NAME db:NAME min:30s words  (enter: apply, escape: close)",
+            id="queries-filter",
+        )
         with ContentSwitcher(initial="statements"):
             yield StatementsTable(id="statements")
             yield SessionsTable(id="sessions")
             yield LockTree("no session is waiting on a lock", id="locks")
+            yield HintsTable(id="hints")
 
     def on_mount(self) -> None:
         self._poll()
@@ -100,6 +134,9 @@ class QueriesPane(Vertical):
             if self._available is not None and self._available.usable and self._reader is not None:
                 self.statements = await self._reader.read(conn, self.sort, self.delta)
             self.sessions = await read_sessions(conn)
+            if self.view == "hints" and time.monotonic() - self._hints_read_at > HINTS_EVERY_S:
+                self.hints = await read_hints(conn)
+                self._hints_read_at = time.monotonic()
             self._error = ""
         except CockpitError as exc:
             self._error = str(exc)
@@ -128,22 +165,37 @@ class QueriesPane(Vertical):
     # -- display --------------------------------------------------------------------------------
 
     def _visible_sessions(self) -> list[Session]:
-        if not self.hide_idle:
-            return self.sessions
-        return [s for s in self.sessions if s.state != "idle"]
+        """The sessions on screen: the only ones a signal may target."""
+        return [
+            s
+            for s in self.sessions
+            if not (self.hide_idle and s.state == "idle") and self.filter.keeps_session(s)
+        ]
+
+    def _visible_statements(self) -> list[Statement]:
+        return [s for s in self.statements if self.filter.keeps_statement(s)]
 
     def _show(self) -> None:
         thresholds = self.env.probe_context.thresholds
-        self.query_one(StatementsTable).show(self.statements, thresholds.slow_query_ms)
+        self.query_one(StatementsTable).show(self._visible_statements(), thresholds.slow_query_ms)
         self.query_one(SessionsTable).show(
             self._visible_sessions(),
             long_s=thresholds.long_transaction_warn_s,
             idle_s=thresholds.idle_in_transaction_warn_s,
         )
         self.query_one(LockTree).show(lock_tree(self.sessions))
+        self.query_one(HintsTable).show(self.hints)
         self.query_one("#queries-status", Label).update(self._status_line())
 
     def _status_line(self) -> str:
+        line = self._view_line()
+        return (
+            f"{line}; filter {self.filter.describe()}"
+            if self.filter.active and self.view != "locks"
+            else line
+        )
+
+    def _view_line(self) -> str:
         if self._error:
             return f"{self.database.name}: {self._error}"
         waiting = sum(1 for s in self.sessions if s.blocked_by)
@@ -154,8 +206,8 @@ class QueriesPane(Vertical):
             mark = " (m: mark)" if self.delta is DeltaMode.SINCE_MARK and not self._has_mark() else ""
             extra = f"; {guidance}" if guidance else ""
             return (
-                f"{self.database.name}: {len(self.statements)} statements by {self.sort}, "
-                f"{self.delta.value}{mark}{extra}"
+                f"{self.database.name}: {len(self._visible_statements())} of the top {len(self.statements)}"
+                f" statements by {self.sort}, {self.delta.value}{mark}{extra}"
             )
         if self.view == "sessions":
             shown = len(self._visible_sessions())
@@ -163,6 +215,8 @@ class QueriesPane(Vertical):
                 f"{self.database.name}: {shown} of {len(self.sessions)} sessions"
                 f"{' (idle hidden, i: show)' if self.hide_idle else ''}, {waiting} waiting on locks"
             )
+        if self.view == "hints":
+            return f"{self.database.name}: {len(self.hints)} index hints (hints, not verdicts)"
         return f"{self.database.name}: {waiting} sessions waiting on a lock"
 
     def _has_mark(self) -> bool:
@@ -173,6 +227,37 @@ class QueriesPane(Vertical):
     def action_next_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
         self.query_one(ContentSwitcher).current = self.view
+        self._focus_view()
+        self.refresh_bindings()
+        self._show()
+        if self.view == "hints" and time.monotonic() - self._hints_read_at > HINTS_EVERY_S:
+            self.refresh_now()
+
+    def action_edit_filter(self) -> None:
+        box = self.query_one("#queries-filter", Input)
+        box.add_class("-open")
+        box.value = self.filter.describe()
+        box.focus()
+
+    def action_close_filter(self) -> None:
+        box = self.query_one("#queries-filter", Input)
+        if box.has_class("-open"):
+            box.remove_class("-open")
+            self._focus_view()
+
+    def _focus_view(self) -> None:
+        current = self.query_one(ContentSwitcher).visible_content
+        if current is not None and current.focusable:
+            current.focus()
+
+    @on(Input.Submitted, "#queries-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        try:
+            self.filter = parse_filter(event.value)
+        except FilterError as exc:
+            self.notify(str(exc), title="Filter", severity="error")
+            return
+        self.action_close_filter()
         self._show()
 
     def action_next_sort(self) -> None:
@@ -204,10 +289,15 @@ class QueriesPane(Vertical):
         return ActionRequest(SIGNALS[kind], kind)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Cancel and terminate are absent (not just disabled) when the guard would refuse."""
-        if action == "signal":
+        """Mutations are absent (not just disabled) when the guard would refuse; keys of another
+        view are hidden."""
+        if action in VIEW_ACTIONS and VIEW_ACTIONS[action] != self.view:
+            return False
+        if action in ("signal", "signal_group"):
             kind = str(parameters[0]) if parameters else "cancel"
             return self.env.guard.offers(self._signal_request(kind))  # type: ignore[arg-type]
+        if action == "reset_statements":
+            return self.env.guard.offers(reset_request(self.database))
         return True
 
     def action_signal(self, kind: Kind) -> None:
@@ -216,17 +306,85 @@ class QueriesPane(Vertical):
         if session is None:
             self.notify("select a session first (v: sessions view)", severity="warning")
             return
-        request = request_for(kind, self.database, [session])
+        self._send(kind, [session])
+
+    def action_signal_group(self, kind: Kind) -> None:
+        """Every session the filter shows, listed exactly in the confirmation."""
+        if not self.filter.active:
+            self.notify(
+                "set a filter first (/): a group signal acts on the sessions it shows", severity="warning"
+            )
+            return
+        sessions = self._visible_sessions()
+        if not sessions:
+            self.notify("the filter shows no session", severity="warning")
+            return
+        self._send(kind, sessions)
+
+    def _send(self, kind: Kind, sessions: list[Session]) -> None:
+        request = request_for(kind, self.database, sessions)
         database, policy = self.database, self.env.probe_context.policy
 
         def run(context: ActionContext) -> None:
-            signal_sessions(context, kind, database, policy, [session])
+            signal_sessions(context, kind, database, policy, sessions)
 
         self.env.run_action(request, run)
+
+    def action_reset_statements(self) -> None:
+        schema = self._available.schema if self._available else None
+        if schema is None:
+            self.notify("pg_stat_statements is not available here", severity="warning")
+            return
+        database, policy = self.database, self.env.probe_context.policy
+
+        def run(context: ActionContext) -> None:
+            reset_statements(context, database, policy, schema)
+            self.app.call_from_thread(self._forget_baselines)
+
+        self.env.run_action(reset_request(self.database), run)
+
+    def _forget_baselines(self) -> None:
+        """After a reset, deltas against the old numbers would be negative nonsense."""
+        if self._reader is not None:
+            self._reader = StatementsReader(self._reader.schema)
+        self.refresh_now()
+
+    # -- statement detail ---------------------------------------------------------------------
+
+    @on(StatementsTable.RowSelected)
+    def _open_statement(self, event: StatementsTable.RowSelected) -> None:
+        statement = next((s for s in self.statements if s.key == event.row_key.value), None)
+        if statement is not None:
+            self.open_statement(statement)
+
+    @on(HintsTable.RowSelected)
+    def _show_hint(self, event: HintsTable.RowSelected) -> None:
+        """At 80 columns the reason is cut: enter shows it whole."""
+        hint = next((h for h in self.hints if h.key == event.row_key.value), None)
+        if hint is not None:
+            self.notify(f"{hint.relation}: {hint.why}", title=f"Hint: {hint.kind}", timeout=15)
+
+    def open_statement(self, statement: Statement) -> None:
+        self.app.push_screen(
+            StatementDetail(
+                statement,
+                self._database_named(statement.database),
+                self.env,
+                self.env.probe_context.settings.explain_timeout_ms,
+            ),
+            lambda _: self._focus_view(),
+        )
+
+    def _database_named(self, dbname: str) -> Database | None:
+        """The target's database whose connection reaches ``dbname`` (EXPLAIN must run there)."""
+        if self._conn is not None and self._conn.info.dbname == dbname:
+            return self.database
+        return database_named(self.env.probe_context.target.databases, dbname)
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         """The pane's view keys in the command palette (signals need a selected row)."""
         return [
-            ("Queries: next view", "Statements, sessions, lock tree", self.action_next_view),
+            ("Queries: next view", "Statements, sessions, lock tree, index hints", self.action_next_view),
             ("Queries: mark now", "Deltas from this instant", self.action_mark),
+            ("Queries: filter", "user:NAME db:NAME min:30s words", self.action_edit_filter),
         ]

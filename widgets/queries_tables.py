@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
+from cockpit.probes.index_hints import IndexHint
 from cockpit.probes.queries import Session, Statement, short
 from widgets.in_place_table import Cell, InPlaceTable
 
@@ -91,8 +92,26 @@ class SessionsTable(InPlaceTable):
         return int(key) if key is not None else None
 
 
-class LockTree(Static):
-    """Who blocks whom, indented; a root blocker's blast radius is the rows below it."""
+class HintsTable(InPlaceTable):
+    """Index hints, labelled as such: the operator decides, the cockpit never creates an index."""
+
+    NARROW = ("hint", "relation", "why")
+    WIDE_EXTRA = ()
+
+    def show(self, hints: Sequence[IndexHint]) -> None:
+        self._put(
+            {
+                h.key: {"hint": Text(h.kind, style="italic"), "relation": h.relation, "why": h.why}
+                for h in hints
+            }
+        )
+
+
+class LockTree(Static, can_focus=True):
+    """Who blocks whom, indented; a root blocker's blast radius is the rows below it.
+
+    Focusable, so the pane's keys stay live while the tree is the view on screen.
+    """
 
     def show(self, lines: Sequence[tuple[int, Session | None]]) -> None:
         if not lines:

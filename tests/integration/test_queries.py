@@ -17,9 +17,10 @@ import pytest
 from cockpit.backend_signals import request_for, signal_sessions
 from cockpit.config import Database, Thresholds
 from cockpit.db import SessionPolicy, connect_async
-from cockpit.errors import ActionRefused
+from cockpit.errors import ActionRefused, CockpitError
 from cockpit.guard import Confirmation, Guard
 from cockpit.model import Severity
+from cockpit.probes.explain import explain
 from cockpit.probes.queries import (
     DeltaMode,
     StatementsAvailability,
@@ -33,6 +34,7 @@ from cockpit.probes.queries import (
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.postgres import SandboxPostgres
 from cockpit.state import StateStore
+from cockpit.statements_reset import reset_request, reset_statements
 
 POSTGRES_15 = Path("/usr/lib/postgresql/15/bin")
 
@@ -228,5 +230,63 @@ async def test_the_same_sql_on_postgresql_15(tmp_path: Path) -> None:
         reading = await monitor.read()
         await monitor.aclose()
         assert reading.reachable and reading.version.startswith("15")
+        # PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN): the PREPARE path gives one all the same.
+        plan = explain(database, SessionPolicy(read_only=True), "SELECT * FROM pg_class WHERE oid = $1")
+        assert "$1" in "\n".join(plan)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[SandboxPostgres]:
+    """A server of the test's own: resetting statistics must not disturb the shared sandbox."""
+    server = SandboxPostgres(tmp_path / "pg")
+    server.init()
+    server.start()
+    try:
+        with psycopg.connect(server.dsn("postgres"), autocommit=True) as admin:
+            admin.execute("CREATE EXTENSION pg_stat_statements")
+            admin.execute("CREATE ROLE watcher LOGIN")
+        yield server
+    finally:
+        server.stop()
+
+
+def test_reset_statements_is_guarded_audited_and_explains_privileges(
+    own_server: SandboxPostgres, store: StateStore
+) -> None:
+    database = Database(name="own", dsn=own_server.dsn("postgres"))
+    with psycopg.connect(own_server.dsn("postgres"), autocommit=True) as conn:
+        for n in range(3):
+            conn.execute(f"SELECT {n} AS a{n}, 'x' || {n}")  # distinct statements
+    guard = Guard(target="own", store=store, read_only=False)
+    unprivileged = Database(name="own", dsn=own_server.dsn("postgres", user="watcher"))
+    with pytest.raises(CockpitError, match="GRANT EXECUTE ON FUNCTION public.pg_stat_statements_reset"):
+        guard.run(
+            reset_request(unprivileged),
+            Confirmation(confirmed=True),
+            lambda ctx: reset_statements(ctx, unprivileged, SessionPolicy(), "public"),
+        )
+    discarded = guard.run(
+        reset_request(database),
+        Confirmation(confirmed=True),
+        lambda ctx: reset_statements(ctx, database, SessionPolicy(), "public"),
+    )
+    assert discarded >= 3
+    with psycopg.connect(own_server.dsn("postgres"), autocommit=True) as conn:
+        left = conn.execute("SELECT count(*) FROM pg_stat_statements WHERE query LIKE '%AS a1%'").fetchone()
+    assert left == (0,)
+    records = store.audit_records()
+    assert [(r.action, r.result) for r in records] == [
+        ("queries.reset_statements", "ok"),
+        ("queries.reset_statements", "failed"),
+    ]
+    assert records[0].detail == f"{discarded} statements discarded"
+    observer = Guard(target="own", store=store, read_only=True)
+    assert not observer.offers(reset_request(database))
+    with pytest.raises(ActionRefused, match="read-only"):
+        observer.run(
+            reset_request(database),
+            Confirmation(confirmed=True),
+            lambda ctx: reset_statements(ctx, database, SessionPolicy(), "public"),
+        )

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 from textual.app import App, ComposeResult
+from textual.widgets import Input, Label, Static
 
 from cockpit.app import CockpitApp
 from cockpit.config import load_config
 from cockpit.probes.queries import Session, Statement, lock_tree
 from cockpit.sandbox.manager import Sandbox
 from screens.confirm import ConfirmScreen
+from screens.queries_pane import QueriesPane
+from screens.statement_detail import StatementDetail
 from tests.ui.conftest import wait_until
-from widgets.queries_tables import LockTree, SessionsTable, StatementsTable
+from widgets.queries_tables import HintsTable, LockTree, SessionsTable, StatementsTable
 
 
 async def test_statements_sessions_and_a_cancel(sandbox: Sandbox, store) -> None:
@@ -133,3 +137,124 @@ def test_queries_tables_160x48(snap_compare) -> None:
 def test_fixed_rows_are_what_they_claim() -> None:
     tree = lock_tree(SESSIONS)
     assert [(depth, s.pid if s else None) for depth, s in tree] == [(0, 101), (1, 102)]
+
+
+def _victims(sandbox: Sandbox, count: int, application: str) -> tuple[list[psycopg.Connection], list[str]]:
+    """Sessions of the test's own, each running a long sleep; their outcomes fill the list."""
+    outcomes: list[str] = []
+    conns = [
+        psycopg.connect(sandbox.postgres.dsn(), application_name=application, autocommit=True)
+        for _ in range(count)
+    ]
+
+    def run(conn: psycopg.Connection) -> None:
+        try:
+            conn.execute("SELECT pg_sleep(30)")
+            outcomes.append("finished")
+        except psycopg.errors.QueryCanceled:
+            outcomes.append("cancelled")
+        except psycopg.Error:  # closed by the test's cleanup
+            outcomes.append("closed")
+
+    for conn in conns:
+        threading.Thread(target=run, args=(conn,), daemon=True).start()
+    return conns, outcomes
+
+
+async def test_a_filter_chooses_the_group_and_the_confirmation_lists_it(sandbox: Sandbox, store) -> None:
+    conns, outcomes = _victims(sandbox, 2, "group-victim")
+    bystander, bystander_outcome = _victims(sandbox, 1, "bystander")
+    pids = {c.info.backend_pid for c in conns}
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2", "tab", "v")
+            sessions = app.query_one(SessionsTable)
+            await wait_until(pilot, lambda: pids <= {int(k.value) for k in sessions.rows if k.value})
+            await pilot.press("C")  # no filter yet: refused with a hint, nothing asked
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmScreen)
+            await pilot.press("slash", *"usr:x", "enter")  # a typo is a one-line error
+            await pilot.pause()
+            assert any("unknown filter usr:" in n.message for n in app._notifications)
+            await pilot.press("ctrl+a", "ctrl+k", *"group-victim", "enter")
+            await wait_until(pilot, lambda: {int(k.value) for k in sessions.rows if k.value} == pids)
+            await pilot.press("C")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            assert len(app.screen.details) == 2
+            assert {int(line.split()[0]) for line in app.screen.details} == pids
+            await pilot.click("#confirm-run")
+            await wait_until(pilot, lambda: len(outcomes) == 2, timeout=10)
+    finally:
+        for conn in conns + bystander:
+            with contextlib.suppress(Exception):
+                conn.cancel_safe()
+            conn.close()
+    assert outcomes == ["cancelled", "cancelled"]
+    assert bystander_outcome in ([], ["cancelled"], ["closed"])  # untouched until the cleanup
+    record = store.audit_records()[0]
+    assert record.action == "queries.cancel" and record.result == "ok"
+    assert {s["pid"] for s in record.params["sessions"]} == pids
+
+
+async def test_statement_detail_explains_and_hints_are_labelled(sandbox: Sandbox, store) -> None:
+    app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "tab")
+        pane = app.query_one(QueriesPane)
+        await wait_until(pilot, lambda: any("pg_sleep" in s.text for s in pane.statements))
+        table = app.query_one(StatementsTable)
+        statement = next(s for s in pane.statements if "pg_sleep" in s.text)
+        table.move_cursor(row=table.get_row_index(statement.key))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StatementDetail)
+        keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
+        assert "e" in keys and "a" not in keys  # ANALYZE runs the statement: not for observers
+        await pilot.press("e")
+        plan = app.screen.query_one("#plan", Static)
+        await wait_until(pilot, lambda: "generic plan" in str(plan.render()))
+        assert "cost=" in str(plan.render())
+        await pilot.press("a")  # absent: nothing happens, nothing is audited
+        await pilot.press("escape", "v", "v", "v")
+        hints = app.query_one(HintsTable)
+        status = app.query_one("#queries-status", Label)
+        await wait_until(pilot, lambda: hints.row_count > 0)
+        assert "hints, not verdicts" in str(status.render())
+        kinds = {str(hints.get_cell(k, "hint")) for k in hints.rows}
+        assert "unused index" in kinds
+        keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
+        assert not keys & {"c", "K", "C", "X", "R"}
+    assert store.audit_records() == []
+
+
+async def test_explain_analyze_is_guarded_and_audited(sandbox: Sandbox, store) -> None:
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    statement = Statement(
+        7, "postgres", "app", 1, 1.0, 1.0, 1, 0, 0, "SELECT count(*) FROM profiles WHERE id > $1"
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "tab")
+        pane = app.query_one(QueriesPane)
+        pane.open_statement(statement)
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, StatementDetail)
+        await pilot.press("a")  # values missing: said, nothing asked
+        await pilot.pause()
+        assert "type values for its 1 parameters" in str(detail.query_one("#plan", Static).render())
+        await pilot.click("#statement-values")
+        await pilot.press("1", "0", "a")  # typing in the box types; the key only acts outside it
+        detail.query_one("#statement-values", Input).value = "10"
+        detail.set_focus(None)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#confirm-run")
+        plan = detail.query_one("#plan", Static)
+        await wait_until(pilot, lambda: "rolled back" in str(plan.render()))
+        assert "actual time=" in str(plan.render())
+    record = store.audit_records()[0]
+    assert record.action == "queries.explain_analyze" and record.result == "ok"
+    assert "Execution Time" in record.detail
