@@ -1,7 +1,8 @@
 """The Queries pane: top statements, live sessions, the lock tree, index hints, safe signals.
 
-One kept session per database polls statements (without texts) and sessions every refresh
-while the pane is on screen; index hints are read when their view opens, at most once a minute.
+One kept session per database reads what the view on screen shows, every refresh while the
+pane is on screen: statements (without texts), or sessions; index hints when their view opens,
+at most once a minute. Switching views shows the view as last drawn, then reads fresh figures.
 `v` switches view, `s` the sort, `d` the delta mode, `m` marks an instant, `/` filters (one
 syntax for statements and sessions), enter opens a statement (text, EXPLAIN). Cancel (`c`) and
 terminate (`K`) act on the selected session, `C` and `X` on every session the filter shows; all
@@ -131,10 +132,13 @@ class QueriesPane(Vertical):
     async def _read_once(self) -> None:
         try:
             conn = await self._connection()
-            if self._available is not None and self._available.usable and self._reader is not None:
+            view = self.view  # only what the view shows is read: server time, CPU, bytes
+            usable = self._available is not None and self._available.usable
+            if view == "statements" and usable and self._reader is not None:
                 self.statements = await self._reader.read(conn, self.sort, self.delta)
-            self.sessions = await read_sessions(conn)
-            if self.view == "hints" and time.monotonic() - self._hints_read_at > HINTS_EVERY_S:
+            if view in ("sessions", "locks"):
+                self.sessions = await read_sessions(conn)
+            if view == "hints" and time.monotonic() - self._hints_read_at > HINTS_EVERY_S:
                 self.hints = await read_hints(conn)
                 self._hints_read_at = time.monotonic()
             self._error = ""
@@ -176,15 +180,20 @@ class QueriesPane(Vertical):
         return [s for s in self.statements if self.filter.keeps_statement(s)]
 
     def _show(self) -> None:
+        """Update the view on screen only: a hidden table repainted is wasted work."""
         thresholds = self.env.probe_context.thresholds
-        self.query_one(StatementsTable).show(self._visible_statements(), thresholds.slow_query_ms)
-        self.query_one(SessionsTable).show(
-            self._visible_sessions(),
-            long_s=thresholds.long_transaction_warn_s,
-            idle_s=thresholds.idle_in_transaction_warn_s,
-        )
-        self.query_one(LockTree).show(lock_tree(self.sessions))
-        self.query_one(HintsTable).show(self.hints)
+        if self.view == "statements":
+            self.query_one(StatementsTable).show(self._visible_statements(), thresholds.slow_query_ms)
+        elif self.view == "sessions":
+            self.query_one(SessionsTable).show(
+                self._visible_sessions(),
+                long_s=thresholds.long_transaction_warn_s,
+                idle_s=thresholds.idle_in_transaction_warn_s,
+            )
+        elif self.view == "locks":
+            self.query_one(LockTree).show(lock_tree(self.sessions))
+        else:
+            self.query_one(HintsTable).show(self.hints)
         self.query_one("#queries-status", Label).update(self._status_line())
 
     def _status_line(self) -> str:
@@ -229,9 +238,10 @@ class QueriesPane(Vertical):
         self.query_one(ContentSwitcher).current = self.view
         self._focus_view()
         self.refresh_bindings()
-        self._show()
-        if self.view == "hints" and time.monotonic() - self._hints_read_at > HINTS_EVERY_S:
-            self.refresh_now()
+        # The table as it was last shown (its rendered lines are cached: the switch is cheap);
+        # fresh figures a round trip later.
+        self.query_one("#queries-status", Label).update(self._status_line())
+        self.refresh_now()
 
     def action_edit_filter(self) -> None:
         box = self.query_one("#queries-filter", Input)

@@ -30,7 +30,7 @@ class FindingsTable(InPlaceTable):
     def show(self, findings: Sequence[Finding]) -> None:
         """Replace the content, touching only the cells that changed."""
         ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.check, f.subject))
-        changed = self._put(
+        self._put(
             {
                 f"{f.check}\x00{f.subject}": {
                     "severity": severity_text(f.severity),
@@ -41,13 +41,4 @@ class FindingsTable(InPlaceTable):
                 for f in ordered
             }
         )
-        if "severity" in changed:  # re-sorting repaints the whole table: only when order can change
-            self.sort("severity", "check", "subject", key=_row_order)
-
-
-_RANK_BY_LABEL = {s.label.upper(): s.rank for s in Severity}
-
-
-def _row_order(row: tuple[Text | str, ...]) -> tuple[int, str, str]:
-    severity, check, subject = row
-    return (-_RANK_BY_LABEL.get(str(severity), 0), str(check), str(subject))
+        # Rows are shown in the order given; InPlaceTable repaints only when it moves.

@@ -1,12 +1,15 @@
 """A keyed DataTable updated cell by cell, whose columns follow the terminal's width.
 
 Rows are never rebuilt on refresh (a rebuild relayouts and repaints everything: slow for big
-tables, and bytes over SSH); under ``WIDE`` columns only the priority columns are shown.
+tables, and bytes over SSH); under ``WIDE`` columns only the priority columns are shown. The
+order of the rows given is the order shown, and the cursor stays on its row (by key) when rows
+above it come, go or move: an operator about to cancel "this session" keeps pointing at it.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
 
 WIDE = 110
@@ -37,16 +40,23 @@ class InPlaceTable(DataTable[Cell]):
             for key, cells in self._rows.items():
                 self.add_row(*(cells[c] for c in self._columns()), key=key)
 
-    def _put(self, rows: dict[str, dict[str, Cell]], *, complete: bool = True) -> set[str]:
-        """Upsert ``rows``; when ``complete``, rows not given are removed.
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor."""
+        if self.row_count == 0:
+            return None
+        value = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return value
 
-        Returns the columns whose cells changed (every column when a row was added), so a
-        subclass can tell whether its order may have changed.
+    def _put(self, rows: dict[str, dict[str, Cell]], *, complete: bool = True) -> set[str]:
+        """Upsert ``rows`` in their order; when ``complete``, rows not given are removed.
+
+        Returns the columns whose cells changed (every column when a row was added).
         """
         self._rows = rows if complete else {**self._rows, **rows}
         if self._wide is None:
             self.on_resize()
             return set(self._columns())
+        selected = self.selected_key()
         if complete:
             for row_key in [k for k in list(self.rows) if k.value not in rows]:
                 self.remove_row(row_key)
@@ -61,4 +71,24 @@ class InPlaceTable(DataTable[Cell]):
                 if self.get_cell(key, column) != cells[column]:
                     self.update_cell(key, column, cells[column])
                     changed.add(column)
+        if complete:
+            self._reorder(list(rows))
+        if selected is not None and selected in rows:
+            index = self.get_row_index(selected)
+            if index != self.cursor_row:
+                self.move_cursor(row=index, scroll=False)
         return changed
+
+    def _reorder(self, wanted: list[str]) -> None:
+        """Show rows in ``wanted`` order; a no-op (no repaint) when they already are.
+
+        DataTable.sort can only order by cell values; this sets the same row-location map it
+        builds (Textual is pinned, see pyproject.toml).
+        """
+        locations = self._row_locations
+        if all(locations.get_key(index) == key for index, key in enumerate(wanted)):
+            return
+        by_value = {row_key.value: row_key for row_key in self.rows}
+        self._row_locations = TwoWayDict({by_value[key]: index for index, key in enumerate(wanted)})
+        self._update_count += 1
+        self.refresh()

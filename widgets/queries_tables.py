@@ -30,6 +30,11 @@ def _age(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
+# A DataTable renders whole rows before cropping: a wider query column costs every repaint.
+# The statement detail (enter) shows the whole text.
+QUERY_WIDTH = 100
+
+
 class StatementsTable(InPlaceTable):
     """Top statements; those over the slow threshold are highlighted."""
 
@@ -43,7 +48,7 @@ class StatementsTable(InPlaceTable):
                     "mean": Text(_ms(s.mean_ms), style="bold yellow" if s.mean_ms > slow_ms else ""),
                     "calls": f"{s.calls:,}",
                     "total": _ms(s.total_ms),
-                    "query": short(s.text or f"(queryid {s.queryid})", 200),
+                    "query": short(s.text or f"(queryid {s.queryid})", QUERY_WIDTH),
                     "rows": f"{s.rows:,}",
                     "read": f"{s.shared_blks_read:,}",
                     "temp": f"{s.temp_blks_written:,}",
@@ -76,7 +81,7 @@ class SessionsTable(InPlaceTable):
                 "user": s.user,
                 "state": Text(s.state or "-", style=style),
                 "xact": Text(_age(s.xact_age_s), style=style),
-                "query": short(s.query, 200),
+                "query": short(s.query, QUERY_WIDTH),
                 "database": s.database,
                 "application": s.application,
                 "client": s.client,
@@ -86,9 +91,7 @@ class SessionsTable(InPlaceTable):
         self._put(rows)
 
     def selected_pid(self) -> int | None:
-        if self.row_count == 0:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        key = self.selected_key()
         return int(key) if key is not None else None
 
 

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -71,6 +71,7 @@ class SandboxPostgres:
     folder: Path
     port: int = 0
     binaries: Path | None = None  # another server's bin dir (Debian's 15 in tests); default: the wheel's
+    extra_settings: dict[str, str] = field(default_factory=dict)  # e.g. max_connections for bench/
 
     @property
     def pgdata(self) -> Path:
@@ -139,6 +140,7 @@ class SandboxPostgres:
             "max_connections": "100",
             "shared_buffers": "32MB",
             "log_min_messages": "warning",
+            **self.extra_settings,
         }
         # Members of password_login must give a password (tests use it to prove the keyring
         # password reaches libpq); everyone else is trusted on loopback.

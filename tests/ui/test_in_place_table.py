@@ -1,0 +1,55 @@
+"""InPlaceTable: rows in the order given, cells updated in place, the cursor kept on its row."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from widgets.in_place_table import InPlaceTable
+
+
+class Table(InPlaceTable):
+    NARROW = ("name", "value")
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Table()
+
+
+def rows(*pairs: tuple[str, str]) -> dict[str, dict[str, str]]:
+    return {name: {"name": name, "value": value} for name, value in pairs}
+
+
+def order(table: Table) -> list[str]:
+    return [str(table.get_row_at(index)[0]) for index in range(table.row_count)]
+
+
+async def test_order_follows_the_rows_and_the_cursor_follows_its_row() -> None:
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(Table)
+        table._put(rows(("a", "1"), ("b", "2"), ("c", "3")))
+        await pilot.pause()
+        table.move_cursor(row=1)
+        assert table.selected_key() == "b"
+        # "a" goes, "c" moves above "b": the cursor must still be on "b", not on what is now row 1.
+        changed = table._put(rows(("c", "3"), ("b", "20")))
+        await pilot.pause()
+        assert order(table) == ["c", "b"]
+        assert table.selected_key() == "b"
+        assert changed == {"value"}
+        # A new row at the top: still on "b".
+        table._put(rows(("d", "4"), ("c", "3"), ("b", "20")))
+        await pilot.pause()
+        assert order(table) == ["d", "c", "b"] and table.selected_key() == "b"
+
+
+async def test_an_unchanged_put_repaints_nothing() -> None:
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(Table)
+        table._put(rows(("a", "1"), ("b", "2")))
+        await pilot.pause()
+        updates = table._update_count
+        assert table._put(rows(("a", "1"), ("b", "2"))) == set()
+        assert table._update_count == updates
