@@ -112,7 +112,8 @@ def measure(session: PtySession, admin_dsn: str, role: str, seconds: float) -> t
 def cockpit_session(folder: Path, dsn: str, view: str = "sessions") -> PtySession:
     config = folder / "cockpit.toml"
     config.write_text(
-        f'[settings]\nrefresh_interval_s = 2.0\n\n[targets.bench]\n\n[[targets.bench.databases]]\nname = "bench"\ndsn = "{dsn}"\n'
+        "[settings]\nrefresh_interval_s = 2.0\n\n[targets.bench]\n\n"
+        f'[[targets.bench.databases]]\nname = "bench"\ndsn = "{dsn}"\n'
     )
     session = PtySession(
         [str(Path(sys.executable).parent / "cockpit"), "--config", str(config)],
