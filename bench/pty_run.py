@@ -101,6 +101,19 @@ class PtySession:
         os.write(self.fd, keys)
         return self.wait_for(marker, timeout)
 
+    def press_until_output(self, keys: bytes, timeout: float = 10.0) -> float:
+        """Send ``keys``; seconds until anything is written (for keys with no textual marker,
+        such as a cursor move: a refresh landing first counts, as a delayed key would)."""
+        self.drain(0.0)
+        started = time.perf_counter()
+        os.write(self.fd, keys)
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            raise RuntimeError(f"no output within {timeout}s after {keys!r}")
+        elapsed = time.perf_counter() - started
+        self.written += len(os.read(self.fd, 65536))
+        return elapsed
+
     def close(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)

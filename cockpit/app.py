@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from cockpit.config import Config
@@ -40,6 +40,7 @@ from screens.pane_env import PaneEnv
 from screens.panes import PANES
 from screens.target_picker import TargetPicker
 from widgets.action_status import ActionStatus
+from widgets.footer import KeyBar
 from widgets.header import CockpitHeader
 from widgets.not_configured import NotConfigured
 
@@ -131,7 +132,7 @@ class CockpitApp(App[int]):
                             spec.example.replace("targets.NAME", f"targets.{self.target_name}"),
                         )
         yield ActionStatus(id="action-status")
-        yield Footer()
+        yield KeyBar()
 
     def _initial_pane(self) -> str:
         remembered = self.store.get_ui(f"last_pane:{self.target_name}")

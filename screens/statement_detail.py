@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from cockpit.config import Database
 from cockpit.db import SessionPolicy
@@ -27,6 +27,7 @@ from cockpit.guard import ActionContext, ActionRequest
 from cockpit.probes.explain import ExplainRefused, explain, parameter_count, parse_values
 from cockpit.probes.queries import Statement, short
 from screens.pane_env import PaneEnv
+from widgets.footer import KeyBar
 
 ANALYZE_ACTION = "queries.explain_analyze"
 
@@ -85,7 +86,7 @@ class StatementDetail(ModalScreen[None]):
             )
             with VerticalScroll(id="statement-plan"):
                 yield Static(self._hint(), id="plan")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_class(self.parameters > 0, "-has-parameters")
