@@ -37,9 +37,8 @@ def request_for(kind: Kind, database: Database, sessions: Sequence[Session]) -> 
     noun = "session" if len(sessions) == 1 else "sessions"
     return ActionRequest(
         action=f"queries.{kind}",
-        summary=f"{verb} {len(sessions)} {noun} on {database.name}: "
-        + ", ".join(f"{s.pid} ({s.user})" for s in sessions[:5])
-        + (" ..." if len(sessions) > 5 else ""),
+        summary=f"{verb} {len(sessions)} {noun} on {database.name}"
+        + (f": {sessions[0].pid} ({sessions[0].user})" if len(sessions) == 1 else ""),
         params={
             "database": database.name,
             "sessions": [{"pid": s.pid, "user": s.user, "query": short(s.query, 80)} for s in sessions],

@@ -75,9 +75,27 @@ async def test_read_only_offers_nothing_and_the_guard_refuses(make_app) -> None:
     assert [r.result for r in app.store.audit_records()] == ["refused"]
 
 
+async def press_and_come_back(app, pilot, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Press ``key`` on the main screen; walk the keys of any dialog of ours it opens; come back."""
+    main = app.screen
+    await pilot.press(key)
+    if isinstance(app.focused, Input) and app.screen is main:  # a filter box took the keys
+        await pilot.press("escape")
+    dialog = app.screen
+    if dialog is not main and type(dialog).__module__.startswith("screens."):
+        for binding in dialog.BINDINGS:
+            for one in binding.key.split(","):
+                if one not in ("escape", "q", "question_mark") and app.screen is dialog:
+                    await pilot.press(one)
+    for _ in range(3):
+        if app.screen is main:
+            break
+        await pilot.press("escape")
+    assert app.screen is main, f"{key} left {app.screen} open"
+
+
 async def walk_every_binding(app, pilot) -> set[str]:  # type: ignore[no-untyped-def]
     """Press every binding the app and the focused pane offer, on every pane; the keys pressed."""
-    main = app.screen
     panes = [b.key for b in app.BINDINGS if b.action.startswith("show_pane")]
     assert len(panes) == 6
     pressed: set[str] = set()
@@ -90,15 +108,16 @@ async def walk_every_binding(app, pilot) -> set[str]:  # type: ignore[no-untyped
         keys = [one for key in sorted(bindings - {"q", "ctrl+q", "ctrl+c", *panes}) for one in key.split(",")]
         assert {"t", "r", "question_mark", "ctrl+x"} <= set(keys)
         for key in keys:
-            await pilot.press(key)
-            if app.screen is not main:  # a dialog opened: close it before the next key
-                await pilot.press("escape")
-            assert app.screen is main
+            await press_and_come_back(app, pilot, key)
         pressed |= set(keys)
-        actions = [w for w in app.workers if w.group == "actions"]
-        if actions:  # (an empty list would mean "every worker", and the pane's never end)
-            await app.workers.wait_for_complete(actions)
+        await wait_for_actions(app)
     return pressed
+
+
+async def wait_for_actions(app) -> None:  # type: ignore[no-untyped-def]
+    actions = [w for w in app.workers if w.group == "actions"]
+    if actions:  # (an empty list would mean "every worker", and the pane's never end)
+        await app.workers.wait_for_complete(actions)
 
 
 async def test_read_only_walk_presses_every_binding_on_every_pane(make_app) -> None:
@@ -110,12 +129,51 @@ async def test_read_only_walk_presses_every_binding_on_every_pane(make_app) -> N
 
 
 async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # type: ignore[no-untyped-def]
-    """The same walk with every pane configured and live, so pane bindings are covered too."""
+    """The same walk with every pane configured and live, so pane bindings are covered too; then
+    every Queries key in every view of that pane, with a session there to be (not) signalled."""
+    import psycopg
+
     from cockpit.app import CockpitApp
     from cockpit.config import load_config
+    from screens.queries_pane import VIEWS, QueriesPane
 
+    victim = psycopg.connect(sandbox.postgres.dsn(), application_name="walk-victim", autocommit=True)
+    pid = victim.info.backend_pid
+    threading.Thread(target=lambda: _sleep(victim), daemon=True).start()
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
+        statements_before = admin.execute("SELECT count(*) FROM pg_stat_statements").fetchone()[0]  # type: ignore[index]
     app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
-    async with app.run_test(size=(80, 24)) as pilot:
-        pressed = await walk_every_binding(app, pilot)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            pressed = await walk_every_binding(app, pilot)
+            await pilot.press("2", "tab")
+            pane = app.query_one(QueriesPane)
+            keys = [
+                one for b in QueriesPane.BINDINGS for one in b.key.split(",") if b.key not in ("v", "escape")
+            ]
+            for _ in VIEWS:
+                for key in [*keys, "enter"]:  # enter opens a statement: its keys are walked too
+                    await press_and_come_back(app, pilot, key)
+                await pilot.press("v")
+            assert pane.view == VIEWS[0]
+            await wait_for_actions(app)
+        with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
+            row = admin.execute("SELECT state, query FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+            statements_after = admin.execute("SELECT count(*) FROM pg_stat_statements").fetchone()[0]  # type: ignore[index]
+    finally:
+        victim.cancel_safe()
+        victim.close()
     assert "a" in pressed  # the health pane's own binding
+    assert {"C", "X", "K", "c", "R"} <= set(keys)
+    assert row == ("active", "SELECT pg_sleep(60)")  # neither cancelled nor terminated
+    assert statements_after >= statements_before  # not reset
     assert all(r.result == "refused" for r in store.audit_records())
+
+
+def _sleep(conn) -> None:  # type: ignore[no-untyped-def]
+    import contextlib
+
+    import psycopg
+
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("SELECT pg_sleep(60)")
