@@ -34,6 +34,17 @@ def redact(text: str) -> str:
     return text
 
 
+_SQL_PASSWORD = re.compile(
+    r"(\bPASSWORD\s+)(?:E'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|\$(\w*)\$.*?\$\2\$)", re.I | re.S
+)
+
+
+def redact_sql(text: str) -> str:
+    """SQL text from the server (pg_stat_statements keeps ``CREATE ROLE x PASSWORD 'p'`` verbatim,
+    pg_stat_activity shows it while it runs): password literals and known secrets masked."""
+    return redact(_SQL_PASSWORD.sub(lambda m: f"{m.group(1)}'{MASK}'", text))
+
+
 def redact_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of action parameters fit for the audit trail: secret-looking keys masked."""
     clean: dict[str, Any] = {}

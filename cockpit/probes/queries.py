@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.model import Finding, Severity, measured
 from cockpit.probes.postgres import STATEMENTS_HINT, sql
+from cockpit.redact import redact_sql
 
 if TYPE_CHECKING:
     import psycopg
@@ -195,7 +196,7 @@ class StatementsReader:
         query = pgsql.SQL(sql("statement_texts.sql")).format(schema=pgsql.Identifier(self.schema))
         cursor = await conn.execute(query, {"ids": missing})
         for queryid, text in await cursor.fetchall():
-            self.texts[int(queryid)] = text or ""
+            self.texts[int(queryid)] = redact_sql(text or "")
         for queryid in missing:
             self.texts.setdefault(queryid, "")
 
@@ -219,7 +220,7 @@ async def read_sessions(conn: psycopg.AsyncConnection[Any]) -> list[Session]:
             query_start=r["query_start"],
             xact_age_s=r["xact_age_s"],
             query_age_s=r["query_age_s"],
-            query=r["query"] or "",
+            query=redact_sql(r["query"] or ""),
             blocked_by=tuple(r["blocked_by"] or ()),
         )
         for r in await cursor.fetchall()

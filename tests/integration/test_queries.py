@@ -290,3 +290,27 @@ def test_reset_statements_is_guarded_audited_and_explains_privileges(
             Confirmation(confirmed=True),
             lambda ctx: reset_statements(ctx, database, SessionPolicy(), "public"),
         )
+
+
+async def test_passwords_in_statement_texts_never_reach_the_screen(sandbox: Sandbox) -> None:
+    """pg_stat_statements keeps CREATE ROLE ... PASSWORD '...' verbatim: the reader masks it."""
+    secret = "statement-text-secret-4711"
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE masked_probe LOGIN PASSWORD '{secret}'".encode())
+        admin.execute("DROP ROLE masked_probe")
+        verbatim = admin.execute(
+            "SELECT count(*) FROM pg_stat_statements WHERE query LIKE %s", (f"%{secret}%",)
+        ).fetchone()
+    assert verbatim == (1,)  # the server really keeps it
+    async with await connect_async(app_db(sandbox), SessionPolicy()) as conn:
+        reader = StatementsReader("public")
+        await reader.read(conn, "calls")
+        await reader._fetch_texts(conn, await _queryids_like(conn, "%masked_probe%"))
+    texts = [t for t in reader.texts.values() if "masked_probe" in t]
+    assert "CREATE ROLE masked_probe LOGIN PASSWORD '********'" in texts
+    assert not [t for t in texts if secret in t]
+
+
+async def _queryids_like(conn: psycopg.AsyncConnection, pattern: str) -> list[int]:
+    cursor = await conn.execute("SELECT queryid FROM pg_stat_statements WHERE query LIKE %s", (pattern,))
+    return [int(row[0]) for row in await cursor.fetchall()]

@@ -29,3 +29,19 @@ def test_worst_severity_follows_nagios() -> None:
     snap = Snapshot(pane="health", findings=[Finding("c", "s", Severity.WARN, "m")])
     assert snap.severity is Severity.WARN
     assert snap.findings[0].as_json("health")["severity"] == "warn"
+
+
+def test_password_literals_in_sql_are_masked() -> None:
+    from cockpit.redact import MASK, redact_sql
+
+    assert redact_sql("CREATE ROLE a LOGIN PASSWORD 'it''s;secret' VALID UNTIL '2027-01-01'") == (
+        f"CREATE ROLE a LOGIN PASSWORD '{MASK}' VALID UNTIL '2027-01-01'"
+    )
+    assert (
+        redact_sql("alter user b with encrypted password E'x\\'y'")
+        == f"alter user b with encrypted password '{MASK}'"
+    )
+    assert redact_sql("ALTER ROLE c PASSWORD $p$dollar'quoted$p$") == f"ALTER ROLE c PASSWORD '{MASK}'"
+    assert (
+        redact_sql("SELECT password FROM users WHERE id = $1") == "SELECT password FROM users WHERE id = $1"
+    )
