@@ -54,6 +54,8 @@ class Settings(_Section, frozen=True):
     statement_timeout_ms: int = 5000
     lock_timeout_ms: int = 1000
     explain_timeout_ms: int = 10000
+    bloat_interval_s: float = 300
+    bloat_exact_timeout_ms: int = 60000
     connect_timeout_s: int = 5
     http_concurrency: int = 32
     history_retention: str = "7d"
@@ -67,6 +69,8 @@ class Settings(_Section, frozen=True):
             "statement_timeout_ms",
             "lock_timeout_ms",
             "explain_timeout_ms",
+            "bloat_interval_s",
+            "bloat_exact_timeout_ms",
             "connect_timeout_s",
             "http_concurrency",
             "history_max_samples",
@@ -93,6 +97,8 @@ class Thresholds(_Section, frozen=True):
     idle_in_transaction_warn_s: float = 300
     long_transaction_warn_s: float = 300
     dead_tuple_warn_pct: float = 20
+    bloat_warn_pct: float = 30
+    bloat_crit_pct: float = 60
     cache_hit_warn_pct: float = 95
     wraparound_warn_pct: float = 100
     wraparound_crit_pct: float = 500

@@ -1,0 +1,295 @@
+"""VACUUM, ANALYZE, VACUUM FULL and REINDEX CONCURRENTLY: the Bloat pane's guarded actions.
+
+Each runs on a session of its own with the configured ``lock_timeout`` (so it never queues behind
+a long lock and stalls the application queued behind it) and no statement timeout (a VACUUM may
+rightly take hours). While it runs, a second session reads its row in pg_stat_progress_* every
+half second: phase, blocks done of total, an ETA. Cancel sends a server-side cancel. On a lock
+timeout the error names the sessions holding the table. Sizes and dead tuples before and after
+go into the audit record.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from cockpit.db import SessionPolicy, connect, describe_error
+from cockpit.errors import ActionCancelled, CockpitError
+from cockpit.guard import ActionContext, ActionRequest
+from cockpit.probes.bloat import human_bytes
+from cockpit.probes.queries import short
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from cockpit.config import Database
+
+Kind = Literal["vacuum_analyze", "analyze", "vacuum_full", "reindex_index", "reindex_table"]
+STATEMENTS: dict[Kind, str] = {
+    "vacuum_analyze": "VACUUM (ANALYZE, VERBOSE false) {}",
+    "analyze": "ANALYZE {}",
+    "vacuum_full": "VACUUM (FULL, ANALYZE) {}",
+    "reindex_index": "REINDEX INDEX CONCURRENTLY {}",
+    "reindex_table": "REINDEX TABLE CONCURRENTLY {}",
+}
+TITLES: dict[Kind, str] = {
+    "vacuum_analyze": "VACUUM (ANALYZE)",
+    "analyze": "ANALYZE",
+    "vacuum_full": "VACUUM FULL",
+    "reindex_index": "REINDEX INDEX CONCURRENTLY",
+    "reindex_table": "REINDEX TABLE CONCURRENTLY",
+}
+# The lock each statement takes on its table, and the modes held by others that block it.
+_BLOCKED_BY = {
+    "ShareUpdateExclusiveLock": (
+        "ShareUpdateExclusiveLock",
+        "ShareLock",
+        "ShareRowExclusiveLock",
+        "ExclusiveLock",
+        "AccessExclusiveLock",
+    ),
+    "AccessExclusiveLock": (
+        "AccessShareLock",
+        "RowShareLock",
+        "RowExclusiveLock",
+        "ShareUpdateExclusiveLock",
+        "ShareLock",
+        "ShareRowExclusiveLock",
+        "ExclusiveLock",
+        "AccessExclusiveLock",
+    ),
+}
+_LOCK_TAKEN: dict[Kind, str] = {
+    "vacuum_analyze": "ShareUpdateExclusiveLock",
+    "analyze": "ShareUpdateExclusiveLock",
+    "vacuum_full": "AccessExclusiveLock",
+    "reindex_index": "ShareUpdateExclusiveLock",
+    "reindex_table": "ShareUpdateExclusiveLock",
+}
+PROGRESS_SQL = """
+SELECT 'vacuum: ' || phase, heap_blks_scanned + heap_blks_vacuumed, heap_blks_total * 2
+  FROM pg_stat_progress_vacuum WHERE pid = %(pid)s
+UNION ALL
+SELECT 'analyze: ' || phase, sample_blks_scanned, sample_blks_total
+  FROM pg_stat_progress_analyze WHERE pid = %(pid)s
+UNION ALL
+SELECT 'rewrite: ' || phase, heap_blks_scanned, heap_blks_total
+  FROM pg_stat_progress_cluster WHERE pid = %(pid)s
+UNION ALL
+SELECT 'index: ' || phase, blocks_done, blocks_total
+  FROM pg_stat_progress_create_index WHERE pid = %(pid)s
+"""
+TABLE_FIGURES_SQL = """
+SELECT pg_total_relation_size(c.oid), coalesce(s.n_dead_tup, 0)
+FROM pg_class AS c LEFT JOIN pg_stat_all_tables AS s ON s.relid = c.oid
+WHERE c.oid = %(relation)s::regclass
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The relation an action is for: schema and name kept apart, so quoting is never guessed."""
+
+    schema: str
+    name: str
+    kind: Literal["table", "index"] = "table"
+    index_of: str = ""  # for an index: its table's name (same schema)
+    size_bytes: int | None = None
+    index_bytes: int | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def table(self) -> str:
+        """The table, quoted for a regclass cast (the index's table for an index)."""
+        return _quoted(self.schema, self.index_of if self.kind == "index" else self.name)
+
+
+def maintenance_request(kind: Kind, target: Target, database: Database) -> ActionRequest:
+    """What the operator confirms: for VACUUM FULL, the lock it takes and the disk it needs."""
+    details: tuple[str, ...] = ()
+    if kind == "vacuum_full":
+        need = (target.size_bytes or 0) + (target.index_bytes or 0)
+        details = (
+            "takes an ACCESS EXCLUSIVE lock: every read and write of the table waits until it ends",
+            f"rewrites the table and its indexes: needs up to {human_bytes(need)} of free disk",
+            f"table now {human_bytes(target.size_bytes)}, indexes {human_bytes(target.index_bytes)}",
+        )
+    return ActionRequest(
+        action=f"bloat.{kind}",
+        summary=f"{TITLES[kind]} {target.qualified} on {database.name}",
+        params={"database": database.name, "relation": target.qualified},
+        details=details,
+    )
+
+
+def _figures(conn: psycopg.Connection[Any], target: Target) -> tuple[int, int]:
+    """The table's total size and dead tuples."""
+    row = conn.execute(TABLE_FIGURES_SQL, {"relation": target.table}).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _quoted(schema: str, name: str) -> str:
+    return '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
+
+
+def lock_holders(conn: psycopg.Connection[Any], relation: str, wanted: str) -> str:
+    """Who holds a lock on ``relation`` that blocks ``wanted``: one line for the operator."""
+    rows = conn.execute(
+        "SELECT l.pid, a.usename, a.state, extract(epoch FROM now() - a.xact_start)::int, a.query, l.mode"
+        " FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
+        " WHERE l.relation = %s::regclass AND l.granted AND l.pid <> pg_backend_pid()"
+        " AND l.mode = ANY(%s) ORDER BY a.xact_start NULLS LAST",
+        (relation, list(_BLOCKED_BY[wanted])),
+    ).fetchall()
+    if not rows:
+        return "the lock was released since"
+    return "; ".join(
+        f"pid {pid} ({user}, {state}, transaction open {age}s, {mode}): {short(query or '', 50)}"
+        for pid, user, state, age, query, mode in rows[:3]
+    )
+
+
+def run_maintenance(
+    context: ActionContext,
+    kind: Kind,
+    target: Target,
+    database: Database,
+    policy: SessionPolicy,
+    *,
+    poll_s: float = 0.5,
+) -> str:
+    """Run the statement with live progress; return (and audit) the before/after figures."""
+    import psycopg
+    from psycopg import sql as pgsql
+
+    statement = pgsql.SQL(STATEMENTS[kind]).format(pgsql.Identifier(target.schema, target.name))
+    work = connect(database, policy)
+    watch = connect(database, policy)
+    try:
+        work.execute("SET statement_timeout = 0")  # a VACUUM may rightly take hours; cancel is the way
+        before = _figures(watch, target)
+        pid = work.info.backend_pid
+        outcome: dict[str, BaseException | None] = {}
+
+        def run() -> None:
+            try:
+                work.execute(statement)
+                outcome["error"] = None
+            except BaseException as exc:  # handed to the action's thread, which reports it
+                outcome["error"] = exc
+
+        runner = threading.Thread(target=run, name=f"maintenance-{kind}", daemon=True)
+        started = time.monotonic()
+        runner.start()
+        try:
+            _watch_progress(context, watch, pid, runner, started=started, poll_s=poll_s)
+        except ActionCancelled:
+            work.cancel_safe()
+            runner.join()
+            raise
+        error = outcome.get("error")
+        if error is not None and kind.startswith("reindex"):
+            _drop_leftovers(watch, target)
+        if isinstance(error, psycopg.errors.LockNotAvailable):
+            holders = lock_holders(watch, target.table, _LOCK_TAKEN[kind])
+            raise CockpitError(
+                f"{TITLES[kind]} {target.qualified} gave up after lock_timeout "
+                f"({policy.lock_timeout_ms} ms) instead of queueing: held by {holders}"
+            )
+        if isinstance(error, psycopg.errors.QueryCanceled):
+            raise ActionCancelled(f"{TITLES[kind]} {target.qualified} cancelled on the server")
+        if isinstance(error, psycopg.Error):
+            raise CockpitError(describe_error(database, error))
+        if error is not None:
+            raise error
+        _flush_statistics(work)
+        after = _figures(watch, target)
+    finally:
+        work.close()
+        watch.close()
+    elapsed = time.monotonic() - started
+    detail = (
+        f"{target.qualified}: {human_bytes(before[0])} -> {human_bytes(after[0])}, "
+        f"dead tuples {before[1]:,} -> {after[1]:,}, {elapsed:.1f}s"
+    )
+    if kind.startswith("vacuum") and after[1] and after[1] >= before[1] // 2:
+        detail += f"; {kept_because(database, policy)}"
+    context.result_detail = detail
+    return detail
+
+
+def kept_because(database: Database, policy: SessionPolicy) -> str:
+    """Why VACUUM left dead tuples: the session whose snapshot is oldest holds them visible."""
+    with connect(database, policy) as conn:
+        row = conn.execute(
+            "SELECT pid, usename, state, extract(epoch FROM now() - xact_start)::int, query"
+            " FROM pg_stat_activity WHERE coalesce(backend_xmin, backend_xid) IS NOT NULL"
+            " AND pid <> pg_backend_pid() AND datname = current_database()"
+            " ORDER BY greatest(age(backend_xmin), age(backend_xid)) DESC LIMIT 1"
+        ).fetchone()
+    if row is None:
+        return "dead tuples kept: no session holds them (a replication slot or prepared transaction may)"
+    pid, user, state, age, query = row
+    return (
+        f"dead tuples kept: pid {pid} ({user}, {state}, transaction open {age}s) holds the oldest "
+        f"transaction: {short(query or '', 40)}"
+    )
+
+
+def _flush_statistics(conn: psycopg.Connection[Any]) -> None:
+    """Backends publish their statistics at most once a second (PostgreSQL 15+): ask for it now,
+    so the "after" figures are the VACUUM's, not the ones before it."""
+    import psycopg
+
+    try:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+    except psycopg.errors.UndefinedFunction:  # before 15, statistics went through the collector
+        time.sleep(0.5)
+
+
+def _drop_leftovers(conn: psycopg.Connection[Any], target: Target) -> None:
+    """A failed REINDEX CONCURRENTLY leaves invalid ``*_ccnew`` indexes behind: drop them."""
+    from psycopg import sql as pgsql
+
+    rows = conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_index AS i"
+        " JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+        " WHERE i.indrelid = %s::regclass AND NOT i.indisvalid AND c.relname ~ '_ccnew[0-9]*$'",
+        (target.table,),
+    ).fetchall()
+    for schema, name in rows:
+        conn.execute(pgsql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(pgsql.Identifier(schema, name)))
+
+
+def _watch_progress(
+    context: ActionContext,
+    watch: psycopg.Connection[Any],
+    pid: int,
+    runner: threading.Thread,
+    *,
+    started: float,
+    poll_s: float,
+) -> None:
+    """Report pg_stat_progress_* for ``pid`` until the runner thread ends."""
+    report = context.progress
+    while runner.is_alive():
+        runner.join(poll_s)
+        if not runner.is_alive():
+            break
+        row = watch.execute(PROGRESS_SQL, {"pid": pid}).fetchone()
+        if row is None:
+            report(f"waiting ({time.monotonic() - started:.0f}s)", None)
+            continue
+        phase, done, total = row[0], int(row[1] or 0), int(row[2] or 0)
+        fraction = done / total if total else None
+        eta = ""
+        if fraction and fraction > 0.02:
+            elapsed = time.monotonic() - started
+            eta = f", about {elapsed / fraction - elapsed:.0f}s left"
+        blocks = f" {done:,}/{total:,} blocks" if total else ""
+        report(f"{phase}{blocks}{eta}", fraction)

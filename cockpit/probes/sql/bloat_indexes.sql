@@ -1,0 +1,56 @@
+-- B-tree indexes: size, estimated bloat and scans, from the catalogs only (ioguix/pgexperts).
+-- A leaf tuple: line pointer (4) + IndexTupleData (8, +4 for a null bitmap) aligned, + key data
+-- aligned; a page holds (block - page header 24 - btree special 16) * fillfactor of them.
+-- Expression columns take their statistics from the index itself. Locked relations as in
+-- bloat_tables.sql.
+WITH locked AS (
+    SELECT DISTINCT relation
+    FROM pg_locks
+    WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+),
+indexes AS (
+    SELECT ci.oid, ct.oid AS table_oid, n.nspname AS schema, ct.relname AS table_name, ci.relname AS name,
+           ci.relpages, ci.reltuples, i.indkey::int2[] AS keys,
+           coalesce(substring(array_to_string(ci.reloptions, ' ') FROM 'fillfactor=([0-9]+)')::int, 90) AS fillfactor,
+           ci.oid IN (SELECT relation FROM locked) OR ct.oid IN (SELECT relation FROM locked) AS locked
+    FROM pg_index AS i
+    JOIN pg_class AS ci ON ci.oid = i.indexrelid
+    JOIN pg_class AS ct ON ct.oid = i.indrelid
+    JOIN pg_namespace AS n ON n.oid = ci.relnamespace
+    WHERE ci.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+      AND (%(schema)s::text IS NULL OR n.nspname = %(schema)s::text)
+),
+columns AS (
+    SELECT x.oid,
+           max(coalesce(s.null_frac, 0)) AS null_frac,
+           sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 1024)) AS data,
+           count(s.attname) = count(*) AS complete
+    FROM indexes AS x
+    CROSS JOIN LATERAL unnest(x.keys) WITH ORDINALITY AS k(attnum, position)
+    LEFT JOIN pg_attribute AS ta ON k.attnum <> 0 AND ta.attrelid = x.table_oid AND ta.attnum = k.attnum
+    LEFT JOIN pg_attribute AS ia ON k.attnum = 0 AND ia.attrelid = x.oid AND ia.attnum = k.position
+    LEFT JOIN pg_stats AS s
+        ON s.schemaname = x.schema
+       AND s.tablename = CASE WHEN k.attnum = 0 THEN x.name ELSE x.table_name END
+       AND s.attname = coalesce(ta.attname, ia.attname)
+    GROUP BY x.oid
+)
+SELECT x.oid, x.schema, x.table_name, x.name, x.locked,
+       c.complete AND x.reltuples >= 0 AS estimable,
+       x.relpages AS pages, current_setting('block_size')::int AS block_size,
+       CASE WHEN x.locked OR NOT %(exact_sizes)s THEN NULL ELSE pg_relation_size(x.oid) END AS bytes,
+       CASE WHEN c.complete AND x.reltuples >= 0 THEN greatest(
+           x.relpages - 1 - ceil(x.reltuples / floor(
+               (current_setting('block_size')::int - 24 - 16) * x.fillfactor
+               / (100.0 * (4 + CASE WHEN c.null_frac > 0 THEN 16 ELSE 8 END + ceil(c.data / 8.0) * 8)))),
+           0)::bigint * current_setting('block_size')::int
+       END AS bloat_bytes,
+       coalesce(s.idx_scan, 0) AS scans
+FROM indexes AS x
+JOIN columns AS c ON c.oid = x.oid
+LEFT JOIN pg_stat_user_indexes AS s ON s.indexrelid = x.oid
+WHERE x.relpages::bigint * current_setting('block_size')::int >= %(min_bytes)s
+ORDER BY bloat_bytes DESC NULLS LAST, pages DESC
+LIMIT %(limit)s
