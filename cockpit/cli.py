@@ -152,12 +152,16 @@ def _demo(*, read_only: bool) -> int:
         os.environ.setdefault("COCKPIT_STATE_DIR", str(folder / "state"))
         return _run_tui(str(config_path), None, read_only)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        # A hang-up comes twice (tmux, then the kernel as the terminal goes): cleaning up must
+        # not be cut short by the second one.
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
         try:
             sandbox.down()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _sandbox(args: argparse.Namespace) -> int:

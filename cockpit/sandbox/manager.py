@@ -235,19 +235,22 @@ class Sandbox:
         status = self.status
         if (self.folder / STATE_FILE).exists():
             status = SandboxStatus.load(self.folder)
-        for pid in (status.services_pid, status.weed_pid):
-            if pid is not None and pid_alive(pid):
-                stop_pid(pid)
+        if status.weed_pid is not None and pid_alive(status.weed_pid):
+            stop_pid(status.weed_pid)
         self.s3.stop()
-        if self._services is not None:
-            stop_pid(self._services.pid)
-            self._services.wait(10)
-            self._services = None
         if status.postgres_port or (self.postgres.pgdata / "postmaster.pid").exists():
             try:
                 self.postgres.stop()
             except CockpitError:
                 _kill_postmaster(self.postgres.pgdata)
+        # The services process is also the dead man's switch: it goes last, so a down() cut
+        # short still leaves it to stop what is left.
+        if status.services_pid is not None and pid_alive(status.services_pid):
+            stop_pid(status.services_pid)
+        if self._services is not None:
+            stop_pid(self._services.pid)
+            self._services.wait(10)
+            self._services = None
         deadline = time.monotonic() + 10
         busy = [p for p in status.all_ports() if p]
         while busy and time.monotonic() < deadline:

@@ -74,7 +74,9 @@ class SandboxS3:
             "-webdav=false",
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
-            f"-filer.localSocket={self.folder / 'filer.sock'}",
+            # Relative to cwd (our folder): a socket path is limited to 107 bytes and weed
+            # panics beyond it, which a deep TMPDIR reaches.
+            "-filer.localSocket=filer.sock",
         ]
         env = {
             **os.environ,
