@@ -69,10 +69,11 @@ _LOCK_TAKEN: dict[Kind, str] = {
     "reindex_table": "ShareUpdateExclusiveLock",
 }
 PROGRESS_SQL = """
-SELECT 'vacuum: ' || phase, heap_blks_scanned + heap_blks_vacuumed, heap_blks_total * 2
+SELECT 'vacuum ' || relid::regclass || ': ' || phase,
+       CASE phase WHEN 'vacuuming heap' THEN heap_blks_vacuumed ELSE heap_blks_scanned END, heap_blks_total
   FROM pg_stat_progress_vacuum WHERE pid = %(pid)s
 UNION ALL
-SELECT 'analyze: ' || phase, sample_blks_scanned, sample_blks_total
+SELECT 'analyze ' || relid::regclass || ': ' || phase, sample_blks_scanned, sample_blks_total
   FROM pg_stat_progress_analyze WHERE pid = %(pid)s
 UNION ALL
 SELECT 'rewrite: ' || phase, heap_blks_scanned, heap_blks_total
@@ -101,12 +102,17 @@ class Target:
 
     @property
     def qualified(self) -> str:
-        return f"{self.schema}.{self.name}"
+        return f"{self.schema}.{self.name}" if self.name else "every table"
 
     @property
     def table(self) -> str:
         """The table, quoted for a regclass cast (the index's table for an index)."""
         return _quoted(self.schema, self.index_of if self.kind == "index" else self.name)
+
+    @property
+    def quoted(self) -> str:
+        """The relation itself, quoted for a regclass cast."""
+        return _quoted(self.schema, self.name)
 
 
 def maintenance_request(kind: Kind, target: Target, database: Database) -> ActionRequest:
@@ -127,9 +133,17 @@ def maintenance_request(kind: Kind, target: Target, database: Database) -> Actio
     )
 
 
+DATABASE_FIGURES_SQL = """
+SELECT pg_database_size(current_database()), coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables
+"""
+
+
 def _figures(conn: psycopg.Connection[Any], target: Target) -> tuple[int, int]:
-    """The table's total size and dead tuples."""
-    row = conn.execute(TABLE_FIGURES_SQL, {"relation": target.table}).fetchone()
+    """The table's (or the database's) total size and dead tuples."""
+    if not target.name:
+        row = conn.execute(DATABASE_FIGURES_SQL).fetchone()
+    else:
+        row = conn.execute(TABLE_FIGURES_SQL, {"relation": target.table}).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
@@ -164,63 +178,90 @@ def run_maintenance(
     poll_s: float = 0.5,
 ) -> str:
     """Run the statement with live progress; return (and audit) the before/after figures."""
-    import psycopg
     from psycopg import sql as pgsql
 
-    statement = pgsql.SQL(STATEMENTS[kind]).format(pgsql.Identifier(target.schema, target.name))
+    if not target.name and kind not in ("vacuum_analyze", "analyze"):
+        raise CockpitError(f"{TITLES[kind]} runs on one relation at a time: select one")
+    relation = pgsql.Identifier(target.schema, target.name) if target.name else pgsql.SQL("")
+    statement = pgsql.SQL(STATEMENTS[kind]).format(relation)
+    started = time.monotonic()
     work = connect(database, policy)
     watch = connect(database, policy)
     try:
         work.execute("SET statement_timeout = 0")  # a VACUUM may rightly take hours; cancel is the way
         before = _figures(watch, target)
-        pid = work.info.backend_pid
-        outcome: dict[str, BaseException | None] = {}
-
-        def run() -> None:
-            try:
-                work.execute(statement)
-                outcome["error"] = None
-            except BaseException as exc:  # handed to the action's thread, which reports it
-                outcome["error"] = exc
-
-        runner = threading.Thread(target=run, name=f"maintenance-{kind}", daemon=True)
-        started = time.monotonic()
-        runner.start()
-        try:
-            _watch_progress(context, watch, pid, runner, started=started, poll_s=poll_s)
-        except ActionCancelled:
-            work.cancel_safe()
-            runner.join()
-            raise
-        error = outcome.get("error")
-        if error is not None and kind.startswith("reindex"):
-            _drop_leftovers(watch, target)
-        if isinstance(error, psycopg.errors.LockNotAvailable):
-            holders = lock_holders(watch, target.table, _LOCK_TAKEN[kind])
-            raise CockpitError(
-                f"{TITLES[kind]} {target.qualified} gave up after lock_timeout "
-                f"({policy.lock_timeout_ms} ms) instead of queueing: held by {holders}"
-            )
-        if isinstance(error, psycopg.errors.QueryCanceled):
-            raise ActionCancelled(f"{TITLES[kind]} {target.qualified} cancelled on the server")
-        if isinstance(error, psycopg.Error):
-            raise CockpitError(describe_error(database, error))
+        error = _run_watched(context, work, watch, statement, poll_s=poll_s)
         if error is not None:
-            raise error
+            if kind.startswith("reindex"):
+                _drop_leftovers(watch, target)
+            raise _explained(error, kind, target, watch, policy=policy, database=database)
         _flush_statistics(work)
         after = _figures(watch, target)
     finally:
         work.close()
         watch.close()
-    elapsed = time.monotonic() - started
     detail = (
         f"{target.qualified}: {human_bytes(before[0])} -> {human_bytes(after[0])}, "
-        f"dead tuples {before[1]:,} -> {after[1]:,}, {elapsed:.1f}s"
+        f"dead tuples {before[1]:,} -> {after[1]:,}, {time.monotonic() - started:.1f}s"
     )
     if kind.startswith("vacuum") and after[1] and after[1] >= before[1] // 2:
         detail += f"; {kept_because(database, policy)}"
     context.result_detail = detail
     return detail
+
+
+def _run_watched(
+    context: ActionContext,
+    work: psycopg.Connection[Any],
+    watch: psycopg.Connection[Any],
+    statement: Any,
+    *,
+    poll_s: float,
+) -> BaseException | None:
+    """Run ``statement`` on ``work`` in a thread while ``watch`` reports its progress; the error."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            work.execute(statement)
+            outcome.append(None)
+        except BaseException as exc:  # handed to the action's thread, which reports it
+            outcome.append(exc)
+
+    runner = threading.Thread(target=run, name="maintenance", daemon=True)
+    runner.start()
+    try:
+        _watch_progress(context, watch, work.info.backend_pid, runner, poll_s=poll_s)
+    except ActionCancelled:
+        work.cancel_safe()
+        runner.join()
+        raise
+    return outcome[0] if outcome else None
+
+
+def _explained(
+    error: BaseException,
+    kind: Kind,
+    target: Target,
+    watch: psycopg.Connection[Any],
+    *,
+    policy: SessionPolicy,
+    database: Database,
+) -> BaseException:
+    """The error as the operator should read it: a lock timeout names who holds the table."""
+    import psycopg
+
+    if isinstance(error, psycopg.errors.LockNotAvailable):
+        holders = lock_holders(watch, target.table, _LOCK_TAKEN[kind])
+        return CockpitError(
+            f"{TITLES[kind]} {target.qualified} gave up after lock_timeout "
+            f"({policy.lock_timeout_ms} ms) instead of queueing: held by {holders}"
+        )
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return ActionCancelled(f"{TITLES[kind]} {target.qualified} cancelled on the server")
+    if isinstance(error, psycopg.Error):
+        return CockpitError(describe_error(database, error))
+    return error
 
 
 def kept_because(database: Database, policy: SessionPolicy) -> str:
@@ -272,11 +313,11 @@ def _watch_progress(
     pid: int,
     runner: threading.Thread,
     *,
-    started: float,
     poll_s: float,
 ) -> None:
     """Report pg_stat_progress_* for ``pid`` until the runner thread ends."""
     report = context.progress
+    started = time.monotonic()
     while runner.is_alive():
         runner.join(poll_s)
         if not runner.is_alive():

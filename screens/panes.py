@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from textual.widget import Widget
 
 from cockpit.config import Target
+from screens.bloat_pane import BloatPane
 from screens.health_pane import HealthPane
 from screens.pane_env import PaneEnv
 from screens.probe_pane import ProbePane
@@ -76,7 +77,7 @@ url = "https://api.example.com/api/monitoring/health"
         "no database to estimate bloat in",
         DATABASE_EXAMPLE,
         lambda t: bool(t.databases),
-        _probe_pane("bloat"),
+        lambda env: BloatPane(env, id="bloat-pane"),
     ),
     PaneSpec(
         "backups",

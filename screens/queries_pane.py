@@ -44,6 +44,7 @@ from cockpit.statements_reset import reset_request, reset_statements
 from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
 from screens.statement_detail import StatementDetail
+from widgets.filter_box import FilterBox
 from widgets.queries_tables import HintsTable, LockTree, SessionsTable, StatementsTable
 
 VIEWS = ("statements", "sessions", "locks", "hints")
@@ -79,8 +80,6 @@ class QueriesPane(Vertical):
 
     DEFAULT_CSS = """
     QueriesPane > #queries-status { height: 1; color: $text-muted; padding: 0 1; }
-    QueriesPane > #queries-filter { display: none; height: 1; border: none; padding: 0 1; }
-    QueriesPane > #queries-filter.-open { display: block; }
     QueriesPane > ContentSwitcher { height: 1fr; }
     QueriesPane InPlaceTable { height: 1fr; }
     QueriesPane LockTree { height: 1fr; padding: 0 1; }
@@ -107,7 +106,7 @@ class QueriesPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("connecting...", id="queries-status")
-        yield Input(
+        yield FilterBox(
             placeholder="filter: user:NAME db:NAME min:30s words  (enter: apply, escape: close)",
             id="queries-filter",
         )
@@ -244,15 +243,12 @@ class QueriesPane(Vertical):
         self.refresh_now()
 
     def action_edit_filter(self) -> None:
-        box = self.query_one("#queries-filter", Input)
-        box.add_class("-open")
-        box.value = self.filter.describe()
-        box.focus()
+        self.query_one(FilterBox).open(self.filter.describe())
 
     def action_close_filter(self) -> None:
-        box = self.query_one("#queries-filter", Input)
-        if box.has_class("-open"):
-            box.remove_class("-open")
+        box = self.query_one(FilterBox)
+        if box.is_open:
+            box.close()
             self._focus_view()
 
     def _focus_view(self) -> None:

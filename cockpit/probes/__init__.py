@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from cockpit.model import Snapshot
+from cockpit.probes.bloat_check import bloat_check
 from cockpit.probes.context import ProbeContext
 from cockpit.probes.health import health_check
 from cockpit.probes.queries_check import queries_check
@@ -20,7 +21,7 @@ PANES: tuple[str, ...] = ("health", "queries", "bloat", "backups", "secrets", "c
 PANE_PROBES: dict[str, list[Probe]] = {
     "health": [health_check],
     "queries": [queries_check],
-    "bloat": [],
+    "bloat": [bloat_check],
     "backups": [],
     "secrets": [],
     "checklists": [],

@@ -118,7 +118,7 @@ def test_vacuum_shows_progress_and_lowers_dead_tuples(
         lambda ctx: run_maintenance(ctx, "vacuum_analyze", target, database, SessionPolicy(), poll_s=0.1),
         on_progress=lambda update: messages.append(update.message),
     )
-    assert any(m.startswith("vacuum: scanning heap") for m in messages), messages
+    assert any(m.startswith(f"vacuum {bloated}: scanning heap") for m in messages), messages
     assert any("blocks" in m for m in messages)
     assert re.search(r"dead tuples 2\d,\d{3} -> 0, ", detail), detail
     record = store.audit_records()[0]

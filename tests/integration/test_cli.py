@@ -27,8 +27,15 @@ def test_check_json_on_the_sandbox(sandbox: Sandbox, run_cockpit) -> None:
     assert by_key[("http.latency_p95", "slow")]["severity"] == "warn"
     assert by_key[("http.status", "healthy")]["severity"] == "ok"
     assert by_key[("postgres.reachable", "app")]["severity"] == "ok"
-    quiet = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "bloat")
+    quiet = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "secrets")
     assert quiet.returncode == 0 and json.loads(quiet.stdout) == {"status": "ok", "findings": []}
+    bloat = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "bloat")
+    assert bloat.returncode == 1  # the sandbox's tables with autovacuum off: WARN
+    flagged = {(f["check"], f["subject"]) for f in json.loads(bloat.stdout)["findings"]}
+    assert {
+        ("bloat.table", "app:public.user_feedback"),
+        ("bloat.dead_tuples", "app:public.audit_log"),
+    } <= flagged
     queries = json.loads(
         run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "queries").stdout
     )

@@ -1,0 +1,306 @@
+"""The Bloat pane: estimated bloat and vacuum health, exact figures on demand, guarded maintenance.
+
+The estimate reads only the catalogs, yet it is a catalog scan: it runs when the pane is first
+shown, then every ``settings.bloat_interval_s`` (5 minutes) while on screen, or on `r`. `v`
+switches between tables and indexes, `/` filters (``schema:`` and ``min:`` go to the server), `x`
+reads the selected relation exactly with pgstattuple (a full scan, labelled as such, in a worker
+with its own timeout). `V` VACUUM (ANALYZE), `A` ANALYZE, `F` VACUUM FULL and `I` REINDEX
+CONCURRENTLY are guarded actions with live progress (the app's action bar), absent for observers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher, Input, Label
+
+from cockpit.config import Database
+from cockpit.db import connect, connect_async
+from cockpit.errors import CockpitError
+from cockpit.guard import ActionContext
+from cockpit.maintenance import Kind, Target, maintenance_request, run_maintenance
+from cockpit.probes.bloat import BloatReading, exact_bloat, human_bytes, read_bloat
+from cockpit.probes.bloat_filter import BloatFilter, parse_bloat_filter
+from cockpit.probes.query_filter import FilterError
+from screens.cadence import Wakeup
+from screens.pane_env import PaneEnv
+from widgets.bloat_tables import IndexesTable, TablesTable
+from widgets.filter_box import FilterBox
+
+VIEWS = ("tables", "indexes")
+
+
+class BloatPane(Vertical):
+    BINDINGS = [
+        Binding("v", "next_view", "View"),
+        Binding("slash", "edit_filter", "Filter"),
+        Binding("x", "exact", "Exact (scan)"),
+        Binding("V", "maintain('vacuum_analyze')", "VACUUM"),
+        Binding("A", "maintain('analyze')", "ANALYZE"),
+        Binding("F", "maintain('vacuum_full')", "VACUUM FULL"),
+        Binding("I", "reindex", "REINDEX"),
+        Binding("escape", "close_filter", "Close filter", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    BloatPane > #bloat-status { height: 1; color: $text-muted; padding: 0 1; }
+    BloatPane > ContentSwitcher { height: 1fr; }
+    BloatPane InPlaceTable { height: 1fr; }
+    """
+
+    def __init__(self, env: PaneEnv, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.env = env
+        self.database: Database = env.probe_context.target.databases[0]
+        self.view = VIEWS[0]
+        self.filter = BloatFilter()
+        self.reading: BloatReading | None = None
+        self.exact_line = ""
+        self._read_at: float | None = None
+        self._took_ms = 0.0
+        self._forced = True
+        self._error = ""
+        self._wake = Wakeup()
+        self._conn: Any = None  # psycopg.AsyncConnection, imported lazily
+
+    def compose(self) -> ComposeResult:
+        yield Label("waiting for the first estimate...", id="bloat-status")
+        yield FilterBox(placeholder="filter: schema:NAME min:10MB words  (enter: apply, escape: close)")
+        with ContentSwitcher(initial="tables"):
+            yield TablesTable(id="tables")
+            yield IndexesTable(id="indexes")
+
+    def on_mount(self) -> None:
+        self._poll()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    @work(group="bloat-poll", exit_on_error=False, description="Estimating bloat")
+    async def _poll(self) -> None:
+        while True:
+            if self.is_on_screen and self._due():
+                await self._read_once()
+            await self._wake.wait(1.0)
+
+    def _due(self) -> bool:
+        interval = self.env.probe_context.settings.bloat_interval_s
+        return self._forced or self._read_at is None or time.monotonic() - self._read_at >= interval
+
+    async def _read_once(self) -> None:
+        self._forced = False
+        started = time.monotonic()
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = await connect_async(self.database, self.env.probe_context.policy)
+            self.reading = await read_bloat(
+                self._conn, schema=self.filter.schema, min_bytes=self.filter.min_bytes
+            )
+            self._error = ""
+        except CockpitError as exc:
+            self._error = str(exc)
+        except Exception as exc:  # a broken session: drop it, reconnect next time
+            self._error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            await self._drop()
+        self._took_ms = (time.monotonic() - started) * 1000
+        self._read_at = time.monotonic()
+        self._show()
+
+    async def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+            self._conn = None
+
+    async def on_unmount(self) -> None:
+        await self._drop()
+
+    def refresh_now(self) -> None:
+        self._forced = True
+        self._wake.now()
+
+    # -- display --------------------------------------------------------------------------------
+
+    def _show(self) -> None:
+        thresholds = self.env.probe_context.thresholds
+        reading = self.reading
+        if reading is not None:
+            tables = [t for t in reading.tables if self.filter.keeps(t.qualified)]
+            indexes = [i for i in reading.indexes if self.filter.keeps(i.qualified)]
+            self.query_one(TablesTable).show(
+                tables,
+                now=datetime.now(UTC),
+                warn=thresholds.bloat_warn_pct,
+                crit=thresholds.bloat_crit_pct,
+                dead_warn=thresholds.dead_tuple_warn_pct,
+            )
+            self.query_one(IndexesTable).show(
+                indexes, warn=thresholds.bloat_warn_pct, crit=thresholds.bloat_crit_pct
+            )
+        self.query_one("#bloat-status", Label).update(self._status_line())
+
+    def _status_line(self) -> str:
+        name = self.database.name
+        if self._error:
+            return f"{name}: {self._error}"
+        if self.exact_line:
+            return f"{name}: {self.exact_line}"
+        if self.reading is None:
+            return f"{name}: estimating..."
+        warn = self.env.probe_context.thresholds.bloat_warn_pct
+        rows = self.reading.tables if self.view == "tables" else self.reading.indexes
+        bloated = sum(1 for r in rows if not r.small and (r.bloat_pct or 0) >= warn)
+        locked = sum(1 for r in rows if r.locked)
+        line = (
+            f"{name}: {len(rows)} {self.view}, {bloated} over {warn:g}% bloat (estimated)"
+            f"{f', {locked} locked (sizes skipped)' if locked else ''}; read in {self._took_ms:.0f} ms, "
+            f"every {self.env.probe_context.settings.bloat_interval_s / 60:g} min (r: now)"
+        )
+        return f"{line}; filter {self.filter.describe()}" if self.filter.active else line
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    def action_next_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self.query_one(ContentSwitcher).current = self.view
+        self.exact_line = ""
+        self._focus_view()
+        self.refresh_bindings()
+        self.query_one("#bloat-status", Label).update(self._status_line())
+
+    def _focus_view(self) -> None:
+        current = self.query_one(ContentSwitcher).visible_content
+        if current is not None:
+            current.focus()
+
+    def action_edit_filter(self) -> None:
+        self.query_one(FilterBox).open(self.filter.describe())
+
+    def action_close_filter(self) -> None:
+        box = self.query_one(FilterBox)
+        if box.is_open:
+            box.close()
+            self._focus_view()
+
+    @on(Input.Submitted, "FilterBox")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        try:
+            wanted = parse_bloat_filter(event.value)
+        except FilterError as exc:
+            self.notify(str(exc), title="Filter", severity="error")
+            return
+        server_side = (wanted.schema, wanted.min_bytes) != (self.filter.schema, self.filter.min_bytes)
+        self.filter = wanted
+        self.action_close_filter()
+        if server_side:
+            self.refresh_now()
+        self._show()
+
+    def _selected(self) -> Target | None:
+        """The relation under the cursor, as an action target."""
+        reading = self.reading
+        if reading is None:
+            return None
+        if self.view == "tables":
+            key = self.query_one(TablesTable).selected_key()
+            table = next((t for t in reading.tables if t.qualified == key), None)
+            if table is None:
+                return None
+            heap = (
+                (table.table_bytes or 0) + (table.toast_bytes or 0) if table.table_bytes is not None else None
+            )
+            return Target(table.schema, table.name, size_bytes=heap, index_bytes=table.index_bytes)
+        key = self.query_one(IndexesTable).selected_key()
+        index = next((i for i in reading.indexes if i.qualified == key), None)
+        if index is None:
+            return None
+        return Target(index.schema, index.name, kind="index", index_of=index.table, size_bytes=index.bytes)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Maintenance is absent (not just disabled) for observers; table-only keys in the index view too."""
+        if action == "maintain":
+            if self.view != "tables":
+                return False
+            kind = str(parameters[0]) if parameters else "vacuum_analyze"
+            return self.env.guard.offers(maintenance_request(kind, Target("", ""), self.database))  # type: ignore[arg-type]
+        if action == "reindex":
+            return self.env.guard.offers(maintenance_request("reindex_table", Target("", ""), self.database))
+        return True
+
+    def action_maintain(self, kind: Kind) -> None:
+        target = self._selected()
+        if target is None:
+            self.notify("select a table first", severity="warning")
+            return
+        self._run(kind, target)
+
+    def action_reindex(self) -> None:
+        target = self._selected()
+        if target is None:
+            self.notify("select a table or an index first", severity="warning")
+            return
+        self._run("reindex_index" if target.kind == "index" else "reindex_table", target)
+
+    def vacuum_everything(self) -> None:
+        """VACUUM (ANALYZE) of every table in the database (the runbooks' weekly cleanup)."""
+        self._run("vacuum_analyze", Target("", ""))
+
+    def _run(self, kind: Kind, target: Target) -> None:
+        database, policy = self.database, self.env.probe_context.policy
+
+        def run(context: ActionContext) -> None:
+            try:
+                run_maintenance(context, kind, target, database, policy)
+            finally:
+                self.app.call_from_thread(self.refresh_now)  # the row shows the after figures
+
+        self.env.run_action(maintenance_request(kind, target, self.database), run)
+
+    def action_exact(self) -> None:
+        target = self._selected()
+        if target is None:
+            self.notify("select a table or an index first", severity="warning")
+            return
+        self.exact_line = f"exact figure for {target.qualified}: full scan running..."
+        self.query_one("#bloat-status", Label).update(self._status_line())
+        self._exact(target)
+
+    @work(thread=True, exclusive=True, group="bloat-exact", exit_on_error=False)
+    def _exact(self, target: Target) -> None:
+        timeout = self.env.probe_context.settings.bloat_exact_timeout_ms
+        try:
+            with connect(self.database, self.env.probe_context.policy) as conn:
+                exact = exact_bloat(conn, target.quoted, target.kind, timeout_ms=timeout)
+            line = (
+                f"exact (full scan) {target.qualified}: {exact.wasted_pct:.0f} % wasted, "
+                f"{human_bytes(exact.wasted_bytes)} of {human_bytes(exact.bytes)}; {exact.detail}"
+            )
+        except CockpitError as exc:
+            line = str(exc)
+        self.app.call_from_thread(self._exact_done, line)
+
+    def _exact_done(self, line: str) -> None:
+        self.exact_line = line
+        self.query_one("#bloat-status", Label).update(self._status_line())
+        self.notify(line, title="Exact figure", timeout=20)
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        commands: list[tuple[str, str, Any]] = [
+            ("Bloat: next view", "Tables, indexes", self.action_next_view),
+            ("Bloat: filter", "schema:NAME min:10MB words", self.action_edit_filter),
+        ]
+        if self.env.guard.offers(maintenance_request("vacuum_analyze", Target("", ""), self.database)):
+            commands.append(
+                (
+                    "Bloat: VACUUM (ANALYZE) every table",
+                    "The runbooks' weekly cleanup",
+                    self.vacuum_everything,
+                )
+            )
+        return commands

@@ -1,0 +1,118 @@
+"""The Bloat pane on the real sandbox: the estimate, an exact figure, a guarded VACUUM; snapshots."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from textual.app import App, ComposeResult
+from textual.widgets import Label
+
+from cockpit.app import CockpitApp
+from cockpit.config import load_config
+from cockpit.probes.bloat import IndexBloat, TableBloat
+from cockpit.sandbox.manager import Sandbox
+from screens.bloat_pane import BloatPane
+from screens.confirm import ConfirmScreen
+from tests.ui.conftest import wait_until
+from widgets.bloat_tables import IndexesTable, TablesTable
+
+
+async def test_estimate_exact_figure_and_a_guarded_vacuum(sandbox: Sandbox, store) -> None:
+    name = f"pane_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {name} (n int) WITH (autovacuum_enabled = false)".encode())
+        conn.execute(f"INSERT INTO {name} SELECT generate_series(1, 20000); ANALYZE {name}".encode())
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("3", "tab")
+            pane = app.query_one(BloatPane)
+            tables = app.query_one(TablesTable)
+            await wait_until(pilot, lambda: f"public.{name}" in {k.value for k in tables.rows})
+            status = app.query_one("#bloat-status", Label)
+            assert "bloat (estimated)" in str(status.render())
+            assert str(tables.get_cell("public.user_feedback", "bloat")).rstrip("%").isdigit()
+            tables.move_cursor(row=tables.get_row_index("public.user_feedback"))
+            await pilot.press("x")  # read-only work: no confirmation
+            await wait_until(pilot, lambda: "exact (full scan) public.user_feedback" in str(status.render()))
+            tables.move_cursor(row=tables.get_row_index(f"public.{name}"))
+            await pilot.press("V")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            assert app.screen.summary == f"VACUUM (ANALYZE) public.{name} on app"
+            await pilot.click("#confirm-run")
+            await wait_until(pilot, lambda: bool(store.audit_records()) and store.audit_records()[0].ended_at)
+            assert pane.view == "tables"
+    finally:
+        with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+            conn.execute(f"DROP TABLE {name}".encode())
+    record = store.audit_records()[0]
+    assert (record.action, record.result) == ("bloat.vacuum_analyze", "ok")
+    assert record.detail.startswith(f"public.{name}: ")
+
+
+async def test_read_only_offers_no_maintenance(sandbox: Sandbox, store) -> None:
+    app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3", "tab")
+        keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
+        assert {"v", "x", "slash"} <= keys and not keys & {"V", "A", "F", "I"}
+        pane = app.query_one(BloatPane)
+        assert not [c for c in pane.palette_commands() if "VACUUM" in c[0]]
+        await pilot.press("V", "A", "F", "I")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+    assert store.audit_records() == []
+
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def table(
+    name: str, pages: int, bloat: int | None, live: int, dead: int, vacuumed_h: float | None
+) -> TableBloat:
+    vacuumed = NOW - timedelta(hours=vacuumed_h) if vacuumed_h is not None else None
+    return TableBloat(
+        oid=1, schema="public", name=name, locked=name == "orders", estimable=bloat is not None, pages=pages,
+        block_size=8192, total_bytes=None if name == "orders" else pages * 8192 * 3 // 2,
+        table_bytes=pages * 8192, index_bytes=pages * 8192 // 2, toast_bytes=8192,
+        bloat_bytes=bloat * 8192 if bloat is not None else None, live_tuples=live, dead_tuples=dead,
+        last_vacuum=None, last_autovacuum=vacuumed, last_analyze=None, last_autoanalyze=vacuumed,
+        autovacuum_on=name != "audit_log", autovacuum_threshold=50 + 0.2 * live,
+        freeze_age=150_000_000 if name == "events" else 2_000_000, freeze_max_age=200_000_000,
+    )  # fmt: skip
+
+
+TABLES = [
+    table("user_feedback", 1213, 496, 24_000, 16_000, None),
+    table("audit_log", 660, 209, 40_000, 20_000, None),
+    table("events", 52_000, 3_000, 2_000_000, 40_000, 3.0),
+    table("orders", 9_000, None, 500_000, 100, 30.0),
+    table("feature_flags", 1, 0, 3, 0, None),
+]
+INDEXES = [
+    IndexBloat(2, "public", "audit_log", "audit_log_pkey", False, True, 221, 8192, 1_810_432, 901_120, 0),
+    IndexBloat(
+        3, "public", "events", "events_created_at", False, True, 9_000, 8192, 73_728_000, 3_000_000, 12
+    ),
+]
+
+
+class BloatTablesApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TablesTable()
+        yield IndexesTable()
+
+    def on_mount(self) -> None:
+        self.query_one(TablesTable).show(TABLES, now=NOW, warn=30, crit=60, dead_warn=20)
+        self.query_one(IndexesTable).show(INDEXES, warn=30, crit=60)
+
+
+def test_bloat_tables_80x24(snap_compare) -> None:
+    assert snap_compare(BloatTablesApp(), terminal_size=(80, 24))
+
+
+def test_bloat_tables_160x48(snap_compare) -> None:
+    assert snap_compare(BloatTablesApp(), terminal_size=(160, 48))
