@@ -198,6 +198,26 @@ class Secret(_Section, frozen=True):
         _require_duration(self.grace, "grace")
 
 
+class Archive(_Section, frozen=True):
+    """The runbooks' audit-log archive: rows older than ``older_than`` move to ``archive_table``."""
+
+    name: str = "audit-log"
+    database: str | None = None  # default: the target's first database
+    table: str = "public.audit_log"
+    archive_table: str = "public.audit_log_archive"
+    column: str = "created_at"
+    older_than: str = "90d"
+    batch_rows: int = 5000
+
+    def __post_init__(self) -> None:
+        _require_duration(self.older_than, "older_than")
+        for key in ("table", "archive_table"):
+            if len(getattr(self, key).split(".")) > 2:
+                raise ValueError(f"`{key}` is SCHEMA.TABLE or TABLE, not {getattr(self, key)!r}")
+        if not 1 <= self.batch_rows <= 1_000_000:
+            raise ValueError("`batch_rows` must be between 1 and 1,000,000")
+
+
 class MaintenanceWindow(_Section, frozen=True):
     """A recurring (weekly / monthly) or one-off window in which mutations are expected."""
 
@@ -232,6 +252,7 @@ class Target(_Section, frozen=True):
     certificates: list[Certificate] = []
     secrets: list[Secret] = []
     maintenance_windows: list[MaintenanceWindow] = []
+    archives: list[Archive] = []
     thresholds: dict[str, float] = {}
 
 

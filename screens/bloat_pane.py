@@ -6,6 +6,8 @@ switches between tables and indexes, `/` filters (``schema:`` and ``min:`` go to
 reads the selected relation exactly with pgstattuple (a full scan, labelled as such, in a worker
 with its own timeout). `V` VACUUM (ANALYZE), `A` ANALYZE, `F` VACUUM FULL and `I` REINDEX
 CONCURRENTLY are guarded actions with live progress (the app's action bar), absent for observers.
+`m` runs the configured audit-log archive: it counts the rows due first, then moves them in
+batches once confirmed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Input, Label
 
-from cockpit.config import Database
+from cockpit.archive import ArchivePlan, archive_database, plan_archive, run_archive
+from cockpit.config import Archive, Database
 from cockpit.db import connect, connect_async
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
@@ -46,6 +49,7 @@ class BloatPane(Vertical):
         Binding("A", "maintain('analyze')", "ANALYZE"),
         Binding("F", "maintain('vacuum_full')", "VACUUM FULL"),
         Binding("I", "reindex", "REINDEX"),
+        Binding("m", "archive", "Archive old rows"),
         Binding("escape", "close_filter", "Close filter", show=False),
     ]
 
@@ -231,6 +235,10 @@ class BloatPane(Vertical):
             return self.env.guard.offers(maintenance_request(kind, Target("", ""), self.database))  # type: ignore[arg-type]
         if action == "reindex":
             return self.env.guard.offers(maintenance_request("reindex_table", Target("", ""), self.database))
+        if action == "archive":
+            return bool(self.env.probe_context.target.archives) and self.env.guard.offers(
+                maintenance_request("vacuum_analyze", Target("", ""), self.database)
+            )
         return True
 
     def action_maintain(self, kind: Kind) -> None:
@@ -261,6 +269,49 @@ class BloatPane(Vertical):
                 self.app.call_from_thread(self.refresh_now)  # the row shows the after figures
 
         self.env.run_action(maintenance_request(kind, target, self.database), run)
+
+    def action_archive(self) -> None:
+        """Count the rows due (in a worker), then ask for confirmation with the count shown."""
+        rule = self._archive_rule()
+        if rule is not None:
+            self.notify(f"counting rows of {rule.table} older than {rule.older_than}...", timeout=3)
+            self._plan_archive(rule)
+
+    def _archive_rule(self) -> Archive | None:
+        """The archive whose source table is selected; the only one when there is one."""
+        rules = self.env.probe_context.target.archives
+        selected = self._selected()
+        chosen = [r for r in rules if selected is not None and _same_table(r.table, selected)]
+        if chosen or len(rules) == 1:
+            return (chosen or rules)[0]
+        names = ", ".join(r.table for r in rules)
+        self.notify(f"select the table to archive: one of {names}", severity="warning")
+        return None
+
+    @work(thread=True, exclusive=True, group="bloat-archive-count", exit_on_error=False)
+    def _plan_archive(self, rule: Archive) -> None:
+        context = self.env.probe_context
+        try:
+            plan = plan_archive(rule, archive_database(rule, context.target.databases), context.policy)
+        except CockpitError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Archive", severity="error", timeout=15)
+            return
+        self.app.call_from_thread(self._confirm_archive, plan)
+
+    def _confirm_archive(self, plan: ArchivePlan) -> None:
+        if plan.rows_due == 0:
+            rule = plan.rule
+            self.notify(f"nothing to archive: no row of {rule.table} is older than {rule.older_than}")
+            return
+        policy = self.env.probe_context.policy
+
+        def run(context: ActionContext) -> None:
+            try:
+                run_archive(context, plan, policy)
+            finally:
+                self.app.call_from_thread(self.refresh_now)
+
+        self.env.run_action(plan.request(), run)
 
     def action_exact(self) -> None:
         target = self._selected()
@@ -303,4 +354,16 @@ class BloatPane(Vertical):
                     self.vacuum_everything,
                 )
             )
+            commands.extend(
+                (f"Bloat: archive {r.table}", f"rows older than {r.older_than}", self._archive_command(r))
+                for r in self.env.probe_context.target.archives
+            )
         return commands
+
+    def _archive_command(self, rule: Archive) -> Any:
+        return lambda: self._plan_archive(rule)
+
+
+def _same_table(qualified: str, target: Target) -> bool:
+    schema, _, name = qualified.rpartition(".")
+    return target.kind == "table" and (schema or "public", name) == (target.schema, target.name)

@@ -71,6 +71,13 @@ rotated_at = "{rotated}"
 policy_days = 90
 grace = "24h"
 
+[[targets.{name}.archives]]
+name = "audit-log"
+table = "public.audit_log"
+archive_table = "public.audit_log_archive"
+column = "created_at"
+older_than = "90d"
+
 [[targets.{name}.maintenance_windows]]
 name = "weekly"
 weekly = "sun 02:00"

@@ -53,15 +53,52 @@ async def test_estimate_exact_figure_and_a_guarded_vacuum(sandbox: Sandbox, stor
     assert record.detail.startswith(f"public.{name}: ")
 
 
+async def test_archive_counts_first_then_moves_the_rows_once_confirmed(
+    sandbox: Sandbox, store, tmp_path
+) -> None:
+    name = f"audit_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {name} (id int, created_at timestamptz)".encode())
+        conn.execute(f"CREATE TABLE {name}_old (LIKE {name})".encode())
+        conn.execute(
+            f"INSERT INTO {name} SELECT g, now() - make_interval(days => g, hours => -12) FROM generate_series(1, 120) g".encode()
+        )
+    config = tmp_path / "cockpit.toml"  # the sandbox's config, its archive pointed at this test's table
+    config.write_text(
+        sandbox.config_path.read_text()
+        .replace('archive_table = "public.audit_log_archive"', f'archive_table = "{name}_old"')
+        .replace('table = "public.audit_log"', f'table = "public.{name}"')
+    )
+    app = CockpitApp(load_config(config), store=store)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("3", "tab", "m")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert isinstance(app.screen, ConfirmScreen)
+            assert app.screen.summary == (
+                f"Archive 30 rows of public.{name} older than 90d into {name}_old on app"
+            )
+            await pilot.click("#confirm-run")
+            await wait_until(pilot, lambda: bool(store.audit_records()) and store.audit_records()[0].ended_at)
+        with psycopg.connect(sandbox.postgres.dsn()) as conn:
+            moved = conn.execute(f"SELECT count(*), min(id) FROM {name}_old".encode()).fetchone()
+    finally:
+        with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+            conn.execute(f"DROP TABLE {name}, {name}_old".encode())
+    assert moved == (30, 91)
+    record = store.audit_records()[0]
+    assert (record.action, record.result) == ("bloat.archive", "ok")
+
+
 async def test_read_only_offers_no_maintenance(sandbox: Sandbox, store) -> None:
     app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("3", "tab")
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
-        assert {"v", "x", "slash"} <= keys and not keys & {"V", "A", "F", "I"}
+        assert {"v", "x", "slash"} <= keys and not keys & {"V", "A", "F", "I", "m"}
         pane = app.query_one(BloatPane)
-        assert not [c for c in pane.palette_commands() if "VACUUM" in c[0]]
-        await pilot.press("V", "A", "F", "I")
+        assert [c[0] for c in pane.palette_commands()] == ["Bloat: next view", "Bloat: filter"]
+        await pilot.press("V", "A", "F", "I", "m")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
     assert store.audit_records() == []

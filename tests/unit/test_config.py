@@ -51,6 +51,7 @@ def test_the_example_config_loads_and_documents_every_key() -> None:
         module.Certificate,
         module.Secret,
         module.MaintenanceWindow,
+        module.Archive,
         module.Target,
     ):
         for field in struct.__struct_fields__:
