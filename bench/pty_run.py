@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -83,7 +84,8 @@ class PtySession:
                 seen += chunk
                 if marker in seen:
                     return time.perf_counter() - started
-        raise RuntimeError(f"{marker!r} not seen within {timeout}s")
+        text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b" ", seen[-3000:]).decode(errors="replace")
+        raise RuntimeError(f"{marker!r} not seen within {timeout}s; the last text written: {' '.join(text.split())}")
 
     def drain(self, seconds: float) -> int:
         """Read whatever arrives for ``seconds``; the byte count."""

@@ -8,12 +8,15 @@ from textual.widgets import Label, ProgressBar
 
 
 class ActionStatus(Horizontal):
-    """Hidden when idle; ``start``, ``progress`` and ``finish`` drive it."""
+    """Hidden when idle; ``start``, ``progress`` and ``finish`` drive it.
+
+    It sits in the layout between the panes and the key bar, not docked: two widgets docked at
+    the bottom share the same line, and the key bar would hide it.
+    """
 
     DEFAULT_CSS = """
     ActionStatus {
         height: 1;
-        dock: bottom;
         display: none;
         background: $boost;
     }

@@ -156,3 +156,32 @@ async def test_tab_moves_into_the_pane_and_the_app_stays_idle(sandbox, store) ->
         app.screen.bindings_updated_signal.subscribe(focused, changes.append)
         await asyncio.sleep(1.0)
         assert len(changes) <= 1
+
+
+async def test_a_running_action_shows_its_progress_above_the_keys(make_app) -> None:
+    import threading
+
+    from cockpit.guard import ActionRequest
+    from widgets.action_status import ActionStatus
+    from widgets.footer import KeyBar
+
+    release = threading.Event()
+
+    def slow(context) -> None:  # type: ignore[no-untyped-def]
+        context.progress("halfway there", 0.5)
+        release.wait(10)
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_action(ActionRequest(action="test.slow", summary="slow thing", mutating=False), slow)
+        status = app.query_one(ActionStatus)
+        try:
+            for _ in range(50):
+                await pilot.pause(0.02)
+                if "halfway there" in plain(status.query_one("#action-label").render()):
+                    break
+            keys = app.query_one(KeyBar).region
+            assert status.region.height == 1 and status.region.bottom <= keys.y  # not under the keys
+            assert "halfway there (ctrl+x cancels)" in plain(status.query_one("#action-label").render())
+        finally:
+            release.set()
