@@ -85,7 +85,9 @@ class PtySession:
                 if marker in seen:
                     return time.perf_counter() - started
         text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b" ", seen[-3000:]).decode(errors="replace")
-        raise RuntimeError(f"{marker!r} not seen within {timeout}s; the last text written: {' '.join(text.split())}")
+        raise RuntimeError(
+            f"{marker!r} not seen within {timeout}s; the last text written: {' '.join(text.split())}"
+        )
 
     def drain(self, seconds: float) -> int:
         """Read whatever arrives for ``seconds``; the byte count."""

@@ -38,6 +38,9 @@ from widgets.bloat_tables import IndexesTable, TablesTable
 from widgets.filter_box import FilterBox
 
 VIEWS = ("tables", "indexes")
+# Rows drawn per view: the most wasteful first. The estimate covers every relation (findings and
+# the filter see them all); drawing 10,000 rows would cost seconds for rows nobody scrolls to.
+SHOWN_ROWS = 500
 
 
 class BloatPane(Vertical):
@@ -135,8 +138,8 @@ class BloatPane(Vertical):
         thresholds = self.env.probe_context.thresholds
         reading = self.reading
         if reading is not None:
-            tables = [t for t in reading.tables if self.filter.keeps(t.qualified)]
-            indexes = [i for i in reading.indexes if self.filter.keeps(i.qualified)]
+            tables = [t for t in reading.tables if self.filter.keeps(t.qualified)][:SHOWN_ROWS]
+            indexes = [i for i in reading.indexes if self.filter.keeps(i.qualified)][:SHOWN_ROWS]
             self.query_one(TablesTable).show(
                 tables,
                 now=datetime.now(UTC),
@@ -161,8 +164,10 @@ class BloatPane(Vertical):
         rows = self.reading.tables if self.view == "tables" else self.reading.indexes
         bloated = sum(1 for r in rows if not r.small and (r.bloat_pct or 0) >= warn)
         locked = sum(1 for r in rows if r.locked)
+        shown = sum(1 for r in rows if self.filter.keeps(r.qualified))
+        top = f" (top {SHOWN_ROWS:,} shown)" if shown > SHOWN_ROWS else ""
         line = (
-            f"{name}: {len(rows)} {self.view}, {bloated} over {warn:g}% bloat (estimated)"
+            f"{name}: {len(rows):,} {self.view}{top}, {bloated} over {warn:g}% bloat (estimated)"
             f"{f', {locked} locked (sizes skipped)' if locked else ''}; read in {self._took_ms:.0f} ms, "
             f"every {self.env.probe_context.settings.bloat_interval_s / 60:g} min (r: now)"
         )

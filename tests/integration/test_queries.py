@@ -20,6 +20,7 @@ from cockpit.db import SessionPolicy, connect_async
 from cockpit.errors import ActionRefused, CockpitError
 from cockpit.guard import Confirmation, Guard
 from cockpit.model import Severity
+from cockpit.probes.bloat import read_bloat
 from cockpit.probes.explain import explain
 from cockpit.probes.queries import (
     DeltaMode,
@@ -216,12 +217,22 @@ async def test_the_same_sql_on_postgresql_15(tmp_path: Path) -> None:
             admin.execute("CREATE EXTENSION pg_stat_statements")
             assert admin.execute("SHOW server_version_num").fetchone()[0].startswith("15")  # type: ignore[index]
             admin.execute("SELECT pg_sleep(0.01)")
+            admin.execute(
+                "CREATE TABLE churn (id int PRIMARY KEY, body text) WITH (autovacuum_enabled = false)"
+            )
+            admin.execute("INSERT INTO churn SELECT g, repeat('x', 80) FROM generate_series(1, 5000) g")
+            admin.execute("DELETE FROM churn WHERE id % 2 = 0")
+            admin.execute("ANALYZE churn")
         database = Database(name="pg15", dsn=server.dsn("postgres"))
         async with await connect_async(database, SessionPolicy()) as conn:
             available = await availability(conn)
             assert available.usable and available.schema == "public"
             statements = await StatementsReader("public").read(conn)
             sessions = await read_sessions(conn)
+            bloat = await read_bloat(conn)  # the Bloat pane's catalog SQL, on 15
+        churn = next(t for t in bloat.tables if t.name == "churn")
+        assert churn.dead_tuples == 2500 and churn.table_bytes and churn.bloat_pct and churn.bloat_pct > 30
+        assert [i.name for i in bloat.indexes] == ["churn_pkey"]
         assert any("pg_sleep" in s.text for s in statements)
         assert isinstance(sessions, list)
         from cockpit.probes.postgres import PgHealthMonitor
