@@ -15,9 +15,12 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from cockpit import __version__
+
+if TYPE_CHECKING:
+    from cockpit.state import StateStore
 from cockpit.errors import CockpitError, UsageError
 
 
@@ -68,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     secret = commands.add_parser("secret", help="credentials in the OS keyring")
     secret_commands = secret.add_subparsers(
-        dest="secret_command", required=True, parser_class=_Parser, metavar="set|list|delete"
+        dest="secret_command", required=True, parser_class=_Parser, metavar="set|list|delete|rotate|revoked"
     )
     set_ = secret_commands.add_parser("set", help="store a secret (prompted without echo)")
     set_.add_argument("name")
@@ -76,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     secret_commands.add_parser("list", help="names and when each was stored, never values")
     delete = secret_commands.add_parser("delete", help="remove a secret")
     delete.add_argument("name")
+    rotate = secret_commands.add_parser(
+        "rotate", help="store a new value and record the rotation; the old key awaits revocation"
+    )
+    rotate.add_argument("name")
+    rotate.add_argument("--stdin", action="store_true", help="read the new value from standard input")
+    rotate.add_argument(
+        "--record-only", action="store_true", help="the secret lives elsewhere: record the rotation only"
+    )
+    rotate.add_argument("--config", help="config file (for the secret's grace period)")
+    revoked = secret_commands.add_parser("revoked", help="record that the old key was revoked")
+    revoked.add_argument("name")
     return parser
 
 
@@ -244,12 +258,41 @@ def _secret(args: argparse.Namespace) -> int:
                 print("no secrets stored by ops-cockpit yet (cockpit secret set NAME)", file=sys.stderr)
             for name, stored_at in entries:
                 print(f"{name}\t{stored_at}")
-        else:
+        elif args.secret_command == "delete":
             credentials.delete_secret(args.name, store)
             print(f"deleted {args.name}", file=sys.stderr)
+        else:
+            _rotation(args, store)
     finally:
         store.close()
     return 0
+
+
+def _rotation(args: argparse.Namespace, store: StateStore) -> None:
+    """`secret rotate` and `secret revoked`: audited through a guard of their own (no target)."""
+    from cockpit import credentials, rotation
+    from cockpit.config import load_config
+    from cockpit.errors import ConfigError
+    from cockpit.guard import Guard
+
+    guard = Guard(target="local", store=store, read_only=False)
+    if args.secret_command == "revoked":
+        count = rotation.record_revocation(guard, store, args.name)
+        print(f"{count} old key(s) of {args.name} marked revoked", file=sys.stderr)
+        return
+    try:
+        config = load_config(args.config)
+    except ConfigError:
+        config = None  # no config: the default grace period
+    grace = rotation.grace_of(rotation.inventory_entry(config, args.name))
+    value = None if args.record_only else _read_secret_value(args.name, from_stdin=args.stdin)
+    done = rotation.rotate(guard, store, args.name, value, grace=grace)
+    where = "recorded" if value is None else f"stored in the keyring ({credentials.backend_name()})"
+    print(
+        f"{args.name} rotated: {where}; revoke the old key by {done.revoke_by} (grace {grace}), "
+        f"then: cockpit secret revoked {args.name}",
+        file=sys.stderr,
+    )
 
 
 def _read_secret_value(name: str, *, from_stdin: bool) -> str:

@@ -177,6 +177,7 @@ class Certificate(_Section, frozen=True):
     port: int | None = None
     server_name: str | None = None
     file: str | None = None
+    ca_bundle: str | None = None  # a private CA's PEM file, to verify the chain against
 
     def __post_init__(self) -> None:
         if self.kind == "file" and not self.file:

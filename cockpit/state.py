@@ -61,6 +61,20 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX health_samples_subject ON health_samples (target, kind, subject, at);
     """,
+    # 3: secret rotations (the secrets pane): when, by whom, and the previous key's grace period.
+    # Metadata only: the previous value is never kept.
+    """
+    CREATE TABLE secret_rotations (
+        id                  INTEGER PRIMARY KEY,
+        name                TEXT NOT NULL,
+        rotated_at          TEXT NOT NULL,
+        actor               TEXT NOT NULL,
+        previous_stored_at  TEXT,
+        revoke_by           TEXT NOT NULL,
+        revoked_at          TEXT
+    );
+    CREATE INDEX secret_rotations_name ON secret_rotations (name, rotated_at);
+    """,
 )
 
 
@@ -82,6 +96,18 @@ class AuditRecord:
     params: dict[str, Any]
     result: str
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """A secret's rotation: when, by whom; the old key's grace period and revocation."""
+
+    name: str
+    rotated_at: str
+    actor: str
+    previous_stored_at: str | None
+    revoke_by: str
+    revoked_at: str | None
 
 
 class StateStore:
@@ -225,6 +251,37 @@ class StateStore:
 
     def secrets(self) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.query("SELECT name, stored_at FROM secrets_index ORDER BY name")]
+
+    def rotation_recorded(self, name: str, *, actor: str, revoke_by: str) -> Rotation:
+        """Record a rotation of ``name`` now; the previous key awaits revocation until ``revoke_by``."""
+        previous = self.query("SELECT stored_at FROM secrets_index WHERE name = ?", (name,))
+        rotated_at = utc_now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO secret_rotations (name, rotated_at, actor, previous_stored_at, revoke_by)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (name, rotated_at, actor, previous[0][0] if previous else None, revoke_by),
+            )
+        return Rotation(name, rotated_at, actor, previous[0][0] if previous else None, revoke_by, None)
+
+    def revocation_recorded(self, name: str) -> int:
+        """Mark the previous keys of ``name`` revoked; how many were awaiting it."""
+        with self.transaction() as db:
+            done = db.execute(
+                "UPDATE secret_rotations SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                (utc_now(), name),
+            )
+            return done.rowcount
+
+    def rotations(self) -> list[Rotation]:
+        """Each secret's latest rotation, and every earlier one whose old key is not revoked."""
+        rows = self.query(
+            "SELECT name, rotated_at, actor, previous_stored_at, revoke_by, revoked_at"
+            " FROM secret_rotations r WHERE revoked_at IS NULL"
+            " OR rotated_at = (SELECT max(rotated_at) FROM secret_rotations WHERE name = r.name)"
+            " ORDER BY name, rotated_at"
+        )
+        return [Rotation(*row) for row in rows]
 
     # -- UI state (last tab, and so on: lets a dropped SSH session resume) --------------------
 

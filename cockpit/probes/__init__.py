@@ -13,6 +13,7 @@ from cockpit.probes.bloat_check import bloat_check
 from cockpit.probes.context import ProbeContext
 from cockpit.probes.health import health_check
 from cockpit.probes.queries_check import queries_check
+from cockpit.probes.secrets import secrets_check
 
 Probe = Callable[[ProbeContext], Awaitable[Snapshot]]
 
@@ -23,7 +24,7 @@ PANE_PROBES: dict[str, list[Probe]] = {
     "queries": [queries_check],
     "bloat": [bloat_check],
     "backups": [],
-    "secrets": [],
+    "secrets": [secrets_check],
     "checklists": [],
 }
 

@@ -35,6 +35,7 @@ ca_bundle = "{folder}/certs/ca.crt"
 name = "{endpoint_name}"
 host = "localhost"
 port = {port}
+ca_bundle = "{folder}/certs/ca.crt"
 """
         for endpoint_name, port in status.https_ports.items()
     )

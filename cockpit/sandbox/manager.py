@@ -84,6 +84,7 @@ class Sandbox:
         self.status = SandboxStatus(folder=self.folder)
         self._services: subprocess.Popen[bytes] | None = None
         self._owner_pid: int | None = None
+        self._authority: CertificateAuthority | None = None
 
     @property
     def config_path(self) -> Path:
@@ -106,6 +107,7 @@ class Sandbox:
         began = time.monotonic()
         self._reset_folder()
         try:
+            self._authority = CertificateAuthority(self.folder / "certs")
             self.postgres.init()
             self.postgres.start()
             self.status.postgres_port = self.postgres.port
@@ -138,10 +140,10 @@ class Sandbox:
                 path.unlink()
 
     def _start_services(self) -> None:
-        authority = CertificateAuthority(self.folder / "certs")
+        assert self._authority is not None, "up() makes the CA first"
         endpoints: dict[str, dict[str, Any]] = {}
         for name in ENDPOINTS:
-            issued = authority.issue(
+            issued = self._authority.issue(
                 name, ["localhost", "127.0.0.1"], expires_in=timedelta(days=CERT_DAYS[name])
             )
             port = free_port()

