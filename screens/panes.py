@@ -17,6 +17,7 @@ from screens.health_pane import HealthPane
 from screens.pane_env import PaneEnv
 from screens.probe_pane import ProbePane
 from screens.queries_pane import QueriesPane
+from screens.secrets_pane import SecretsPane
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +113,8 @@ name = "payments-api-key"
 lives_in = "payment provider"
 policy_days = 90
 """,
-        lambda t: bool(t.certificates or t.secrets),
-        _probe_pane("secrets"),
+        lambda t: bool(t.certificates or t.secrets or t.databases),  # databases: login roles' expiry
+        lambda env: SecretsPane(env, id="secrets-pane"),
     ),
     PaneSpec(
         "checklists",

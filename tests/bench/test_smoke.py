@@ -41,6 +41,11 @@ RUNS = [
         r"input latency while refreshing, cursor down/up .* p50 [\d.]+ ms",
     ),
     (
+        "cert_endpoints.py",
+        ["--endpoints", "12", "--hanging", "2", "--timeout", "0.5", "--rounds", "1"],
+        r"ops-cockpit round +median +[\d.]+ s +max +[\d.]+ s +verified 10, timed out 2",
+    ),
+    (
         "bloat_estimate.py",
         ["--tables", "20", "--runs", "1", "--presses", "3", "--big-rows", "20000"],
         r"input latency while the cockpit's VACUUM runs, .* p50 [\d.]+ ms",

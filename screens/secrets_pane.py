@@ -1,0 +1,118 @@
+"""The Secrets pane: certificates, the secrets inventory, and login roles' expiry.
+
+Expiry moves in days, so the pane reads every ``settings.secrets_interval_s`` (5 minutes) while on
+screen, or on `r`: each read is one TLS handshake per endpoint (concurrent, one timeout at most),
+one query per database, and the state store. `v` cycles the three views; the problem findings of
+all three are counted on the status line. Rotation is recorded from the command line
+(`cockpit secret rotate NAME`), which keeps no old value; the pane shows its effects.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher, Label
+
+from cockpit.model import Severity
+from cockpit.probes.secrets import SecretsReading, judge, read_secrets
+from screens.cadence import Wakeup
+from screens.pane_env import PaneEnv
+from widgets.secrets_tables import CertificatesTable, InventoryTable, RolesTable
+
+VIEWS = ("certificates", "inventory", "roles")
+
+
+class SecretsPane(Vertical):
+    BINDINGS = [Binding("v", "next_view", "View")]
+
+    DEFAULT_CSS = """
+    SecretsPane > #secrets-status { height: 1; color: $text-muted; padding: 0 1; }
+    SecretsPane > ContentSwitcher { height: 1fr; }
+    SecretsPane InPlaceTable { height: 1fr; }
+    """
+
+    def __init__(self, env: PaneEnv, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.env = env
+        self.view = VIEWS[0]
+        self.reading: SecretsReading | None = None
+        self._read_at: float | None = None
+        self._took_ms = 0.0
+        self._forced = True
+        self._wake = Wakeup()
+
+    def compose(self) -> ComposeResult:
+        yield Label("reading certificates, roles and the inventory...", id="secrets-status")
+        with ContentSwitcher(initial="certificates"):
+            yield CertificatesTable(id="certificates")
+            yield InventoryTable(id="inventory")
+            yield RolesTable(id="roles")
+
+    def on_mount(self) -> None:
+        self._poll()
+
+    @work(group="secrets-poll", exit_on_error=False, description="Reading certificates and secrets")
+    async def _poll(self) -> None:
+        while True:
+            if self.is_on_screen and self._due():
+                self._forced = False
+                started = time.monotonic()
+                try:
+                    self.reading = await read_secrets(self.env.probe_context)
+                except Exception as exc:  # the next read may succeed: say why this one failed
+                    line = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                    self.query_one("#secrets-status", Label).update(f"read failed: {line}")
+                else:
+                    self._took_ms = (time.monotonic() - started) * 1000
+                    self._show()
+                self._read_at = time.monotonic()
+            await self._wake.wait(1.0)
+
+    def _due(self) -> bool:
+        interval = self.env.probe_context.settings.secrets_interval_s
+        return self._forced or self._read_at is None or time.monotonic() - self._read_at >= interval
+
+    def refresh_now(self) -> None:
+        self._forced = True
+        self._wake.now()
+
+    def _show(self) -> None:
+        reading = self.reading
+        if reading is None:
+            return
+        now = datetime.now(UTC)
+        thresholds = self.env.probe_context.thresholds
+        warn, crit = thresholds.cert_warn_days, thresholds.cert_crit_days
+        self.query_one(CertificatesTable).show(reading.certificates, now=now, warn=warn, crit=crit)
+        self.query_one(InventoryTable).show(reading.ages, now=now)
+        self.query_one(RolesTable).show(reading.roles, now=now, warn=warn, crit=crit)
+        self.query_one("#secrets-status", Label).update(self._status_line(reading, now))
+
+    def _status_line(self, reading: SecretsReading, now: datetime) -> str:
+        findings = judge(reading, self.env.probe_context.thresholds, now)
+        crit = sum(1 for f in findings if f.severity is Severity.CRIT)
+        warn = sum(1 for f in findings if f.severity is Severity.WARN)
+        errors = "; ".join(f.message for f in reading.errors)
+        every = self.env.probe_context.settings.secrets_interval_s / 60
+        return (
+            f"{self.view}: {crit} crit, {warn} warn across {len(reading.certificates)} certificates, "
+            f"{len(reading.ages)} secrets, {len(reading.roles)} expiring roles; read in "
+            f"{self._took_ms:.0f} ms, every {every:g} min (r: now)" + (f"; {errors}" if errors else "")
+        )
+
+    def action_next_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = self.view
+        if switcher.visible_content is not None:
+            switcher.visible_content.focus()
+        if self.reading is not None:
+            self.query_one("#secrets-status", Label).update(
+                self._status_line(self.reading, datetime.now(UTC))
+            )

@@ -1,0 +1,101 @@
+"""The Secrets pane on the real sandbox (its certificates, its expiring role, an overdue key);
+snapshots of its tables at 80x24 and 160x48 on fixed data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from textual.app import App, ComposeResult
+from textual.widgets import ContentSwitcher, Label
+
+from cockpit.app import CockpitApp
+from cockpit.config import load_config
+from cockpit.probes.certificates import CertificateReading
+from cockpit.probes.secrets import RoleExpiry, SecretAge
+from cockpit.sandbox.manager import Sandbox
+from cockpit.state import Rotation
+from screens.secrets_pane import SecretsPane
+from tests.ui.conftest import wait_until
+from widgets.secrets_tables import CertificatesTable, InventoryTable, RolesTable
+
+
+def text(cell: object) -> str:
+    return str(cell)
+
+
+async def test_certificates_inventory_and_roles_from_the_sandbox(sandbox: Sandbox, store) -> None:
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5", "tab")
+        certificates = app.query_one(CertificatesTable)
+        await wait_until(pilot, lambda: certificates.row_count == 3)
+        assert [k.value for k in certificates.rows] == ["failing", "slow", "healthy"]  # soonest first
+        assert text(certificates.get_cell("failing", "left")) in {"4d", "5d"}
+        assert text(certificates.get_cell("healthy", "verified")) == "yes"
+        status = str(app.query_one("#secrets-status", Label).render())
+        assert "3 certificates, 1 secrets, 1 expiring roles" in status
+        await pilot.press("v")
+        assert app.query_one(SecretsPane).query_one(ContentSwitcher).current == "inventory"
+        inventory = app.query_one(InventoryTable)
+        assert text(inventory.get_cell("payments-api-key", "age")) == "100d"
+        await pilot.press("v")
+        roles = app.query_one(RolesTable)
+        assert text(roles.get_cell("app:reporting", "left")) in {"3d", "4d"}
+        assert app.query_one(SecretsPane).view == "roles"
+        keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
+        assert "v" in keys
+
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def certificate(name: str, days: float, *, error: str = "", verify_error: str = "") -> CertificateReading:
+    return CertificateReading(
+        name=name, where=f"{name}.example.com:443", subject=f"CN={name}.example.com",
+        sans=(f"{name}.example.com",), issuer="CN=Example CA", not_after=NOW + timedelta(days=days),
+        key="EC secp256r1", verified=not verify_error, verify_error=verify_error, error=error,
+    )  # fmt: skip
+
+
+class SecretsTablesApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield CertificatesTable()
+        yield InventoryTable()
+        yield RolesTable()
+
+    def on_mount(self) -> None:
+        self.query_one(CertificatesTable).show(
+            [
+                certificate("api", 60),
+                certificate("db", 12),
+                certificate("legacy", -3, verify_error="certificate has expired"),
+                certificate("admin", 200, verify_error="Hostname mismatch, certificate is not valid for 'admin'"),
+                CertificateReading(name="edge", where="edge.example.com:443", error="no TLS handshake within 5s"),
+            ],
+            now=NOW, warn=30, crit=7,
+        )  # fmt: skip
+        pending = Rotation(
+            "ai-api-key", "2026-11-20T09:00:00+00:00", "alice", None, "2026-11-21T09:00:00+00:00", None
+        )
+        self.query_one(InventoryTable).show(
+            [
+                SecretAge(
+                    "payments-api-key", "payment provider", 90, NOW - timedelta(days=100), "config", ()
+                ),
+                SecretAge("ai-api-key", "keyring", 90, NOW - timedelta(days=3), "alice", (pending,)),
+                SecretAge("aws-deploy", "AWS IAM", 90, None, "", ()),
+            ],
+            now=NOW,
+        )
+        self.query_one(RolesTable).show(
+            [RoleExpiry("app", "reporting", NOW + timedelta(days=4)), RoleExpiry("app", "etl", NOW + timedelta(days=45))],
+            now=NOW, warn=30, crit=7,
+        )  # fmt: skip
+
+
+def test_secrets_tables_80x24(snap_compare) -> None:
+    assert snap_compare(SecretsTablesApp(), terminal_size=(80, 24))
+
+
+def test_secrets_tables_160x48(snap_compare) -> None:
+    assert snap_compare(SecretsTablesApp(), terminal_size=(160, 48))

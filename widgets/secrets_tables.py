@@ -1,0 +1,97 @@
+"""The Secrets pane's tables: certificates, the secrets inventory, and login roles' expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.text import Text
+
+from cockpit.probes.certificates import CertificateReading
+from cockpit.probes.secrets import RoleExpiry, SecretAge
+from cockpit.rotation import parse_time
+from widgets.in_place_table import Cell, InPlaceTable
+
+
+def _days(days: float | None, warn: float, crit: float) -> Text:
+    """Days left, coloured by the thresholds; negative is expired."""
+    if days is None:
+        return Text("?", style="dim")
+    style = "bold red" if days < crit else "bold yellow" if days < warn else ""
+    return Text("expired" if days < 0 else f"{int(days)}d", style=style)
+
+
+class CertificatesTable(InPlaceTable):
+    """Soonest expiry first; a chain or host name that does not verify says why."""
+
+    NARROW = ("certificate", "left", "verified", "expires")
+    WIDE_EXTRA = ("where", "names", "key", "issuer")
+
+    def show(
+        self, readings: Sequence[CertificateReading], *, now: datetime, warn: float, crit: float
+    ) -> None:
+        ordered = sorted(readings, key=lambda r: (r.error == "", r.days_left(now) or 0.0))
+        rows: dict[str, dict[str, Cell]] = {}
+        for r in ordered:
+            if r.error:
+                verified = Text(r.error, style="bold magenta")
+            elif r.verified:
+                verified = Text("yes")
+            else:
+                verified = Text(r.verify_error, style="bold red")
+            rows[r.name] = {
+                "certificate": r.name,
+                "left": _days(r.days_left(now), warn, crit),
+                "verified": verified,
+                "expires": f"{r.not_after:%Y-%m-%d}" if r.not_after else "",
+                "where": r.where,
+                "names": ", ".join(r.sans)[:40],
+                "key": r.key,
+                "issuer": r.issuer[:40],
+            }
+        self._put(rows)
+
+
+class InventoryTable(InPlaceTable):
+    """Each secret's rotation age against its policy, and old keys still awaiting revocation."""
+
+    NARROW = ("secret", "age", "policy", "old keys")
+    WIDE_EXTRA = ("lives in", "rotated", "by")
+
+    def show(self, ages: Sequence[SecretAge], *, now: datetime) -> None:
+        rows: dict[str, dict[str, Cell]] = {}
+        for a in ages:
+            days = a.age_days(now)
+            overdue = days is not None and days >= a.policy_days
+            late = [r for r in a.pending if parse_time(r.revoke_by) <= now]
+            pending = f"{len(a.pending)} to revoke" if a.pending else ""
+            rows[a.name] = {
+                "secret": a.name,
+                "age": Text("?" if days is None else f"{int(days)}d", style="bold yellow" if overdue else ""),
+                "policy": f"{a.policy_days}d",
+                "old keys": Text(pending, style="bold red" if late else ""),
+                "lives in": a.lives_in,
+                "rotated": f"{a.rotated_at:%Y-%m-%d}" if a.rotated_at else "never",
+                "by": a.rotated_by,
+            }
+        self._put(rows)
+
+
+class RolesTable(InPlaceTable):
+    """Login roles with a VALID UNTIL, soonest first."""
+
+    NARROW = ("role", "left", "valid until")
+    WIDE_EXTRA = ("database",)
+
+    def show(self, roles: Sequence[RoleExpiry], *, now: datetime, warn: float, crit: float) -> None:
+        self._put(
+            {
+                f"{r.database}:{r.role}": {
+                    "role": r.role,
+                    "left": _days((r.valid_until - now).total_seconds() / 86400, warn, crit),
+                    "valid until": f"{r.valid_until:%Y-%m-%d %H:%M}",
+                    "database": r.database,
+                }
+                for r in sorted(roles, key=lambda r: r.valid_until)
+            }
+        )
