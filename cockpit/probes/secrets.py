@@ -173,7 +173,7 @@ async def _roles_of(context: ProbeContext, database: Database) -> list[RoleExpir
     try:
         conn = await connect_async(database, context.policy)
     except CockpitError as exc:
-        return Finding("secret.role_expiry", database.name, Severity.UNKNOWN, str(exc))
+        return Finding("secret.reachable", database.name, Severity.CRIT, str(exc))  # as bloat.reachable
     async with conn:
         return await read_role_expiry(conn, database.name)
 
