@@ -6,21 +6,14 @@ import asyncio
 import time
 
 from cockpit.config import Database
-from cockpit.db import connect_async
-from cockpit.errors import CockpitError
-from cockpit.model import Finding, Severity, Snapshot
+from cockpit.model import Finding, Snapshot
 from cockpit.probes.bloat import judge, read_bloat
-from cockpit.probes.context import ProbeContext
+from cockpit.probes.context import ProbeContext, read_database
 
 
 async def _one(context: ProbeContext, database: Database) -> list[Finding]:
-    try:
-        conn = await connect_async(database, context.policy)
-    except CockpitError as exc:
-        return [Finding("bloat.reachable", database.name, Severity.CRIT, str(exc))]
-    async with conn:
-        reading = await read_bloat(conn)
-    return judge(reading, context.thresholds, database.name)
+    reading = await read_database(context, database, "bloat", read_bloat)
+    return [reading] if isinstance(reading, Finding) else judge(reading, context.thresholds, database.name)
 
 
 async def bloat_check(context: ProbeContext) -> Snapshot:

@@ -183,6 +183,13 @@ async def read_certificates(
     return list(await asyncio.gather(*(one(e) for e in entries)))
 
 
+def expiry_severity(days: float, thresholds: Thresholds) -> Severity:
+    """The runbooks' expiry rule (certificates, role passwords): crit under 7 days, warn under 30."""
+    if days < thresholds.cert_crit_days:
+        return Severity.CRIT
+    return Severity.WARN if days < thresholds.cert_warn_days else Severity.OK
+
+
 def judge(
     readings: list[CertificateReading], thresholds: Thresholds, now: datetime | None = None
 ) -> list[Finding]:
@@ -204,16 +211,10 @@ def judge(
             continue
         days = r.days_left(now)
         assert days is not None
+        severity = expiry_severity(days, thresholds)
         if days < 0:
-            severity, message = Severity.CRIT, f"expired {-days:.0f} days ago ({r.not_after:%Y-%m-%d})"
+            message = f"expired {-days:.0f} days ago ({r.not_after:%Y-%m-%d})"
         else:
-            severity = (
-                Severity.CRIT
-                if days < thresholds.cert_crit_days
-                else Severity.WARN
-                if days < thresholds.cert_warn_days
-                else Severity.OK
-            )
             message = f"expires in {days:.0f} days ({r.not_after:%Y-%m-%d})"
         findings.append(
             Finding(

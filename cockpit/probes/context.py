@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from cockpit.config import Settings, Target, Thresholds
-from cockpit.db import SessionPolicy
+from cockpit.config import Database, Settings, Target, Thresholds
+from cockpit.db import SessionPolicy, connect_async
+from cockpit.errors import CockpitError
+from cockpit.model import Finding, Severity
 from cockpit.state import StateStore
+
+if TYPE_CHECKING:
+    import psycopg
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,3 +26,19 @@ class ProbeContext:
     settings: Settings
     policy: SessionPolicy
     store: StateStore | None = None  # health history; None keeps a probe stateless
+
+
+async def read_database(
+    context: ProbeContext,
+    database: Database,
+    check: str,
+    read: Callable[[psycopg.AsyncConnection[Any]], Awaitable[_T]],
+) -> _T | Finding:
+    """Connect, read, close: an unreachable database is a critical ``{check}.reachable`` finding
+    (with the connection error's own fix, e.g. the keyring entry to add), not an exception."""
+    try:
+        conn = await connect_async(database, context.policy)
+    except CockpitError as exc:
+        return Finding(f"{check}.reachable", database.name, Severity.CRIT, str(exc))
+    async with conn:
+        return await read(conn)

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING, Any
 
 from cockpit.config import Database
-from cockpit.db import connect_async
-from cockpit.errors import CockpitError
-from cockpit.model import Finding, Severity, Snapshot
-from cockpit.probes.context import ProbeContext
+from cockpit.model import Finding, Snapshot
+from cockpit.probes.context import ProbeContext, read_database
 from cockpit.probes.queries import StatementsReader, availability, judge, read_sessions
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 async def _one(context: ProbeContext, database: Database) -> list[Finding]:
-    try:
-        conn = await connect_async(database, context.policy)
-    except CockpitError as exc:
-        return [Finding("queries.reachable", database.name, Severity.CRIT, str(exc))]
-    async with conn:
+    async def read(conn: psycopg.AsyncConnection[Any]) -> list[Finding]:
         available = await availability(conn)
         statements = None
         if available.usable:
             assert available.schema is not None
             statements = await StatementsReader(available.schema).read(conn, "mean_exec_time")
         sessions = await read_sessions(conn)
-    return judge(statements, sessions, context.thresholds, available, database.name)
+        return judge(statements, sessions, context.thresholds, available, database.name)
+
+    findings = await read_database(context, database, "queries", read)
+    return [findings] if isinstance(findings, Finding) else findings
 
 
 async def queries_check(context: ProbeContext) -> Snapshot:

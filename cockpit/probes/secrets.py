@@ -13,12 +13,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cockpit.config import Database, Secret, Thresholds
-from cockpit.db import connect_async
-from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, Snapshot
-from cockpit.probes.certificates import CertificateReading, read_certificates
+from cockpit.probes.certificates import CertificateReading, expiry_severity, read_certificates
 from cockpit.probes.certificates import judge as judge_certificates
-from cockpit.probes.context import ProbeContext
+from cockpit.probes.context import ProbeContext, read_database
 from cockpit.rotation import parse_time
 
 if TYPE_CHECKING:
@@ -143,13 +141,7 @@ def judge_roles(
     findings = []
     for role in roles:
         days = (role.valid_until - now).total_seconds() / 86400
-        severity = (
-            Severity.CRIT
-            if days < thresholds.cert_crit_days
-            else Severity.WARN
-            if days < thresholds.cert_warn_days
-            else Severity.OK
-        )
+        severity = expiry_severity(days, thresholds)
         message = (
             f"password expired {-days:.0f} days ago"
             if days < 0
@@ -170,12 +162,9 @@ def judge_roles(
 
 
 async def _roles_of(context: ProbeContext, database: Database) -> list[RoleExpiry] | Finding:
-    try:
-        conn = await connect_async(database, context.policy)
-    except CockpitError as exc:
-        return Finding("secret.reachable", database.name, Severity.CRIT, str(exc))  # as bloat.reachable
-    async with conn:
-        return await read_role_expiry(conn, database.name)
+    return await read_database(
+        context, database, "secret", lambda conn: read_role_expiry(conn, database.name)
+    )
 
 
 @dataclass(frozen=True, slots=True)
