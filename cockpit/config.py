@@ -220,6 +220,22 @@ class Archive(_Section, frozen=True):
             raise ValueError("`batch_rows` must be between 1 and 1,000,000")
 
 
+class CloudKeys(_Section, frozen=True):
+    """An AWS IAM user whose access keys' age and last use the Secrets pane watches."""
+
+    name: str
+    provider: Literal["aws"] = "aws"
+    user_name: str | None = None  # default: the user the credentials belong to
+    endpoint_url: str | None = None  # an IAM-compatible endpoint; default: AWS
+    region: str = "us-east-1"
+    access_key_id: str | None = None  # keyring refs; default: the standard AWS credential chain
+    secret_access_key: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_secret_ref(self.access_key_id, "access_key_id")
+        _require_secret_ref(self.secret_access_key, "secret_access_key")
+
+
 class MaintenanceWindow(_Section, frozen=True):
     """A recurring (weekly / monthly) or one-off window in which mutations are expected."""
 
@@ -253,6 +269,7 @@ class Target(_Section, frozen=True):
     backups: list[BackupStore] = []
     certificates: list[Certificate] = []
     secrets: list[Secret] = []
+    cloud_keys: list[CloudKeys] = []
     maintenance_windows: list[MaintenanceWindow] = []
     archives: list[Archive] = []
     thresholds: dict[str, float] = {}

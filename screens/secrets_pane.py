@@ -1,8 +1,8 @@
-"""The Secrets pane: certificates, the secrets inventory, and login roles' expiry.
+"""The Secrets pane: certificates, the secrets inventory, login roles' expiry, cloud keys.
 
 Expiry moves in days, so the pane reads every ``settings.secrets_interval_s`` (5 minutes) while on
 screen, or on `r`: each read is one TLS handshake per endpoint (concurrent, one timeout at most),
-one query per database, and the state store. `v` cycles the three views; the problem findings of
+one query per database, and the state store. `v` cycles the four views; the problem findings of
 all three are counted on the status line. Rotation is recorded from the command line
 (`cockpit secret rotate NAME`), which keeps no old value; the pane shows its effects.
 """
@@ -23,9 +23,9 @@ from cockpit.model import Severity
 from cockpit.probes.secrets import SecretsReading, judge, read_secrets
 from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
-from widgets.secrets_tables import CertificatesTable, InventoryTable, RolesTable
+from widgets.secrets_tables import CertificatesTable, CloudKeysTable, InventoryTable, RolesTable
 
-VIEWS = ("certificates", "inventory", "roles")
+VIEWS = ("certificates", "inventory", "roles", "cloud-keys")
 
 
 class SecretsPane(Vertical):
@@ -53,6 +53,7 @@ class SecretsPane(Vertical):
             yield CertificatesTable(id="certificates")
             yield InventoryTable(id="inventory")
             yield RolesTable(id="roles")
+            yield CloudKeysTable(id="cloud-keys")
 
     def on_mount(self) -> None:
         self._poll()
@@ -92,17 +93,23 @@ class SecretsPane(Vertical):
         self.query_one(CertificatesTable).show(reading.certificates, now=now, warn=warn, crit=crit)
         self.query_one(InventoryTable).show(reading.ages, now=now)
         self.query_one(RolesTable).show(reading.roles, now=now, warn=warn, crit=crit)
+        self.query_one(CloudKeysTable).show(
+            reading.cloud_keys.keys, now=now, policy=thresholds.key_rotation_days
+        )
         self.query_one("#secrets-status", Label).update(self._status_line(reading, now))
 
     def _status_line(self, reading: SecretsReading, now: datetime) -> str:
         findings = judge(reading, self.env.probe_context.thresholds, now)
         crit = sum(1 for f in findings if f.severity is Severity.CRIT)
         warn = sum(1 for f in findings if f.severity is Severity.WARN)
-        errors = "; ".join(f.message for f in reading.errors)
+        errors = "; ".join(
+            f"{f.subject}: {f.message}" for f in [*reading.errors, *reading.cloud_keys.problems]
+        )
         every = self.env.probe_context.settings.secrets_interval_s / 60
         return (
             f"{self.view}: {crit} crit, {warn} warn across {len(reading.certificates)} certificates, "
-            f"{len(reading.ages)} secrets, {len(reading.roles)} expiring roles; read in "
+            f"{len(reading.ages)} secrets, {len(reading.roles)} expiring roles, "
+            f"{len(reading.cloud_keys.keys)} cloud keys; read in "
             f"{self._took_ms:.0f} ms, every {every:g} min (r: now)" + (f"; {errors}" if errors else "")
         )
 

@@ -1,4 +1,4 @@
-"""The Secrets pane's tables: certificates, the secrets inventory, and login roles' expiry."""
+"""The Secrets pane's tables: certificates, the secrets inventory, login roles' expiry, cloud keys."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from rich.text import Text
 
 from cockpit.probes.certificates import CertificateReading
+from cockpit.probes.cloud_keys import AccessKey
 from cockpit.probes.secrets import RoleExpiry, SecretAge
 from cockpit.rotation import parse_time
 from widgets.in_place_table import Cell, InPlaceTable
@@ -95,3 +96,25 @@ class RolesTable(InPlaceTable):
                 for r in sorted(roles, key=lambda r: r.valid_until)
             }
         )
+
+
+class CloudKeysTable(InPlaceTable):
+    """Cloud access keys, oldest first: age against the rotation policy, and last use."""
+
+    NARROW = ("key", "user", "age", "status", "last used")
+    WIDE_EXTRA = ("entry", "service")
+
+    def show(self, keys: Sequence[AccessKey], *, now: datetime, policy: float) -> None:
+        rows: dict[str, dict[str, Cell]] = {}
+        for k in sorted(keys, key=lambda k: k.created):
+            age = k.age_days(now)
+            rows[f"{k.owner}:{k.key_id}"] = {
+                "key": k.key_id,
+                "user": k.user,
+                "age": Text(f"{int(age)}d", style="bold yellow" if k.active and age >= policy else ""),
+                "status": Text("active" if k.active else "inactive", style="" if k.active else "bold yellow"),
+                "last used": f"{k.last_used:%Y-%m-%d}" if k.last_used else "never",
+                "entry": k.owner,
+                "service": k.last_service,
+            }
+        self._put(rows)

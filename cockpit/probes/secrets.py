@@ -1,5 +1,5 @@
 """The Secrets pane's probes: rotation age against policy, old keys awaiting revocation, login
-roles' VALID UNTIL, and TLS certificates (cockpit/probes/certificates.py).
+roles' VALID UNTIL, TLS certificates (probes/certificates.py) and cloud keys (probes/cloud_keys.py).
 
 Nothing here reads a secret's value: the inventory is names, places and times.
 """
@@ -16,6 +16,7 @@ from cockpit.config import Database, Secret, Thresholds
 from cockpit.model import Finding, Severity, Snapshot
 from cockpit.probes.certificates import CertificateReading, expiry_severity, read_certificates
 from cockpit.probes.certificates import judge as judge_certificates
+from cockpit.probes.cloud_keys import CloudKeysReading, judge_keys, read_cloud_keys
 from cockpit.probes.context import ProbeContext, read_database
 from cockpit.rotation import parse_time
 
@@ -172,6 +173,7 @@ class SecretsReading:
     ages: list[SecretAge]
     roles: list[RoleExpiry]
     certificates: list[CertificateReading]
+    cloud_keys: CloudKeysReading
     errors: list[Finding]
 
 
@@ -180,8 +182,10 @@ async def read_secrets(context: ProbeContext) -> SecretsReading:
     target = context.target
     timeout = min(5.0, float(context.settings.connect_timeout_s))
     certificates_task = asyncio.ensure_future(read_certificates(list(target.certificates), timeout_s=timeout))
+    cloud_task = asyncio.ensure_future(read_cloud_keys(list(target.cloud_keys)))
     roles_results = await asyncio.gather(*(_roles_of(context, database) for database in target.databases))
     certificates = await certificates_task
+    cloud_keys = await cloud_task
     roles: list[RoleExpiry] = []
     errors: list[Finding] = []
     for result in roles_results:
@@ -190,7 +194,7 @@ async def read_secrets(context: ProbeContext) -> SecretsReading:
         else:
             roles.extend(result)
     ages = secret_ages(list(target.secrets), context.store)
-    return SecretsReading(ages, roles, certificates, errors)
+    return SecretsReading(ages, roles, certificates, cloud_keys, errors)
 
 
 def judge(reading: SecretsReading, thresholds: Thresholds, now: datetime | None = None) -> list[Finding]:
@@ -198,6 +202,7 @@ def judge(reading: SecretsReading, thresholds: Thresholds, now: datetime | None 
         *judge_certificates(reading.certificates, thresholds, now),
         *judge_roles(reading.roles, thresholds, now),
         *judge_secrets(reading.ages, now),
+        *judge_keys(reading.cloud_keys, thresholds, now),
         *reading.errors,
     ]
 

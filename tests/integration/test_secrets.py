@@ -202,3 +202,89 @@ def test_rotation_through_the_cli_keeps_no_old_value_and_tracks_revocation(
         capture_output=True, text=True, env=env, check=True,
     )  # fmt: skip
     assert stored.stdout.strip() == second
+
+
+@pytest.fixture
+def iam_server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """moto's server as an IAM endpoint, with IAM authorization enforced after the setup's
+    requests: SeaweedFS (the sandbox's S3) has no IAM key-age API, so this stands in for AWS."""
+    import subprocess
+    import sys
+
+    import boto3
+
+    from cockpit.sandbox.processes import free_port, wait_for_port
+
+    port = free_port()
+    setup_actions = 9  # the requests below, made before authorization is enforced
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-p", str(port)],
+        env={**clean_env(), "INITIAL_NO_AUTH_ACTION_COUNT": str(setup_actions)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, 30, what="moto server")
+        endpoint = f"http://127.0.0.1:{port}"
+        iam = boto3.client(
+            "iam", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="setup", aws_secret_access_key="setup",
+        )  # fmt: skip
+        for user in ("deploy-bot", "auditor", "nobody"):
+            iam.create_user(UserName=user)
+        old = iam.create_access_key(UserName="deploy-bot")["AccessKey"]
+        iam.create_access_key(UserName="deploy-bot")
+        iam.update_access_key(UserName="deploy-bot", AccessKeyId=old["AccessKeyId"], Status="Inactive")
+        auditor = iam.create_access_key(UserName="auditor")["AccessKey"]
+        nobody = iam.create_access_key(UserName="nobody")["AccessKey"]
+        iam.put_user_policy(
+            UserName="auditor",
+            PolicyName="audit-keys",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"],
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            ),
+        )
+        yield endpoint, auditor, nobody, old["AccessKeyId"]
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_cloud_keys_age_and_a_missing_permission(iam_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Credentials from the standard AWS chain (the environment here; keyring references resolve
+    through the same code as the databases' passwords, tested with the real keyring elsewhere)."""
+    from cockpit.config import CloudKeys
+    from cockpit.probes.cloud_keys import CloudKeysReading, judge_keys, read_cloud_keys
+
+    endpoint, auditor, nobody, old_key = iam_server
+
+    def read_as(name: str, key: dict[str, str]) -> CloudKeysReading:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+        entry = CloudKeys(name=name, user_name="deploy-bot", endpoint_url=endpoint)
+        return asyncio.run(read_cloud_keys([entry]))
+
+    allowed, denied_reading = read_as("deploy", auditor), read_as("deploy-as-nobody", nobody)
+    reading = CloudKeysReading(allowed.keys + denied_reading.keys, allowed.problems + denied_reading.problems)
+    assert sorted(k.active for k in reading.keys) == [False, True]
+    assert {k.user for k in reading.keys} == {"deploy-bot"}
+    assert f"{old_key[:4]}...{old_key[-4:]}" in {k.key_id for k in reading.keys}
+    assert old_key not in repr(reading)  # key ids are masked
+    (denied,) = reading.problems
+    assert denied.subject == "deploy-as-nobody"
+    assert denied.message == "missing permission iam:ListAccessKeys on deploy-bot"
+    now = judge_keys(reading, Thresholds())
+    assert sorted(f.severity for f in now if f.check == "cloud_key.age") == [Severity.OK, Severity.WARN]
+    # A hundred days on, the active key is past the 90-day policy as well.
+    later = judge_keys(reading, Thresholds(), now=datetime.now(UTC) + timedelta(days=100))
+    assert [f.severity for f in later if f.check == "cloud_key.age"] == [Severity.WARN, Severity.WARN]
+    assert any("rotate it" in f.hint for f in later)

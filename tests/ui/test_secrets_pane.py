@@ -11,12 +11,13 @@ from textual.widgets import ContentSwitcher, Label
 from cockpit.app import CockpitApp
 from cockpit.config import load_config
 from cockpit.probes.certificates import CertificateReading
+from cockpit.probes.cloud_keys import AccessKey
 from cockpit.probes.secrets import RoleExpiry, SecretAge
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import Rotation
 from screens.secrets_pane import SecretsPane
 from tests.ui.conftest import wait_until
-from widgets.secrets_tables import CertificatesTable, InventoryTable, RolesTable
+from widgets.secrets_tables import CertificatesTable, CloudKeysTable, InventoryTable, RolesTable
 
 
 def text(cell: object) -> str:
@@ -33,7 +34,7 @@ async def test_certificates_inventory_and_roles_from_the_sandbox(sandbox: Sandbo
         assert text(certificates.get_cell("failing", "left")) in {"4d", "5d"}
         assert text(certificates.get_cell("healthy", "verified")) == "yes"
         status = str(app.query_one("#secrets-status", Label).render())
-        assert "3 certificates, 1 secrets, 1 expiring roles" in status
+        assert "3 certificates, 1 secrets, 1 expiring roles, 0 cloud keys" in status
         await pilot.press("v")
         assert app.query_one(SecretsPane).query_one(ContentSwitcher).current == "inventory"
         inventory = app.query_one(InventoryTable)
@@ -62,6 +63,7 @@ class SecretsTablesApp(App[None]):
         yield CertificatesTable()
         yield InventoryTable()
         yield RolesTable()
+        yield CloudKeysTable()
 
     def on_mount(self) -> None:
         self.query_one(CertificatesTable).show(
@@ -91,6 +93,17 @@ class SecretsTablesApp(App[None]):
             [RoleExpiry("app", "reporting", NOW + timedelta(days=4)), RoleExpiry("app", "etl", NOW + timedelta(days=45))],
             now=NOW, warn=30, crit=7,
         )  # fmt: skip
+        self.query_one(CloudKeysTable).show(
+            [
+                AccessKey("deploy", "deploy-bot", "AKIA...7Q2X", True, NOW - timedelta(days=120), NOW - DAY, "s3"),
+                AccessKey("deploy", "deploy-bot", "AKIA...K9LM", False, NOW - timedelta(days=400), None, ""),
+                AccessKey("deploy", "deploy-bot", "AKIA...P0AB", True, NOW - timedelta(days=2), NOW, "sts"),
+            ],
+            now=NOW, policy=90,
+        )  # fmt: skip
+
+
+DAY = timedelta(days=1)
 
 
 def test_secrets_tables_80x24(snap_compare) -> None:

@@ -52,6 +52,7 @@ def test_the_example_config_loads_and_documents_every_key() -> None:
         module.Secret,
         module.MaintenanceWindow,
         module.Archive,
+        module.CloudKeys,
         module.Target,
     ):
         for field in struct.__struct_fields__:
