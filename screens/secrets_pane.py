@@ -106,10 +106,11 @@ class SecretsPane(Vertical):
             f"{f.subject}: {f.message}" for f in [*reading.errors, *reading.cloud_keys.problems]
         )
         every = self.env.probe_context.settings.secrets_interval_s / 60
+        # Most telling first: 80 columns cut the end of the line.
         return (
-            f"{self.view}: {crit} crit, {warn} warn across {len(reading.certificates)} certificates, "
-            f"{len(reading.ages)} secrets, {len(reading.roles)} expiring roles, "
-            f"{len(reading.cloud_keys.keys)} cloud keys; read in "
+            f"{self.view}: {crit} crit, {warn} warn; {len(reading.certificates)} certs, "
+            f"{len(reading.ages)} secrets, {len(reading.roles)} roles, "
+            f"{len(reading.cloud_keys.keys)} cloud keys; "
             f"{self._took_ms:.0f} ms, every {every:g} min (r: now)" + (f"; {errors}" if errors else "")
         )
 

@@ -19,7 +19,7 @@ def _days(days: float | None, warn: float, crit: float) -> Text:
     if days is None:
         return Text("?", style="dim")
     style = "bold red" if days < crit else "bold yellow" if days < warn else ""
-    return Text("expired" if days < 0 else f"{int(days)}d", style=style)
+    return Text("expired" if days < 0 else f"{days:.0f}d", style=style)  # as the findings say it
 
 
 class CertificatesTable(InPlaceTable):

@@ -31,17 +31,17 @@ async def test_certificates_inventory_and_roles_from_the_sandbox(sandbox: Sandbo
         certificates = app.query_one(CertificatesTable)
         await wait_until(pilot, lambda: certificates.row_count == 3)
         assert [k.value for k in certificates.rows] == ["failing", "slow", "healthy"]  # soonest first
-        assert text(certificates.get_cell("failing", "left")) in {"4d", "5d"}
+        assert text(certificates.get_cell("failing", "left")) == "5d"
         assert text(certificates.get_cell("healthy", "verified")) == "yes"
         status = str(app.query_one("#secrets-status", Label).render())
-        assert "3 certificates, 1 secrets, 1 expiring roles, 0 cloud keys" in status
+        assert "3 certs, 1 secrets, 1 roles, 0 cloud keys" in status
         await pilot.press("v")
         assert app.query_one(SecretsPane).query_one(ContentSwitcher).current == "inventory"
         inventory = app.query_one(InventoryTable)
         assert text(inventory.get_cell("payments-api-key", "age")) == "100d"
         await pilot.press("v")
         roles = app.query_one(RolesTable)
-        assert text(roles.get_cell("app:reporting", "left")) in {"3d", "4d"}
+        assert text(roles.get_cell("app:reporting", "left")) == "4d"
         assert app.query_one(SecretsPane).view == "roles"
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
         assert "v" in keys
