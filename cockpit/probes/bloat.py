@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 MIN_PAGES = 10  # under this, ratios mislead: a 3-page table "50 % bloated" is 12 kB
 
 
+def _share(bloat_bytes: int | None, pages: int, block_size: int) -> float | None:
+    """Estimated waste as a % of the relation's pages (None when it could not be estimated)."""
+    if bloat_bytes is None or not pages:
+        return None
+    return 100.0 * bloat_bytes / (pages * block_size)
+
+
 @dataclass(frozen=True, slots=True)
 class TableBloat:
     oid: int
@@ -63,9 +70,7 @@ class TableBloat:
 
     @property
     def bloat_pct(self) -> float | None:
-        if self.bloat_bytes is None or not self.pages:
-            return None
-        return 100.0 * self.bloat_bytes / (self.pages * self.block_size)
+        return _share(self.bloat_bytes, self.pages, self.block_size)
 
     @property
     def dead_pct(self) -> float | None:
@@ -107,9 +112,7 @@ class IndexBloat:
 
     @property
     def bloat_pct(self) -> float | None:
-        if self.bloat_bytes is None or not self.pages:
-            return None
-        return 100.0 * self.bloat_bytes / (self.pages * self.block_size)
+        return _share(self.bloat_bytes, self.pages, self.block_size)
 
     @property
     def small(self) -> bool:

@@ -34,6 +34,16 @@ def app_db(sandbox: Sandbox, user: str = "postgres") -> Database:
     return Database(name="app", dsn=sandbox.postgres.dsn(DATABASE, user=user))
 
 
+def throttled_role(sandbox: Sandbox, name: str, *, delay_ms: int) -> str:
+    """A role whose VACUUMs crawl (cost delay), so a small table shows its phases; its name."""
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {name}".encode())
+        conn.execute(f"CREATE ROLE {name} LOGIN SUPERUSER".encode())
+        conn.execute(f"ALTER ROLE {name} SET vacuum_cost_delay = '{delay_ms}ms'".encode())
+        conn.execute(f"ALTER ROLE {name} SET vacuum_cost_limit = 1".encode())
+    return name
+
+
 @pytest.fixture
 def bloated(sandbox: Sandbox) -> Iterator[str]:
     """A table of 40,000 rows, then every other row deleted and a third updated: its name."""
@@ -102,13 +112,7 @@ async def test_a_table_under_an_access_exclusive_lock_is_skipped_not_waited_on(
 def test_vacuum_shows_progress_and_lowers_dead_tuples(
     sandbox: Sandbox, bloated: str, store: StateStore
 ) -> None:
-    # A role whose VACUUMs are throttled (cost delay), so a small table shows its phases.
-    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
-        conn.execute("DROP ROLE IF EXISTS slow_vacuum")
-        conn.execute("CREATE ROLE slow_vacuum LOGIN SUPERUSER")
-        conn.execute("ALTER ROLE slow_vacuum SET vacuum_cost_delay = '2ms'")
-        conn.execute("ALTER ROLE slow_vacuum SET vacuum_cost_limit = 1")
-    database = app_db(sandbox, user="slow_vacuum")
+    database = app_db(sandbox, user=throttled_role(sandbox, "slow_vacuum", delay_ms=2))
     target = Target("public", bloated)
     guard = Guard(target="sandbox", store=store, read_only=False)
     messages: list[str] = []
@@ -193,12 +197,7 @@ def test_exact_figures_without_the_extension_say_how_to_get_it(sandbox: Sandbox)
 
 
 def test_cancel_stops_the_vacuum_on_the_server(sandbox: Sandbox, bloated: str, store: StateStore) -> None:
-    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
-        conn.execute("DROP ROLE IF EXISTS slower_vacuum")
-        conn.execute("CREATE ROLE slower_vacuum LOGIN SUPERUSER")
-        conn.execute("ALTER ROLE slower_vacuum SET vacuum_cost_delay = '50ms'")
-        conn.execute("ALTER ROLE slower_vacuum SET vacuum_cost_limit = 1")
-    database = app_db(sandbox, user="slower_vacuum")
+    database = app_db(sandbox, user=throttled_role(sandbox, "slower_vacuum", delay_ms=50))
     target = Target("public", bloated)
     guard = Guard(target="sandbox", store=store, read_only=False)
     from cockpit.errors import ActionCancelled
