@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from cockpit.model import Snapshot
+from cockpit.probes.backups import backups_check
 from cockpit.probes.bloat_check import bloat_check
 from cockpit.probes.context import ProbeContext
 from cockpit.probes.health import health_check
@@ -23,7 +24,7 @@ PANE_PROBES: dict[str, list[Probe]] = {
     "health": [health_check],
     "queries": [queries_check],
     "bloat": [bloat_check],
-    "backups": [],
+    "backups": [backups_check],
     "secrets": [secrets_check],
     "checklists": [],
 }

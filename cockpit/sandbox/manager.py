@@ -189,7 +189,7 @@ class Sandbox:
         for age in BACKUP_AGES:
             created = now - age
             key = f"app/{created:%Y-%m-%dT%H%M%SZ}.dump"
-            manifest = _manifest(key, created, len(payload), digest)
+            manifest = _manifest(key.removeprefix("app/"), created, len(payload), digest)
             client.put_object(Bucket=BUCKET, Key=key, Body=payload)
             client.put_object(Bucket=BUCKET, Key=key + ".manifest.json", Body=json.dumps(manifest).encode())
         client.put_object(Bucket=BUCKET, Key="README.txt", Body=b"not a backup: a foreign object")
@@ -199,7 +199,7 @@ class Sandbox:
         name = f"{created:%Y-%m-%dT%H%M%SZ}.dump"
         (folder / name).write_bytes(payload)
         (folder / (name + ".manifest.json")).write_text(
-            json.dumps(_manifest(f"app/{name}", created, len(payload), digest))
+            json.dumps(_manifest(name, created, len(payload), digest))
         )
 
     def _store_s3_keys(self) -> bool:

@@ -1,0 +1,293 @@
+"""Where backups live: an S3 bucket (any S3-compatible endpoint) or a folder (local disk, NFS).
+
+Both offer the same few operations the Backups pane needs: list objects page by page, read and
+write a small JSON manifest, stream an object in and out, delete. Writing is all-or-nothing:
+an S3 multipart upload is aborted on failure or cancel, a folder write goes to a hidden
+temporary name and is renamed into place, so a cancelled backup never shows up as one.
+Every failure becomes a StoreError whose message says what to fix (credentials, bucket, path).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from cockpit import credentials
+from cockpit.config import BackupStore
+from cockpit.errors import CockpitError
+
+# S3 allows 10,000 parts of at most 5 GiB; 64 MiB parts fit dumps up to 625 GiB, and the part
+# size grows with the expected size beyond that.
+MIN_PART = 64 * 1024 * 1024
+MAX_PARTS = 10_000
+
+
+class StoreError(CockpitError):
+    """A store could not be read or written; the message says what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    key: str  # relative to the store's prefix
+    size: int
+    modified: datetime
+
+
+class Store(Protocol):
+    name: str
+
+    def pages(self) -> Iterator[list[StoredObject]]: ...
+    def read_json(self, key: str) -> dict[str, Any]: ...
+    def write_json(self, key: str, data: dict[str, Any]) -> None: ...
+    def download(self, key: str, sink: IO[bytes], *, chunk: int = 1 << 20) -> Iterator[int]: ...
+    def upload(self, key: str, chunks: Iterable[bytes], *, expected_size: int = 0) -> int: ...
+    def delete(self, key: str) -> None: ...
+
+
+def part_size(expected_size: int) -> int:
+    """A part size that keeps ``expected_size`` (with 50 % headroom) under S3's 10,000 parts."""
+    needed = -(-int(expected_size * 1.5) // MAX_PARTS)
+    return max(MIN_PART, -(-needed // (1 << 20)) * (1 << 20))
+
+
+class S3Store:
+    """A bucket and prefix; credentials from the keyring refs, else the standard AWS chain."""
+
+    def __init__(self, config: BackupStore, *, client: Any = None) -> None:
+        self.name = config.name
+        self.bucket = config.bucket or ""
+        self.prefix = config.prefix
+        self._config = config
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            config = self._config
+            options: dict[str, Any] = {
+                "region_name": config.region,
+                "config": Config(retries={"max_attempts": 3}, connect_timeout=5, read_timeout=60),
+            }
+            if config.endpoint_url:
+                options["endpoint_url"] = config.endpoint_url
+            if config.access_key_id and config.secret_access_key:
+                options["aws_access_key_id"] = credentials.resolve(config.access_key_id)
+                options["aws_secret_access_key"] = credentials.resolve(config.secret_access_key)
+            self._client = boto3.session.Session().client("s3", **options)
+        return self._client
+
+    def _errors(self, doing: str) -> _S3Errors:
+        return _S3Errors(self, doing)
+
+    def pages(self) -> Iterator[list[StoredObject]]:
+        """Page by page (1,000 keys a page), so tens of thousands never block a screen."""
+        with self._errors("listing"):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix
+            )
+            for page in pages:
+                yield [
+                    StoredObject(
+                        o["Key"][len(self.prefix) :], int(o["Size"]), o["LastModified"].astimezone(UTC)
+                    )
+                    for o in page.get("Contents", [])
+                ]
+
+    def read_json(self, key: str) -> dict[str, Any]:
+        with self._errors(f"reading {key}"):
+            body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"].read()
+        return _parse_manifest(body, key)
+
+    def write_json(self, key: str, data: dict[str, Any]) -> None:
+        with self._errors(f"writing {key}"):
+            self.client.put_object(
+                Bucket=self.bucket, Key=self.prefix + key, Body=json.dumps(data, indent=1).encode()
+            )
+
+    def download(self, key: str, sink: IO[bytes], *, chunk: int = 1 << 20) -> Iterator[int]:
+        with self._errors(f"downloading {key}"):
+            body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"]
+            while data := body.read(chunk):
+                sink.write(data)
+                yield len(data)
+
+    def upload(self, key: str, chunks: Iterable[bytes], *, expected_size: int = 0) -> int:
+        """A multipart upload in parts of ``part_size``; aborted (nothing visible) on any failure."""
+        size = part_size(expected_size)
+        with self._errors(f"uploading {key}"):
+            upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.prefix + key)
+        upload_id = upload["UploadId"]
+        parts: list[dict[str, Any]] = []
+        total = 0
+        buffer = bytearray()
+        try:
+            with self._errors(f"uploading {key}"):
+                for data in chunks:
+                    buffer += data
+                    total += len(data)
+                    while len(buffer) >= size:
+                        self._part(key, upload_id, parts, bytes(buffer[:size]))
+                        del buffer[:size]
+                if buffer or not parts:
+                    self._part(key, upload_id, parts, bytes(buffer))
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=self.prefix + key,
+                    UploadId=upload_id,
+                    MultipartUpload={"Parts": parts},
+                )
+        except BaseException:
+            self._abort(key, upload_id)
+            raise
+        return total
+
+    def _part(self, key: str, upload_id: str, parts: list[dict[str, Any]], data: bytes) -> None:
+        number = len(parts) + 1
+        done = self.client.upload_part(
+            Bucket=self.bucket, Key=self.prefix + key, UploadId=upload_id, PartNumber=number, Body=data
+        )
+        parts.append({"ETag": done["ETag"], "PartNumber": number})
+
+    def _abort(self, key: str, upload_id: str) -> None:
+        with contextlib.suppress(Exception):  # the original failure is what the operator must see
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.prefix + key, UploadId=upload_id)
+
+    def delete(self, key: str) -> None:
+        with self._errors(f"deleting {key}"):
+            self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
+
+
+class _S3Errors:
+    """Turns botocore's errors into one line that says what to fix."""
+
+    def __init__(self, store: S3Store, doing: str) -> None:
+        self.store, self.doing = store, doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc is None or isinstance(exc, (StoreError, KeyboardInterrupt, GeneratorExit)):
+            return
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        where = f"store {self.store.name} (s3://{self.store.bucket}/{self.store.prefix})"
+        if isinstance(exc, ClientError):
+            code = exc.response.get("Error", {}).get("Code", "")
+            advice = {
+                "NoSuchBucket": "no such bucket: check `bucket`",
+                "AccessDenied": "access denied: grant s3:ListBucket, GetObject and PutObject",
+                "InvalidAccessKeyId": "credentials refused: check access_key_id's keyring entry",
+                "SignatureDoesNotMatch": "credentials refused: check secret_access_key's keyring entry",
+                "NoSuchKey": "object not found",
+                "404": "object not found",
+            }.get(code, f"{code or 'error'}: {exc}".splitlines()[0])
+            raise StoreError(f"{where}: {self.doing}: {advice}") from None
+        if isinstance(exc, NoCredentialsError):
+            raise StoreError(
+                f"{where}: no credentials: set access_key_id/secret_access_key (keyring refs) "
+                "or the AWS credential chain"
+            ) from None
+        if isinstance(exc, BotoCoreError):
+            raise StoreError(f"{where}: {self.doing}: {exc}") from None
+
+
+class FolderStore:
+    """A folder; keys are paths below it. Writes land under a hidden name, then are renamed."""
+
+    def __init__(self, config: BackupStore) -> None:
+        self.name = config.name
+        self.root = Path(config.path or "") / config.prefix
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise StoreError(f"store {self.name}: key {key!r} is outside {self.root}")
+        return path
+
+    def pages(self) -> Iterator[list[StoredObject]]:
+        if not self.root.is_dir():
+            raise StoreError(f"store {self.name}: folder {self.root} does not exist: create it or fix `path`")
+        page: list[StoredObject] = []
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not path.name.startswith(".partial-"):
+                stat = path.stat()
+                page.append(
+                    StoredObject(
+                        str(path.relative_to(self.root)),
+                        stat.st_size,
+                        datetime.fromtimestamp(stat.st_mtime, UTC),
+                    )
+                )
+                if len(page) == 1000:
+                    yield page
+                    page = []
+        yield page
+
+    def read_json(self, key: str) -> dict[str, Any]:
+        try:
+            return _parse_manifest(self._path(key).read_bytes(), key)
+        except OSError as exc:
+            raise StoreError(f"store {self.name}: reading {key}: {exc.strerror}") from None
+
+    def write_json(self, key: str, data: dict[str, Any]) -> None:
+        self.upload(key, [json.dumps(data, indent=1).encode()])
+
+    def download(self, key: str, sink: IO[bytes], *, chunk: int = 1 << 20) -> Iterator[int]:
+        try:
+            with self._path(key).open("rb") as source:
+                while data := source.read(chunk):
+                    sink.write(data)
+                    yield len(data)
+        except OSError as exc:
+            raise StoreError(f"store {self.name}: reading {key}: {exc.strerror}") from None
+
+    def upload(self, key: str, chunks: Iterable[bytes], *, expected_size: int = 0) -> int:
+        target = self._path(key)
+        partial = target.with_name(f".partial-{target.name}")
+        total = 0
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with partial.open("wb") as out:
+                for data in chunks:
+                    out.write(data)
+                    total += len(data)
+                out.flush()
+                os.fsync(out.fileno())
+            partial.rename(target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise StoreError(f"store {self.name}: writing {key}: {exc.strerror}") from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return total
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink()
+        except OSError as exc:
+            raise StoreError(f"store {self.name}: deleting {key}: {exc.strerror}") from None
+
+
+def open_store(config: BackupStore) -> Store:
+    return S3Store(config) if config.kind == "s3" else FolderStore(config)
+
+
+def _parse_manifest(body: bytes, key: str) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise StoreError(f"{key}: not a JSON manifest") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{key}: not a JSON manifest")
+    return data
