@@ -22,9 +22,9 @@ from cockpit import credentials
 from cockpit.config import BackupStore
 from cockpit.errors import CockpitError
 
-# S3 allows 10,000 parts of at most 5 GiB; 64 MiB parts fit dumps up to 625 GiB, and the part
-# size grows with the expected size beyond that.
-MIN_PART = 64 * 1024 * 1024
+# S3 allows 10,000 parts of at most 5 GiB; 16 MiB parts fit dumps up to 156 GiB, and the part
+# size grows with the expected size beyond that. A part is held in memory while it uploads.
+MIN_PART = 16 * 1024 * 1024
 MAX_PARTS = 10_000
 
 

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--pane", metavar="NAME,...", help="only these panes")
     check.add_argument("--json", action="store_true", help="print one JSON object")
 
+    from cockpit import backup_cli
+
+    backup_cli.add_parser(commands, _Parser)
+
     secret = commands.add_parser("secret", help="credentials in the OS keyring")
     secret_commands = secret.add_subparsers(
         dest="secret_command", required=True, parser_class=_Parser, metavar="set|list|delete|rotate|revoked"
@@ -132,6 +136,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sandbox(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "backup":
+        from cockpit import backup_cli
+
+        return backup_cli.run(args)
     return _secret(args)
 
 

@@ -7,6 +7,7 @@ another or with a real SeaweedFS.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -40,6 +41,9 @@ class SandboxS3:
     folder: Path
     access_key: str = field(default_factory=lambda: "sandbox" + secrets.token_hex(4))
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # A second identity that may only read and list: what "access denied" looks like for real.
+    reader_key: str = field(default_factory=lambda: "reader" + secrets.token_hex(4))
+    reader_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     ports: dict[str, int] = field(default_factory=dict)
     pid: int | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -47,6 +51,30 @@ class SandboxS3:
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.ports['s3']}"
+
+    def _identities(self) -> Path:
+        """The S3 identities: the sandbox's own (everything) and a reader (Read, List)."""
+        path = self.folder / "s3-identities.json"
+        identities = [
+            ("sandbox", self.access_key, self.secret_key, ["Admin", "Read", "List", "Tagging", "Write"]),
+            ("reader", self.reader_key, self.reader_secret, ["Read", "List"]),
+        ]
+        path.write_text(
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": name,
+                            "credentials": [{"accessKey": key, "secretKey": secret}],
+                            "actions": actions,
+                        }
+                        for name, key, secret, actions in identities
+                    ]
+                }
+            )
+        )
+        path.chmod(0o600)
+        return path
 
     @property
     def log_path(self) -> Path:
@@ -77,6 +105,7 @@ class SandboxS3:
             # Relative to cwd (our folder): a socket path is limited to 107 bytes and weed
             # panics beyond it, which a deep TMPDIR reaches.
             "-filer.localSocket=filer.sock",
+            f"-s3.config={self._identities()}",
         ]
         env = {
             **os.environ,

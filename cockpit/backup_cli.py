@@ -1,0 +1,150 @@
+"""`cockpit backup list|run|verify`: the Backups pane headless, for cron.
+
+Exit codes: ``list`` exits like ``cockpit check`` (0 ok, 1 warn, 2 crit, 3 unknown) on the
+stores' findings; ``run`` and ``verify`` exit 0 on success and 1 on failure (a checksum or row
+count mismatch included), 2 on a usage error. Both go through the same guard as the TUI: refused
+for read-only targets, the target's name is required (``--confirm NAME``) on protected ones,
+and audited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from cockpit.errors import UsageError
+
+
+def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    backup = commands.add_parser("backup", help="list, run and verify backups (headless, for cron)")
+    actions = backup.add_subparsers(dest="backup_command", required=True, parser_class=parser_class)
+    for name, text in (
+        ("list", "every store's backups, foreign objects and findings"),
+        ("run", "pg_dump streamed into a store, with its checksum and row counts"),
+        ("verify", "download, check the checksum, restore into a scratch database, compare row counts"),
+    ):
+        sub = actions.add_parser(name, help=text)
+        sub.add_argument("--config", metavar="PATH", help="config file")
+        sub.add_argument("--target", metavar="NAME", help="target (default: the configured default)")
+        sub.add_argument("--store", metavar="NAME", help="only this store (default: every store / the first)")
+        if name != "list":
+            sub.add_argument("--confirm", metavar="TARGET", default="", help="a protected target's name")
+        if name == "verify":
+            which = sub.add_mutually_exclusive_group(required=True)
+            which.add_argument("--latest", action="store_true", help="the newest backup")
+            which.add_argument("key", nargs="?", help="a backup's key, as `backup list` shows it")
+
+
+def run(args: argparse.Namespace) -> int:
+    from cockpit.config import load_config
+
+    config = load_config(args.config)
+    target_name, target = config.target(args.target)
+    stores = [s for s in target.backups if args.store in (None, s.name)]
+    if not stores:
+        known = ", ".join(s.name for s in target.backups) or "none"
+        raise UsageError(f"no backup store {args.store!r} on target {target_name} (configured: {known})")
+    if args.backup_command == "list":
+        return _list(stores)
+    from cockpit.backup_run import backup_request, run_backup, store_database
+    from cockpit.backup_verify import verify_backup, verify_request
+    from cockpit.db import SessionPolicy
+    from cockpit.errors import CockpitError
+    from cockpit.guard import Confirmation, Guard
+    from cockpit.state import StateStore
+
+    store_config = stores[0]
+    database = store_database(store_config, list(target.databases))
+    policy = SessionPolicy.from_settings(config.settings, read_only=False)
+    state = StateStore()
+    guard = Guard(
+        target=target_name,
+        store=state,
+        read_only=target.read_only,
+        protected=target.protected,
+        require_window=False,  # a backup or a test restore is what a window is kept free for
+    )
+    confirmation = Confirmation(confirmed=True, typed=args.confirm)
+    progress = _Progress()
+    try:
+        if args.backup_command == "run":
+            result = guard.run(
+                backup_request(store_config, database),
+                confirmation,
+                lambda ctx: run_backup(ctx, store_config, database, policy),
+                on_progress=progress,
+            )
+            progress.done()
+            print(f"{store_config.name}/{result.key}: {result.size:,} bytes, sha256 {result.sha256}")
+            return 0
+        key = _latest(store_config) if args.latest else args.key
+        verification = guard.run(
+            verify_request(store_config, key),
+            confirmation,
+            lambda ctx: verify_backup(ctx, store_config, key, database, policy),
+            on_progress=progress,
+        )
+        progress.done()
+        print(f"{store_config.name}/{key}: {verification.detail}")
+        return 0
+    except CockpitError as exc:
+        progress.done()
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        state.close()
+
+
+def _latest(store_config: Any) -> str:
+    from cockpit.errors import CockpitError
+    from cockpit.probes.backups import inventory
+
+    found = inventory(store_config)
+    if found.error:
+        raise CockpitError(found.error)
+    if not found.backups:
+        raise CockpitError(f"store {store_config.name} holds no backup to verify")
+    return found.backups[0].key
+
+
+def _list(stores: list[Any]) -> int:
+    from cockpit.model import Severity
+    from cockpit.probes.backups import inventory, judge
+
+    worst = Severity.OK
+    for store in stores:
+        found = inventory(store)
+        print(
+            f"{store.name} ({store.kind}): {len(found.backups)} backups, {len(found.foreign)} foreign objects"
+        )
+        for backup in found.backups:
+            verified = backup.verified_at.isoformat(timespec="minutes") if backup.verified_at else "never"
+            result = {True: "ok", False: "FAILED", None: ""}[backup.verify_ok]
+            created = f"{backup.created:%Y-%m-%d %H:%M}"
+            print(f"  {backup.key}  {backup.size:>12,}  {created}  verified {verified} {result}".rstrip())
+        for other in found.foreign:
+            print(f"  {other.key}  {other.size:>12,}  (not a backup: no manifest)")
+        for finding in judge(found):
+            worst = Severity.worst([worst, finding.severity])
+            print(f"  {finding.severity.label.upper():7} {finding.check}: {finding.message}")
+    return worst.exit_code
+
+
+class _Progress:
+    """One line rewritten in place on a terminal; nothing when output is not one (cron)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, update: Any) -> None:
+        if self.tty:
+            sys.stderr.write(f"\r\033[K{update.message[:150]}")
+            sys.stderr.flush()
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            self.shown = False

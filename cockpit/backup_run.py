@@ -1,0 +1,189 @@
+"""Run a backup: pg_dump streamed straight into a store, with its checksum and row counts.
+
+The dump never touches local disk: pg_dump's standard output is read in 1 MiB chunks, hashed
+(SHA-256) on the way and handed to the store's upload (an S3 multipart upload, or a folder's
+hidden temporary file), so memory stays constant whatever the database's size. A session of the
+cockpit's own opens a REPEATABLE READ transaction, exports its snapshot for pg_dump
+(``--snapshot``) and counts every table's rows in that same snapshot: the counts in the manifest
+are exactly what the dump holds, which is what a verification compares a restore against.
+Cancel kills pg_dump; the upload is then aborted, and nothing shows up as a backup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cockpit import credentials
+from cockpit.backup_store import Store, open_store
+from cockpit.config import BackupStore, Database
+from cockpit.db import SessionPolicy, connect, describe_error
+from cockpit.errors import ActionCancelled, CockpitError
+from cockpit.guard import ActionContext, ActionRequest
+from cockpit.pg_tools import find_tool
+from cockpit.probes.backups import MANIFEST_SUFFIX
+
+if TYPE_CHECKING:
+    import psycopg
+
+CHUNK = 1 << 20
+TABLES_SQL = """
+SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
+ORDER BY 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BackupResult:
+    key: str
+    size: int
+    sha256: str
+    seconds: float
+    manifest: dict[str, Any]
+
+
+def store_database(store: BackupStore, databases: list[Database]) -> Database:
+    """The database a store backs up: the one it names, else the target's first."""
+    if not databases:
+        raise CockpitError("the target has no database to back up: add [[targets.NAME.databases]]")
+    for database in databases:
+        if store.database in (None, database.name):
+            return database
+    names = ", ".join(d.name for d in databases)
+    raise CockpitError(f"store {store.name}: no database {store.database!r} (configured: {names})")
+
+
+def backup_request(store: BackupStore, database: Database) -> ActionRequest:
+    return ActionRequest(
+        action="backup.run",
+        summary=f"Back up {database.name} to {store.name}",
+        params={"store": store.name, "database": database.name},
+    )
+
+
+def libpq_env(database: Database) -> dict[str, str]:
+    """pg_dump's environment: the keyring password (never on a command line) and our name."""
+    env = {**os.environ, "PGAPPNAME": "ops-cockpit-backup", "PGCONNECT_TIMEOUT": "10"}
+    password = credentials.resolve(database.password)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    return env
+
+
+def count_rows(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    tables = [row[0] for row in conn.execute(TABLES_SQL).fetchall()]
+    return {t: int(conn.execute(f"SELECT count(*) FROM {t}".encode()).fetchone()[0]) for t in tables}  # type: ignore[index]
+
+
+def run_backup(
+    context: ActionContext, store_config: BackupStore, database: Database, policy: SessionPolicy
+) -> BackupResult:
+    store = open_store(store_config)
+    started = time.monotonic()
+    created = datetime.now(UTC)
+    key = f"{created:%Y-%m-%dT%H%M%SZ}.dump"
+    conn = connect(database, policy)
+    try:
+        conn.execute("SET statement_timeout = 0")  # counting a big table is not a monitor's query
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = str(conn.execute("SELECT pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
+        server_major = int(conn.info.server_version // 10000)
+        expected = int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])  # type: ignore[index]
+        context.progress("counting rows in the dump's snapshot")
+        row_counts = count_rows(conn)
+        tool = find_tool("pg_dump", server_major)
+        command = [str(tool.path), "-Fc", "--snapshot", snapshot, "-d", database.dsn, "--no-password"]
+        size, sha256 = _stream(context, command, database, store, key, expected=expected, started=started)
+    except ActionCancelled:
+        raise ActionCancelled(f"backup to {store_config.name} cancelled: nothing was kept") from None
+    except Exception as exc:
+        if isinstance(exc, CockpitError):
+            raise
+        import psycopg
+
+        if isinstance(exc, psycopg.Error):
+            raise CockpitError(describe_error(database, exc)) from None
+        raise
+    finally:
+        conn.close()
+    manifest = {
+        "key": key,
+        "database": database.name,
+        "format": "custom",
+        "size": size,
+        "sha256": sha256,
+        "created_at": created.isoformat(timespec="seconds"),
+        "tool": tool.describe(),
+        "server_major": server_major,
+        "row_counts": row_counts,
+        "verified_at": None,
+    }
+    store.write_json(key + MANIFEST_SUFFIX, manifest)
+    seconds = time.monotonic() - started
+    context.result_detail = (
+        f"{store_config.name}/{key}: {size:,} bytes in {seconds:.1f}s with {tool.describe()}, "
+        f"sha256 {sha256[:12]}..., {len(row_counts)} tables counted"
+    )
+    return BackupResult(key, size, sha256, seconds, manifest)
+
+
+def _stream(
+    context: ActionContext,
+    command: list[str],
+    database: Database,
+    store: Store,
+    key: str,
+    *,
+    expected: int,
+    started: float,
+) -> tuple[int, str]:
+    """pg_dump's output into the store, hashed on the way: (bytes, sha256). Any failure or a
+    cancel kills pg_dump and aborts the upload."""
+    digest = hashlib.sha256()
+    tool = Path(command[0]).name
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=libpq_env(database)
+    ) as process:  # the context closes both pipes and reaps pg_dump, whatever happens
+        assert process.stdout is not None and process.stderr is not None
+        stderr: list[bytes] = []
+        errors = process.stderr
+        drain = threading.Thread(target=lambda: stderr.append(errors.read()))
+        drain.start()
+        output = process.stdout
+
+        def chunks() -> Iterator[bytes]:
+            done = 0
+            while data := output.read(CHUNK):
+                digest.update(data)
+                done += len(data)
+                elapsed = time.monotonic() - started
+                context.progress(
+                    f"{tool} -> {store.name}: {done / 1e6:,.1f} MB, "
+                    f"{done / 1e6 / max(elapsed, 1e-3):.1f} MB/s, {elapsed:.0f}s",
+                    None,
+                )
+                yield data
+            if process.wait() != 0:
+                drain.join()
+                last = (b"".join(stderr).decode(errors="replace").strip().splitlines() or ["failed"])[-1]
+                raise CockpitError(f"pg_dump failed: {last}")
+
+        try:
+            size = store.upload(key, chunks(), expected_size=expected)
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            drain.join(5)
+    return size, digest.hexdigest()

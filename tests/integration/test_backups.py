@@ -1,0 +1,225 @@
+"""Backups against the sandbox's real S3 (SeaweedFS) and a folder: run, verify, failures, cancel.
+
+Each test writes under a prefix (or folder) of its own, so the sandbox's seeded backups stay as
+the demo shows them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cockpit.backup_run import backup_request, run_backup
+from cockpit.backup_store import S3Store
+from cockpit.backup_verify import verify_backup, verify_request
+from cockpit.config import BackupStore, Database
+from cockpit.db import SessionPolicy
+from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
+from cockpit.guard import CancelToken, Confirmation, Guard
+from cockpit.model import Severity
+from cockpit.probes.backups import Backup, StoreInventory, inventory, judge
+from cockpit.sandbox.manager import Sandbox
+from cockpit.sandbox.s3 import BUCKET
+from cockpit.state import StateStore
+from tests.conftest import clean_env
+
+YES = Confirmation(confirmed=True)
+
+
+@pytest.fixture
+def s3_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox's S3 keys through the standard AWS chain (the sandbox fixture has no keyring)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.s3.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.s3.secret_key)
+
+
+def s3_store(sandbox: Sandbox, **overrides: str) -> BackupStore:
+    options = {"prefix": f"test-{uuid.uuid4().hex[:8]}/", "bucket": BUCKET, **overrides}
+    return BackupStore(name="s3", kind="s3", endpoint_url=sandbox.s3.endpoint, **options)  # type: ignore[arg-type]
+
+
+def app(sandbox: Sandbox) -> Database:
+    return Database(name="app", dsn=sandbox.postgres.dsn())
+
+
+def backup_and_verify(store: BackupStore, sandbox: Sandbox, guard: Guard) -> tuple[str, str]:
+    result = guard.run(
+        backup_request(store, app(sandbox)),
+        YES,
+        lambda c: run_backup(c, store, app(sandbox), SessionPolicy()),
+    )
+    verification = guard.run(
+        verify_request(store, result.key), YES,
+        lambda c: verify_backup(c, store, result.key, app(sandbox), SessionPolicy()),
+    )  # fmt: skip
+    return result.key, verification.detail
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_an_s3_backup_then_its_verification(sandbox: Sandbox, store: StateStore) -> None:
+    config = s3_store(sandbox)
+    key, detail = backup_and_verify(config, sandbox, Guard(target="sandbox", store=store, read_only=False))
+    with psycopg.connect(sandbox.postgres.dsn()) as conn:
+        profiles = conn.execute("SELECT count(*) FROM profiles").fetchone()
+    manifest = S3Store(config).read_json(key + ".manifest.json")
+    assert manifest["row_counts"]["public.profiles"] == profiles[0]  # type: ignore[index]
+    assert manifest["tool"].startswith("pg_dump 18") and manifest["verify_result"] == "ok"
+    assert f"{len(manifest['row_counts'])} tables' row counts match" in detail and "(RTO)" in detail
+    found = inventory(config)
+    assert [b.key for b in found.backups] == [key] and found.backups[0].verify_ok
+    assert {f.check: f.severity for f in judge(found)} == {
+        "backup.age": Severity.OK,
+        "backup.verified": Severity.OK,
+    }
+    assert [(r.action, r.result) for r in store.audit_records()] == [
+        ("backup.verify", "ok"),
+        ("backup.run", "ok"),
+    ]
+    with psycopg.connect(sandbox.postgres.dsn()) as conn:  # the scratch database is gone
+        assert conn.execute(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'cockpit_verify_%'"
+        ).fetchone() == (0,)
+
+
+def test_a_folder_backup_then_its_verification(sandbox: Sandbox, store: StateStore, tmp_path: Path) -> None:
+    config = BackupStore(name="folder", kind="folder", path=str(tmp_path / "backups"), prefix="app/")
+    key, detail = backup_and_verify(config, sandbox, Guard(target="sandbox", store=store, read_only=False))
+    files = sorted(p.name for p in (tmp_path / "backups" / "app").iterdir())
+    assert files == [key, key + ".manifest.json"]  # no temporary file left behind
+    assert "row counts match" in detail
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_a_corrupted_object_fails_its_checksum(sandbox: Sandbox, store: StateStore) -> None:
+    config = s3_store(sandbox)
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    result = guard.run(
+        backup_request(config, app(sandbox)),
+        YES,
+        lambda c: run_backup(c, config, app(sandbox), SessionPolicy()),
+    )
+    client = S3Store(config).client
+    body = bytearray(client.get_object(Bucket=BUCKET, Key=config.prefix + result.key)["Body"].read())
+    body[len(body) // 2] ^= 0xFF  # one flipped byte in the middle of the dump
+    client.put_object(Bucket=BUCKET, Key=config.prefix + result.key, Body=bytes(body))
+    with pytest.raises(CockpitError, match="checksum mismatch"):
+        guard.run(
+            verify_request(config, result.key), YES,
+            lambda c: verify_backup(c, config, result.key, app(sandbox), SessionPolicy()),
+        )  # fmt: skip
+    verified = [f for f in judge(inventory(config)) if f.check == "backup.verified"]
+    assert verified[0].severity is Severity.CRIT and "checksum mismatch" in verified[0].message
+
+
+def test_wrong_credentials_a_missing_bucket_and_access_denied_say_so(
+    sandbox: Sandbox, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "wrong")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret")
+    (refused,) = judge(inventory(s3_store(sandbox)))
+    assert refused.severity is Severity.CRIT and "credentials refused" in refused.message
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.s3.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.s3.secret_key)
+    (missing,) = judge(inventory(s3_store(sandbox, bucket="no-such-bucket")))
+    assert missing.message.endswith("listing: no such bucket: check `bucket`")
+    # A reader (Read, List only) lists fine, and is denied the upload: nothing is left behind.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.s3.reader_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.s3.reader_secret)
+    config = s3_store(sandbox)
+    assert inventory(config).error == ""
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    with pytest.raises(CockpitError, match="access denied: grant s3:ListBucket, GetObject and PutObject"):
+        guard.run(
+            backup_request(config, app(sandbox)),
+            YES,
+            lambda c: run_backup(c, config, app(sandbox), SessionPolicy()),
+        )
+    assert inventory(config).objects == 0
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_a_cancel_mid_upload_leaves_no_backup(sandbox: Sandbox, store: StateStore) -> None:
+    config = s3_store(sandbox)
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    token = CancelToken()
+    seen: list[str] = []
+
+    def on_progress(update) -> None:  # type: ignore[no-untyped-def]
+        seen.append(update.message)
+        if " MB" in update.message:  # the first chunk of the dump is on its way
+            token.cancel()
+
+    with pytest.raises(ActionCancelled, match="nothing was kept"):
+        guard.run(
+            backup_request(config, app(sandbox)), YES,
+            lambda c: run_backup(c, config, app(sandbox), SessionPolicy()),
+            cancel=token, on_progress=on_progress,
+        )  # fmt: skip
+    assert any(" MB" in m for m in seen)
+    assert inventory(config).objects == 0
+    uploads = S3Store(config).client.list_multipart_uploads(Bucket=BUCKET, Prefix=config.prefix)
+    assert uploads.get("Uploads", []) == []  # aborted, not left to accrue
+    assert store.audit_records()[0].result == "cancelled"
+
+
+def test_read_only_refuses_backups_and_verifications(
+    sandbox: Sandbox, store: StateStore, tmp_path: Path
+) -> None:
+    (tmp_path / "backups").mkdir()
+    config = BackupStore(name="folder", kind="folder", path=str(tmp_path / "backups"))
+    guard = Guard(target="sandbox", store=store, read_only=True)
+    for request in (backup_request(config, app(sandbox)), verify_request(config, "x.dump")):
+        assert not guard.offers(request)
+        with pytest.raises(ActionRefused, match="read-only"):
+            guard.run(request, YES, lambda c: pytest.fail("ran"))
+    assert list((tmp_path / "backups").iterdir()) == []
+
+
+def test_age_against_rpo_and_schedule_and_a_size_drop() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    store = BackupStore(name="s3", kind="s3", bucket="b", schedule="24h", rpo="30h")
+
+    def backups(*ages_and_sizes: tuple[float, int]) -> StoreInventory:
+        made = [
+            Backup(f"{i}.dump", size, now - timedelta(hours=hours), {"created_at": None})
+            for i, (hours, size) in enumerate(ages_and_sizes)
+        ]
+        return StoreInventory(store, made)
+
+    def severity(found: StoreInventory, check: str) -> Severity:
+        return next(f.severity for f in judge(found, now) if f.check == check)
+
+    assert severity(backups((2, 100), (26, 100)), "backup.age") is Severity.OK
+    assert severity(backups((27, 100)), "backup.age") is Severity.WARN  # schedule missed
+    assert severity(backups((31, 100)), "backup.age") is Severity.CRIT  # past the RPO
+    assert severity(StoreInventory(store), "backup.age") is Severity.CRIT  # none at all
+    dropped = judge(backups((2, 40), (26, 100), (50, 100)), now)
+    assert [f.message for f in dropped if f.check == "backup.size"] == [
+        "newest backup is 40 bytes, under half the usual 100"
+    ]
+
+
+def test_backup_cli_for_cron(sandbox: Sandbox, run_cockpit, tmp_path: Path) -> None:
+    config = tmp_path / "cockpit.toml"
+    config.write_text(
+        re.sub(
+            r'path = ".*backups-folder/app"', f'path = "{tmp_path}/folder"', sandbox.config_path.read_text()
+        )
+    )
+    env = clean_env(AWS_ACCESS_KEY_ID=sandbox.s3.access_key, AWS_SECRET_ACCESS_KEY=sandbox.s3.secret_key)
+    listed = run_cockpit("backup", "list", "--config", str(config), "--store", "folder", env=env)
+    assert listed.returncode == 2 and "folder does not exist" in listed.stdout  # a store error: crit
+    (tmp_path / "folder").mkdir()
+    ran = run_cockpit("backup", "run", "--config", str(config), "--store", "folder", env=env)
+    assert ran.returncode == 0, ran.stderr
+    verified = run_cockpit(
+        "backup", "verify", "--config", str(config), "--store", "folder", "--latest", env=env
+    )
+    assert verified.returncode == 0 and "row counts match" in verified.stdout, verified.stderr
+    listed = run_cockpit("backup", "list", "--config", str(config), "--store", "folder", env=env)
+    assert listed.returncode == 0 and "verified 20" in listed.stdout
