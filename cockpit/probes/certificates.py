@@ -106,19 +106,18 @@ def _contexts(ca_bundle: str | None) -> tuple[ssl.SSLContext, ssl.SSLContext]:
 
 
 async def _handshake(kind: str, host: str, port: int, server_name: str, context: ssl.SSLContext) -> bytes:
-    """The peer's leaf certificate (DER) after a TLS handshake, SSLRequest first for PostgreSQL."""
-    if kind == "https":
-        _, writer = await asyncio.open_connection(host, port, ssl=context, server_hostname=server_name)
-    else:
-        reader, writer = await asyncio.open_connection(host, port)
-        writer.write(_SSL_REQUEST)
-        await writer.drain()
-        answer = await reader.readexactly(1)
-        if answer != b"S":
-            writer.close()
-            raise ConnectionError("the server does not offer TLS (ssl = off)")
-        await writer.start_tls(context, server_hostname=server_name)
+    """The peer's leaf certificate (DER) after a TLS handshake, SSLRequest first for PostgreSQL.
+
+    TCP first, then TLS on it: the writer is closed on every way out, a timeout's cancellation
+    included (a cancelled ``open_connection(ssl=...)`` can leave its transport open)."""
+    reader, writer = await asyncio.open_connection(host, port)
     try:
+        if kind == "postgres":
+            writer.write(_SSL_REQUEST)
+            await writer.drain()
+            if await reader.readexactly(1) != b"S":
+                raise ConnectionError("the server does not offer TLS (ssl = off)")
+        await writer.start_tls(context, server_hostname=server_name)
         tls = writer.get_extra_info("ssl_object")
         der = tls.getpeercert(binary_form=True) if tls is not None else None
         if not der:
