@@ -57,6 +57,7 @@ class Settings(_Section, frozen=True):
     bloat_interval_s: float = 300
     bloat_exact_timeout_ms: int = 60000
     secrets_interval_s: float = 300
+    backups_interval_s: float = 60
     connect_timeout_s: int = 5
     http_concurrency: int = 32
     history_retention: str = "7d"

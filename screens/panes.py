@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from textual.widget import Widget
 
 from cockpit.config import Target
+from screens.backups_pane import BackupsPane
 from screens.bloat_pane import BloatPane
 from screens.health_pane import HealthPane
 from screens.pane_env import PaneEnv
@@ -94,7 +95,7 @@ bucket = "backups"
 rpo = "24h"
 """,
         lambda t: bool(t.backups),
-        _probe_pane("backups"),
+        lambda env: BackupsPane(env, id="backups-pane"),
     ),
     PaneSpec(
         "secrets",

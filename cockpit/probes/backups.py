@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cockpit.backup_store import StoredObject, StoreError, open_store
+from cockpit.backup_store import StoredObject, open_store
 from cockpit.config import BackupStore
 from cockpit.durations import parse_duration
+from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, Snapshot
 from cockpit.probes.context import ProbeContext
 
@@ -76,7 +77,7 @@ def inventory(config: BackupStore) -> StoreInventory:
             manifest = store.read_json(dump.key + MANIFEST_SUFFIX) if index < MANIFESTS_READ else None
             created = _created(manifest, dump)
             backups.append(Backup(dump.key, dump.size, created, manifest))
-    except StoreError as exc:
+    except CockpitError as exc:  # a StoreError, or a keyring that cannot give the S3 keys
         return StoreInventory(config, error=str(exc))
     backups.sort(key=lambda b: b.created, reverse=True)
     paired = {b.key for b in backups} | {b.key + MANIFEST_SUFFIX for b in backups}

@@ -223,3 +223,32 @@ def test_backup_cli_for_cron(sandbox: Sandbox, run_cockpit, tmp_path: Path) -> N
     assert verified.returncode == 0 and "row counts match" in verified.stdout, verified.stderr
     listed = run_cockpit("backup", "list", "--config", str(config), "--store", "folder", env=env)
     assert listed.returncode == 0 and "verified 20" in listed.stdout
+
+
+def test_prune_deletes_exactly_what_was_listed_and_keeps_the_newest_verified(
+    store: StateStore, tmp_path: Path
+) -> None:
+    import json
+
+    from cockpit.backup_retention import outside_retention, prune, prune_request
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    now = datetime.now(UTC)
+    for days, verified in ((1, False), (10, True), (20, False), (30, False)):
+        key = f"{days:02d}.dump"
+        (folder / key).write_bytes(b"dump")
+        manifest = {"created_at": (now - timedelta(days=days)).isoformat(), "verified_at": None}
+        if verified:
+            manifest |= {"verified_at": now.isoformat(), "verify_result": "ok"}
+        (folder / (key + ".manifest.json")).write_text(json.dumps(manifest))
+    config = BackupStore(name="nas", kind="folder", path=str(folder), retention_days=7)
+    doomed = outside_retention(inventory(config))
+    assert [b.key for b in doomed] == ["20.dump", "30.dump"]  # 10 days old but the newest verified
+    request = prune_request(config, doomed)
+    assert request.details[0].startswith("20.dump  4 bytes")
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    detail = guard.run(request, YES, lambda c: prune(c, config, ["20.dump", "30.dump", "01.dump"]))
+    assert detail == "deleted 2 backups from nas; kept 1 that no longer fall outside retention"
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".dump") == ["01.dump", "10.dump"]
+    assert not list(folder.glob("[23]0.dump.manifest.json"))

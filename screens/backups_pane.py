@@ -1,0 +1,168 @@
+"""The Backups pane: every store's backups against RPO, verification, retention; guarded actions.
+
+Stores are listed in a thread (S3 pages through the bucket) every ``settings.backups_interval_s``
+(a minute) while on screen, or on `r`. `b` backs up to the selected row's store, `y` verifies the
+selected backup (restore into a scratch database), `P` prunes what falls outside the store's
+retention (the confirmation lists each key); all three run through the guard with progress in
+the action bar, and none exists for observers.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Label
+
+from cockpit.backup_retention import outside_retention, prune, prune_request
+from cockpit.backup_run import backup_request, run_backup, store_database
+from cockpit.backup_verify import verify_backup, verify_request
+from cockpit.config import BackupStore
+from cockpit.errors import CockpitError
+from cockpit.guard import ActionContext
+from cockpit.model import Severity
+from cockpit.probes.backups import StoreInventory, inventory, judge
+from screens.cadence import Wakeup
+from screens.pane_env import PaneEnv
+from widgets.backups_table import BackupsTable
+
+
+class BackupsPane(Vertical):
+    BINDINGS = [
+        Binding("b", "backup", "Back up"),
+        Binding("y", "verify", "Verify"),
+        Binding("P", "prune", "Prune"),
+    ]
+
+    DEFAULT_CSS = """
+    BackupsPane > #backups-status { height: 1; color: $text-muted; padding: 0 1; }
+    BackupsPane BackupsTable { height: 1fr; }
+    """
+
+    def __init__(self, env: PaneEnv, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.env = env
+        self.inventories: list[StoreInventory] = []
+        self._read_at: float | None = None
+        self._forced = True
+        self._wake = Wakeup()
+
+    def compose(self) -> ComposeResult:
+        yield Label("listing the backup stores...", id="backups-status")
+        yield BackupsTable()
+
+    def on_mount(self) -> None:
+        self._poll()
+
+    @work(group="backups-poll", exit_on_error=False, description="Listing backup stores")
+    async def _poll(self) -> None:
+        import asyncio
+
+        while True:
+            if self.is_on_screen and self._due():
+                self._forced = False
+                stores = list(self.env.probe_context.target.backups)
+                self.inventories = list(
+                    await asyncio.gather(*(asyncio.to_thread(inventory, s) for s in stores))
+                )
+                self._read_at = time.monotonic()
+                self._show()
+            await self._wake.wait(1.0)
+
+    def _due(self) -> bool:
+        interval = self.env.probe_context.settings.backups_interval_s
+        return self._forced or self._read_at is None or time.monotonic() - self._read_at >= interval
+
+    def refresh_now(self) -> None:
+        self._forced = True
+        self._wake.now()
+
+    def _show(self) -> None:
+        now = datetime.now(UTC)
+        outside = {
+            f"{inv.store.name}/{b.key}" for inv in self.inventories for b in outside_retention(inv, now)
+        }
+        self.query_one(BackupsTable).show(self.inventories, now=now, outside=outside)
+        parts = []
+        for inv in self.inventories:
+            findings = [f for f in judge(inv, now) if f.severity is not Severity.OK]
+            worst = Severity.worst(f.severity for f in findings)
+            parts.append(
+                f"{inv.store.name} {worst.label}" + (f" ({findings[0].message})" if findings else "")
+            )
+        self.query_one("#backups-status", Label).update("; ".join(parts) or "no backup store")
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _selected(self) -> tuple[StoreInventory, str] | None:
+        key = self.query_one(BackupsTable).selected_key()
+        if key is None:
+            return None
+        store, _, backup = key.partition("/")
+        inv = next((i for i in self.inventories if i.store.name == store), None)
+        return (inv, backup) if inv is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Absent (not disabled) for observers."""
+        if action in ("backup", "verify", "prune"):
+            probe = BackupStore(name="-", kind="folder", path="/")
+            return self.env.guard.offers(verify_request(probe, "-"))
+        return True
+
+    def action_backup(self) -> None:
+        selected = self._selected()
+        stores = self.env.probe_context.target.backups
+        store = selected[0].store if selected else (stores[0] if stores else None)
+        if store is None:
+            return
+        try:
+            database = store_database(store, list(self.env.probe_context.target.databases))
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        policy = self.env.probe_context.policy
+        self._run(backup_request(store, database), lambda ctx: run_backup(ctx, store, database, policy))
+
+    def action_verify(self) -> None:
+        selected = self._selected()
+        if selected is None or not any(b.key == selected[1] for b in selected[0].backups):
+            self.notify("select a backup to verify", severity="warning")
+            return
+        inv, key = selected
+        try:
+            database = store_database(inv.store, list(self.env.probe_context.target.databases))
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        policy = self.env.probe_context.policy
+        self._run(
+            verify_request(inv.store, key), lambda ctx: verify_backup(ctx, inv.store, key, database, policy)
+        )
+
+    def action_prune(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            return
+        inv = selected[0]
+        doomed = outside_retention(inv)
+        if not doomed:
+            self.notify(
+                f"nothing in {inv.store.name} falls outside its {inv.store.retention_days}-day retention"
+            )
+            return
+        keys = [b.key for b in doomed]
+        self._run(prune_request(inv.store, doomed), lambda ctx: prune(ctx, inv.store, keys))
+
+    def _run(self, request: Any, action: Any) -> None:
+        def run(context: ActionContext) -> None:
+            try:
+                action(context)
+            finally:
+                self.app.call_from_thread(self.refresh_now)
+
+        self.env.run_action(request, run)

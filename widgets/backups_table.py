@@ -1,0 +1,69 @@
+"""The Backups pane's table: every store's backups, newest first, then its foreign objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.text import Text
+
+from cockpit.probes.backups import StoreInventory
+from cockpit.probes.bloat import human_bytes
+from widgets.in_place_table import Cell, InPlaceTable
+
+
+def _age(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.1f}h" if hours < 48 else f"{hours / 24:.0f}d"
+
+
+def _clip(text: str, width: int = 26) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class BackupsTable(InPlaceTable):
+    """Row keys are ``store/key``; a store that cannot be read shows one row saying why."""
+
+    NARROW = ("store", "backup", "size", "age", "verified")
+    WIDE_EXTRA = ("database", "tool", "retention")
+
+    def show(self, inventories: Sequence[StoreInventory], *, now: datetime, outside: set[str]) -> None:
+        rows: dict[str, dict[str, Cell]] = {}
+        for inv in inventories:
+            name = inv.store.name
+            if inv.error:
+                # The whole error is on the status line: a wide cell would push the ages off 80 columns.
+                rows[f"{name}/"] = self._row(
+                    name, Text(_clip(inv.error.split(": ", 1)[-1]), style="bold red")
+                )
+                continue
+            for b in inv.backups:
+                verified: Cell = "never"
+                if b.verified_at is not None:
+                    text = f"{_age((now - b.verified_at).total_seconds())} ago"
+                    verified = Text(
+                        text + ("" if b.verify_ok else " FAILED"), style="" if b.verify_ok else "bold red"
+                    )
+                key = f"{name}/{b.key}"
+                rows[key] = {
+                    "store": name,
+                    "backup": b.key,
+                    "size": human_bytes(b.size),
+                    "age": _age((now - b.created).total_seconds()),
+                    "verified": verified,
+                    "database": b.database,
+                    "tool": str((b.manifest or {}).get("tool", ""))[:30],
+                    "retention": Text("outside", style="yellow") if key in outside else "",
+                }
+            for other in inv.foreign:
+                rows[f"{name}/{other.key}"] = self._row(
+                    name, Text(f"{other.key} (not a backup)", style="dim")
+                )
+        self._put(rows)
+
+    @staticmethod
+    def _row(store: str, backup: Cell) -> dict[str, Cell]:
+        return {
+            "store": store, "backup": backup, "size": "", "age": "", "verified": "",
+            "database": "", "tool": "", "retention": "",
+        }  # fmt: skip
