@@ -9,7 +9,6 @@ the action bar, and none exists for observers.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
 from cockpit.model import Severity
 from cockpit.probes.backups import StoreInventory, inventory, judge
-from screens.cadence import Wakeup
+from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.backups_table import BackupsTable
 
@@ -48,9 +47,7 @@ class BackupsPane(Vertical):
         super().__init__(**kwargs)
         self.env = env
         self.inventories: list[StoreInventory] = []
-        self._read_at: float | None = None
-        self._forced = True
-        self._wake = Wakeup()
+        self._cadence = SlowCadence(lambda: env.probe_context.settings.backups_interval_s)
 
     def compose(self) -> ComposeResult:
         yield Label("listing the backup stores...", id="backups-status")
@@ -64,23 +61,17 @@ class BackupsPane(Vertical):
         import asyncio
 
         while True:
-            if self.is_on_screen and self._due():
-                self._forced = False
+            if self.is_on_screen and self._cadence.due():
+                self._cadence.read()
                 stores = list(self.env.probe_context.target.backups)
                 self.inventories = list(
                     await asyncio.gather(*(asyncio.to_thread(inventory, s) for s in stores))
                 )
-                self._read_at = time.monotonic()
                 self._show()
-            await self._wake.wait(1.0)
-
-    def _due(self) -> bool:
-        interval = self.env.probe_context.settings.backups_interval_s
-        return self._forced or self._read_at is None or time.monotonic() - self._read_at >= interval
+            await self._cadence.tick()
 
     def refresh_now(self) -> None:
-        self._forced = True
-        self._wake.now()
+        self._cadence.now()
 
     def _show(self) -> None:
         now = datetime.now(UTC)

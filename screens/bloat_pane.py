@@ -32,7 +32,7 @@ from cockpit.maintenance import Kind, Target, maintenance_request, run_maintenan
 from cockpit.probes.bloat import BloatReading, exact_bloat, human_bytes, read_bloat
 from cockpit.probes.bloat_filter import BloatFilter, parse_bloat_filter
 from cockpit.probes.query_filter import FilterError
-from screens.cadence import Wakeup
+from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.bloat_tables import IndexesTable, TablesTable
 from widgets.filter_box import FilterBox
@@ -70,11 +70,9 @@ class BloatPane(Vertical):
         self.filter = BloatFilter()
         self.reading: BloatReading | None = None
         self.exact_line = ""
-        self._read_at: float | None = None
         self._took_ms = 0.0
-        self._forced = True
         self._error = ""
-        self._wake = Wakeup()
+        self._cadence = SlowCadence(lambda: env.probe_context.settings.bloat_interval_s)
         self._conn: Any = None  # psycopg.AsyncConnection, imported lazily
 
     def compose(self) -> ComposeResult:
@@ -92,16 +90,12 @@ class BloatPane(Vertical):
     @work(group="bloat-poll", exit_on_error=False, description="Estimating bloat")
     async def _poll(self) -> None:
         while True:
-            if self.is_on_screen and self._due():
+            if self.is_on_screen and self._cadence.due():
                 await self._read_once()
-            await self._wake.wait(1.0)
-
-    def _due(self) -> bool:
-        interval = self.env.probe_context.settings.bloat_interval_s
-        return self._forced or self._read_at is None or time.monotonic() - self._read_at >= interval
+            await self._cadence.tick()
 
     async def _read_once(self) -> None:
-        self._forced = False
+        self._cadence.read()
         started = time.monotonic()
         try:
             if self._conn is None or self._conn.closed:
@@ -116,7 +110,6 @@ class BloatPane(Vertical):
             self._error = f"{type(exc).__name__}: {exc}".splitlines()[0]
             await self._drop()
         self._took_ms = (time.monotonic() - started) * 1000
-        self._read_at = time.monotonic()
         self._show()
 
     async def _drop(self) -> None:
@@ -129,8 +122,7 @@ class BloatPane(Vertical):
         await self._drop()
 
     def refresh_now(self) -> None:
-        self._forced = True
-        self._wake.now()
+        self._cadence.now()
 
     # -- display --------------------------------------------------------------------------------
 

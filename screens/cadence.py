@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from collections.abc import Callable
 
 
 class Wakeup:
@@ -19,3 +21,33 @@ class Wakeup:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), seconds)
         self._event.clear()
+
+
+class SlowCadence:
+    """A read every ``interval()`` seconds (a setting, read each time), or now on `r`.
+
+    For panes whose reads are costly and whose subject changes slowly (bloat estimates,
+    certificates, backup listings): ``due`` says whether to read, ``read`` records that one was
+    taken, ``now`` asks for one at once, ``tick`` waits a second (or until ``now``).
+    """
+
+    def __init__(self, interval: Callable[[], float]) -> None:
+        self._interval = interval
+        self._read_at: float | None = None
+        self._forced = True
+        self._wake = Wakeup()
+
+    def due(self) -> bool:
+        return self._forced or self._read_at is None or time.monotonic() - self._read_at >= self._interval()
+
+    def read(self) -> None:
+        """A read has started: the next is due an interval from now."""
+        self._forced = False
+        self._read_at = time.monotonic()
+
+    def now(self) -> None:
+        self._forced = True
+        self._wake.now()
+
+    async def tick(self) -> None:
+        await self._wake.wait(1.0)

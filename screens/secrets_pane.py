@@ -21,7 +21,7 @@ from textual.widgets import ContentSwitcher, Label
 
 from cockpit.model import Severity
 from cockpit.probes.secrets import SecretsReading, judge, read_secrets
-from screens.cadence import Wakeup
+from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.secrets_tables import CertificatesTable, CloudKeysTable, InventoryTable, RolesTable
 
@@ -42,10 +42,8 @@ class SecretsPane(Vertical):
         self.env = env
         self.view = VIEWS[0]
         self.reading: SecretsReading | None = None
-        self._read_at: float | None = None
         self._took_ms = 0.0
-        self._forced = True
-        self._wake = Wakeup()
+        self._cadence = SlowCadence(lambda: env.probe_context.settings.secrets_interval_s)
 
     def compose(self) -> ComposeResult:
         yield Label("reading certificates, roles and the inventory...", id="secrets-status")
@@ -61,8 +59,8 @@ class SecretsPane(Vertical):
     @work(group="secrets-poll", exit_on_error=False, description="Reading certificates and secrets")
     async def _poll(self) -> None:
         while True:
-            if self.is_on_screen and self._due():
-                self._forced = False
+            if self.is_on_screen and self._cadence.due():
+                self._cadence.read()
                 started = time.monotonic()
                 try:
                     self.reading = await read_secrets(self.env.probe_context)
@@ -72,16 +70,10 @@ class SecretsPane(Vertical):
                 else:
                     self._took_ms = (time.monotonic() - started) * 1000
                     self._show()
-                self._read_at = time.monotonic()
-            await self._wake.wait(1.0)
-
-    def _due(self) -> bool:
-        interval = self.env.probe_context.settings.secrets_interval_s
-        return self._forced or self._read_at is None or time.monotonic() - self._read_at >= interval
+            await self._cadence.tick()
 
     def refresh_now(self) -> None:
-        self._forced = True
-        self._wake.now()
+        self._cadence.now()
 
     def _show(self) -> None:
         reading = self.reading
