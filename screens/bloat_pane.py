@@ -21,7 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import ContentSwitcher, Input, Label
+from textual.widgets import Input, Label
 
 from cockpit.archive import ArchivePlan, archive_database, plan_archive, run_archive
 from cockpit.config import Archive, Database
@@ -36,6 +36,7 @@ from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.bloat_tables import IndexesTable, TablesTable
 from widgets.filter_box import FilterBox
+from widgets.view_switcher import ViewSwitcher
 
 VIEWS = ("tables", "indexes")
 # Rows drawn per view: the most wasteful first. The estimate covers every relation (findings and
@@ -58,7 +59,7 @@ class BloatPane(Vertical):
 
     DEFAULT_CSS = """
     BloatPane > #bloat-status { height: 1; color: $text-muted; padding: 0 1; }
-    BloatPane > ContentSwitcher { height: 1fr; }
+    BloatPane > ViewSwitcher { height: 1fr; }
     BloatPane InPlaceTable { height: 1fr; }
     """
 
@@ -78,7 +79,7 @@ class BloatPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("waiting for the first estimate...", id="bloat-status")
         yield FilterBox(placeholder="filter: schema:NAME min:10MB words  (enter: apply, escape: close)")
-        with ContentSwitcher(initial="tables"):
+        with ViewSwitcher(initial="tables"):
             yield TablesTable(id="tables")
             yield IndexesTable(id="indexes")
 
@@ -169,16 +170,13 @@ class BloatPane(Vertical):
 
     def action_next_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
-        self.query_one(ContentSwitcher).current = self.view
+        self.query_one(ViewSwitcher).show(self.view)
         self.exact_line = ""
-        self._focus_view()
         self.refresh_bindings()
         self.query_one("#bloat-status", Label).update(self._status_line())
 
     def _focus_view(self) -> None:
-        current = self.query_one(ContentSwitcher).visible_content
-        if current is not None:
-            current.focus()
+        self.query_one(ViewSwitcher).focus_shown()
 
     def action_edit_filter(self) -> None:
         self.query_one(FilterBox).open(self.filter.describe())

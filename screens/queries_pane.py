@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import ContentSwitcher, Input, Label
+from textual.widgets import Input, Label
 
 from cockpit.backend_signals import Kind, request_for, signal_sessions
 from cockpit.config import Database
@@ -46,6 +46,7 @@ from screens.pane_env import PaneEnv
 from screens.statement_detail import StatementDetail
 from widgets.filter_box import FilterBox
 from widgets.queries_tables import HintsTable, LockTree, SessionsTable, StatementsTable
+from widgets.view_switcher import ViewSwitcher
 
 VIEWS = ("statements", "sessions", "locks", "hints")
 SIGNALS = {"cancel": "queries.cancel", "terminate": "queries.terminate"}
@@ -80,7 +81,7 @@ class QueriesPane(Vertical):
 
     DEFAULT_CSS = """
     QueriesPane > #queries-status { height: 1; color: $text-muted; padding: 0 1; }
-    QueriesPane > ContentSwitcher { height: 1fr; }
+    QueriesPane > ViewSwitcher { height: 1fr; }
     QueriesPane InPlaceTable { height: 1fr; }
     QueriesPane LockTree { height: 1fr; padding: 0 1; }
     """
@@ -110,7 +111,7 @@ class QueriesPane(Vertical):
             placeholder="filter: user:NAME db:NAME min:30s words  (enter: apply, escape: close)",
             id="queries-filter",
         )
-        with ContentSwitcher(initial="statements"):
+        with ViewSwitcher(initial="statements"):
             yield StatementsTable(id="statements")
             yield SessionsTable(id="sessions")
             yield LockTree("no session is waiting on a lock", id="locks")
@@ -234,8 +235,7 @@ class QueriesPane(Vertical):
 
     def action_next_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
-        self.query_one(ContentSwitcher).current = self.view
-        self._focus_view()
+        self.query_one(ViewSwitcher).show(self.view)
         self.refresh_bindings()
         # The table as it was last shown (its rendered lines are cached: the switch is cheap);
         # fresh figures a round trip later.
@@ -252,9 +252,7 @@ class QueriesPane(Vertical):
             self._focus_view()
 
     def _focus_view(self) -> None:
-        current = self.query_one(ContentSwitcher).visible_content
-        if current is not None and current.focusable:
-            current.focus()
+        self.query_one(ViewSwitcher).focus_shown()
 
     @on(Input.Submitted, "#queries-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:

@@ -17,13 +17,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import ContentSwitcher, Label
+from textual.widgets import Label
 
 from cockpit.model import Severity
 from cockpit.probes.secrets import SecretsReading, judge, read_secrets
 from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.secrets_tables import CertificatesTable, CloudKeysTable, InventoryTable, RolesTable
+from widgets.view_switcher import ViewSwitcher
 
 VIEWS = ("certificates", "inventory", "roles", "cloud-keys")
 
@@ -33,7 +34,7 @@ class SecretsPane(Vertical):
 
     DEFAULT_CSS = """
     SecretsPane > #secrets-status { height: 1; color: $text-muted; padding: 0 1; }
-    SecretsPane > ContentSwitcher { height: 1fr; }
+    SecretsPane > ViewSwitcher { height: 1fr; }
     SecretsPane InPlaceTable { height: 1fr; }
     """
 
@@ -47,7 +48,7 @@ class SecretsPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("reading certificates, roles and the inventory...", id="secrets-status")
-        with ContentSwitcher(initial="certificates"):
+        with ViewSwitcher(initial="certificates"):
             yield CertificatesTable(id="certificates")
             yield InventoryTable(id="inventory")
             yield RolesTable(id="roles")
@@ -108,10 +109,7 @@ class SecretsPane(Vertical):
 
     def action_next_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
-        switcher = self.query_one(ContentSwitcher)
-        switcher.current = self.view
-        if switcher.visible_content is not None:
-            switcher.visible_content.focus()
+        self.query_one(ViewSwitcher).show(self.view)
         if self.reading is not None:
             self.query_one("#secrets-status", Label).update(
                 self._status_line(self.reading, datetime.now(UTC))
