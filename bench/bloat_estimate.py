@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pty_run import PtySession
+from pty_run import cockpit_on
 
 from cockpit.config import Database
 from cockpit.db import SessionPolicy, connect_async
@@ -148,15 +148,7 @@ def latency_during_vacuum(folder: Path, dsn: str, presses: int) -> tuple[list[fl
     """`v` presses while the cockpit's own VACUUM of ``big`` runs; whether it was still running."""
     import psycopg
 
-    config = folder / "cockpit.toml"
-    config.write_text(
-        "[settings]\nrefresh_interval_s = 2.0\nstatement_timeout_ms = 120000\n\n[targets.bench]\n\n"
-        f'[[targets.bench.databases]]\nname = "bench"\ndsn = "{dsn}"\n'
-    )
-    session = PtySession(
-        [str(Path(sys.executable).parent / "cockpit"), "--config", str(config)],
-        env={"COCKPIT_STATE_DIR": str(folder / "state"), "TERM_PROGRAM": "Apple_Terminal"},
-    )
+    session = cockpit_on(folder, dsn, settings="statement_timeout_ms = 120000\n")
     latencies: list[float] = []
     try:
         session.wait_for(b"Queries", timeout=30)

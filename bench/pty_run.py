@@ -10,8 +10,10 @@ import re
 import select
 import signal
 import struct
+import sys
 import termios
 import time
+from pathlib import Path
 
 
 def time_to_marker(
@@ -128,3 +130,17 @@ class PtySession:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         os.close(self.fd)
+
+
+def cockpit_on(folder: Path, dsn: str, *, settings: str = "") -> PtySession:
+    """The real ``cockpit`` in an 80x24 pty on one database (target ``bench``), its state in
+    ``folder``. ``TERM_PROGRAM`` as for pg_activity (see bench/README.md)."""
+    config = folder / "cockpit.toml"
+    config.write_text(
+        f"[settings]\nrefresh_interval_s = 2.0\n{settings}\n[targets.bench]\n\n"
+        f'[[targets.bench.databases]]\nname = "bench"\ndsn = "{dsn}"\n'
+    )
+    return PtySession(
+        [str(Path(sys.executable).parent / "cockpit"), "--config", str(config)],
+        env={"COCKPIT_STATE_DIR": str(folder / "state"), "TERM_PROGRAM": "Apple_Terminal"},
+    )

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pty_run import PtySession
+from pty_run import PtySession, cockpit_on
 
 from cockpit.sandbox.postgres import SandboxPostgres
 
@@ -111,15 +111,7 @@ def measure(session: PtySession, admin_dsn: str, role: str, seconds: float) -> t
 
 
 def cockpit_session(folder: Path, dsn: str, view: str = "sessions") -> PtySession:
-    config = folder / "cockpit.toml"
-    config.write_text(
-        "[settings]\nrefresh_interval_s = 2.0\n\n[targets.bench]\n\n"
-        f'[[targets.bench.databases]]\nname = "bench"\ndsn = "{dsn}"\n'
-    )
-    session = PtySession(
-        [str(Path(sys.executable).parent / "cockpit"), "--config", str(config)],
-        env={"COCKPIT_STATE_DIR": str(folder / "state"), "TERM_PROGRAM": "Apple_Terminal"},
-    )
+    session = cockpit_on(folder, dsn)
     session.wait_for(b"Queries", timeout=30)
     session.press(b"2", b"statements by", timeout=30)
     os.write(session.fd, b"\t")  # into the pane: its keys are live
