@@ -20,6 +20,7 @@ from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
 from cockpit.guard import CancelToken, Confirmation, Guard
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
+from tests.conftest import own_database
 
 DATABASE = "archive_tests"
 ROWS = 3000  # one per hour of the last 125 days: 35 days (840 rows) are older than 90
@@ -33,10 +34,7 @@ def database(sandbox: Sandbox) -> Database:
 def rule(sandbox: Sandbox) -> Iterator[Archive]:
     """A fresh audit table with one row an hour over 125 days, and its empty archive."""
     name = f"audit_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(sandbox.postgres.dsn("postgres"), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            admin.execute(f"CREATE DATABASE {DATABASE}".encode())
-    with psycopg.connect(sandbox.postgres.dsn(DATABASE), autocommit=True) as conn:
+    with psycopg.connect(own_database(sandbox, DATABASE), autocommit=True) as conn:
         conn.execute(
             f"CREATE TABLE {name} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, action text NOT NULL,"
             " created_at timestamptz NOT NULL)".encode()

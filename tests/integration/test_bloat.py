@@ -26,6 +26,7 @@ from cockpit.model import Severity
 from cockpit.probes.bloat import exact_bloat, judge, read_bloat
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
+from tests.conftest import own_database
 
 DATABASE = "bloat_tests"
 
@@ -48,12 +49,7 @@ def throttled_role(sandbox: Sandbox, name: str, *, delay_ms: int) -> str:
 def bloated(sandbox: Sandbox) -> Iterator[str]:
     """A table of 40,000 rows, then every other row deleted and a third updated: its name."""
     name = f"bloat_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(sandbox.postgres.dsn("postgres"), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            admin.execute(f"CREATE DATABASE {DATABASE}".encode())
-            with psycopg.connect(sandbox.postgres.dsn(DATABASE), autocommit=True) as conn:
-                conn.execute("CREATE EXTENSION pgstattuple")
-    with psycopg.connect(sandbox.postgres.dsn(DATABASE), autocommit=True) as conn:
+    with psycopg.connect(own_database(sandbox, DATABASE, "pgstattuple"), autocommit=True) as conn:
         conn.execute(
             f"CREATE TABLE {name} (id bigserial PRIMARY KEY, body text NOT NULL, n int NOT NULL)"
             " WITH (autovacuum_enabled = false)".encode()
