@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from cockpit import credentials
 from cockpit.config import BackupStore
@@ -39,13 +39,19 @@ class StoredObject:
     modified: datetime
 
 
+class Sink(Protocol):
+    """Where a download goes: a file, or anything that writes bytes (a hashing file)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 class Store(Protocol):
     name: str
 
     def pages(self) -> Iterator[list[StoredObject]]: ...
     def read_json(self, key: str) -> dict[str, Any]: ...
     def write_json(self, key: str, data: dict[str, Any]) -> None: ...
-    def download(self, key: str, sink: IO[bytes], *, chunk: int = 1 << 20) -> Iterator[int]: ...
+    def download(self, key: str, sink: Sink, *, chunk: int = 1 << 20) -> Iterator[int]: ...
     def upload(self, key: str, chunks: Iterable[bytes], *, expected_size: int = 0) -> int: ...
     def delete(self, key: str) -> None: ...
 
@@ -113,7 +119,7 @@ class S3Store:
                 Bucket=self.bucket, Key=self.prefix + key, Body=json.dumps(data, indent=1).encode()
             )
 
-    def download(self, key: str, sink: IO[bytes], *, chunk: int = 1 << 20) -> Iterator[int]:
+    def download(self, key: str, sink: Sink, *, chunk: int = 1 << 20) -> Iterator[int]:
         with self._errors(f"downloading {key}"):
             body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"]
             while data := body.read(chunk):
@@ -242,7 +248,7 @@ class FolderStore:
     def write_json(self, key: str, data: dict[str, Any]) -> None:
         self.upload(key, [json.dumps(data, indent=1).encode()])
 
-    def download(self, key: str, sink: IO[bytes], *, chunk: int = 1 << 20) -> Iterator[int]:
+    def download(self, key: str, sink: Sink, *, chunk: int = 1 << 20) -> Iterator[int]:
         try:
             with self._path(key).open("rb") as source:
                 while data := source.read(chunk):

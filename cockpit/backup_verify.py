@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cockpit.backup_run import count_rows, libpq_env
 from cockpit.backup_store import open_store
@@ -54,6 +54,18 @@ def _scratch_dsn(dsn: str, name: str) -> str:
     return make_conninfo("", **params)
 
 
+class _HashingFile:
+    """Writes to ``file`` and hashes what it writes (SHA-256)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes, /) -> int:
+        self.digest.update(data)
+        return self.file.write(data)
+
+
 def verify_backup(
     context: ActionContext, store_config: BackupStore, key: str, database: Database, policy: SessionPolicy
 ) -> Verification:
@@ -61,15 +73,13 @@ def verify_backup(
     manifest = store.read_json(key + MANIFEST_SUFFIX)
     with tempfile.TemporaryDirectory(prefix="cockpit-verify-") as folder:
         path = Path(folder) / "backup.dump"
-        digest = hashlib.sha256()
         done = 0
-        with path.open("wb") as sink:
+        with path.open("wb") as file:
+            sink = _HashingFile(file)  # hashed as it is written: the file is read once, by pg_restore
             for size in store.download(key, sink):
                 done += size
                 context.progress(f"downloading {key}: {done / 1e6:,.1f} MB", None)
-        with path.open("rb") as source:  # hashed from disk: what pg_restore will read
-            while data := source.read(1 << 20):
-                digest.update(data)
+        digest = sink.digest
         if manifest.get("sha256") and digest.hexdigest() != manifest["sha256"]:
             verification = Verification(
                 key, False, f"checksum mismatch: {digest.hexdigest()[:12]}... is not the manifest's "
