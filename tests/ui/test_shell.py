@@ -9,6 +9,7 @@ from textual.widgets import TabbedContent
 
 from screens.help import HelpScreen
 from screens.target_picker import TargetPicker
+from tests.ui.conftest import wait_until
 from widgets.header import CockpitHeader
 from widgets.not_configured import NotConfigured
 
@@ -176,10 +177,10 @@ async def test_a_running_action_shows_its_progress_above_the_keys(make_app) -> N
         app.start_action(ActionRequest(action="test.slow", summary="slow thing", mutating=False), slow)
         status = app.query_one(ActionStatus)
         try:
-            for _ in range(50):
-                await pilot.pause(0.02)
-                if "halfway there" in plain(status.query_one("#action-label").render()):
-                    break
+            # A loaded machine (the suite runs in parallel) may take a while to show it.
+            await wait_until(
+                pilot, lambda: "halfway there" in plain(status.query_one("#action-label").render())
+            )
             keys = app.query_one(KeyBar).region
             assert status.region.height == 1 and status.region.bottom <= keys.y  # not under the keys
             assert "halfway there (ctrl+x cancels)" in plain(status.query_one("#action-label").render())
