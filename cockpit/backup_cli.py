@@ -1,8 +1,8 @@
-"""`cockpit backup list|run|verify`: the Backups pane headless, for cron.
+"""`cockpit backup list|run|verify|export`: the Backups pane headless, for cron.
 
 Exit codes: ``list`` exits like ``cockpit check`` (0 ok, 1 warn, 2 crit, 3 unknown) on the
-stores' findings; ``run`` and ``verify`` exit 0 on success and 1 on failure (a checksum or row
-count mismatch included), 2 on a usage error. Both go through the same guard as the TUI: refused
+stores' findings; ``run``, ``verify`` and ``export`` exit 0 on success and 1 on failure (a checksum or row
+count mismatch included), 2 on a usage error. All three go through the same guard as the TUI: refused
 for read-only targets, the target's name is required (``--confirm NAME``) on protected ones,
 and audited.
 """
@@ -23,6 +23,7 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
         ("list", "every store's backups, foreign objects and findings"),
         ("run", "pg_dump streamed into a store, with its checksum and row counts"),
         ("verify", "download, check the checksum, restore into a scratch database, compare row counts"),
+        ("export", "chosen tables as CSV (COPY ... TO), streamed into a store"),
     ):
         sub = actions.add_parser(name, help=text)
         sub.add_argument("--config", metavar="PATH", help="config file")
@@ -30,6 +31,11 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
         sub.add_argument("--store", metavar="NAME", help="only this store (default: every store / the first)")
         if name != "list":
             sub.add_argument("--confirm", metavar="TARGET", default="", help="a protected target's name")
+        if name == "export":
+            sub.add_argument(
+                "--table", action="append", metavar="SCHEMA.TABLE", help="a table (repeatable; "
+                "default: the store's export_tables)",
+            )  # fmt: skip
         if name == "verify":
             which = sub.add_mutually_exclusive_group(required=True)
             which.add_argument("--latest", action="store_true", help="the newest backup")
@@ -47,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"no backup store {args.store!r} on target {target_name} (configured: {known})")
     if args.backup_command == "list":
         return _list(stores)
+    from cockpit.backup_export import export_request, export_tables, run_export
     from cockpit.backup_run import backup_request, run_backup, store_database
     from cockpit.backup_verify import verify_backup, verify_request
     from cockpit.db import SessionPolicy
@@ -77,6 +84,18 @@ def run(args: argparse.Namespace) -> int:
             )
             progress.done()
             print(f"{store_config.name}/{result.key}: {result.size:,} bytes, sha256 {result.sha256}")
+            return 0
+        if args.backup_command == "export":
+            tables = export_tables(store_config, args.table)
+            exported = guard.run(
+                export_request(store_config, database, tables),
+                confirmation,
+                lambda ctx: run_export(ctx, store_config, database, tables, policy),
+                on_progress=progress,
+            )
+            progress.done()
+            for table in exported.tables:
+                print(f"{store_config.name}/{table.key}: {table.rows:,} rows, {table.size:,} bytes")
             return 0
         key = _latest(store_config) if args.latest else args.key
         verification = guard.run(
@@ -123,6 +142,8 @@ def _list(stores: list[Any]) -> int:
             result = {True: "ok", False: "FAILED", None: ""}[backup.verify_ok]
             created = f"{backup.created:%Y-%m-%d %H:%M}"
             print(f"  {backup.key}  {backup.size:>12,}  {created}  verified {verified} {result}".rstrip())
+        for export in found.exports:
+            print(f"  {export.key}  {export.size:>12,}  {export.modified:%Y-%m-%d %H:%M}  (CSV export)")
         for other in found.foreign:
             print(f"  {other.key}  {other.size:>12,}  (not a backup: no manifest)")
         for finding in judge(found):

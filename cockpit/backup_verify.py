@@ -1,7 +1,8 @@
 """Verify a backup: the runbooks' "test restore procedures regularly", done for real.
 
 Download the dump (SHA-256 checked on the way, to a temporary file that is always removed),
-pg_restore it into a scratch database on the same server, compare each table's row count with
+pg_restore it into a scratch database (on the same server, or the store's ``scratch_dsn`` server
+when production must not carry a restore's load), compare each table's row count with
 the counts taken in the dump's own snapshot, and drop the scratch database whatever happened.
 The restore's duration is the measured RTO, the backup's age the RPO it gives. The result goes
 into the manifest (so the inventory shows it) and into the audit trail.
@@ -41,7 +42,9 @@ class Verification:
 def verify_request(store: BackupStore, key: str) -> ActionRequest:
     return ActionRequest(
         action="backup.verify",
-        summary=f"Verify {store.name}/{key} (restore into a scratch database, then drop it)",
+        summary=f"Verify {store.name}/{key} (restore into a scratch database"
+        + (" on the store's scratch server" if store.scratch_dsn else "")
+        + ", then drop it)",
         params={"store": store.name, "key": key},
     )
 
@@ -87,7 +90,7 @@ def verify_backup(
             )  # fmt: skip
         else:
             verification = _restore_and_compare(
-                context, key, path, manifest, database=database, policy=policy
+                context, key, path, manifest, server=scratch_server(store_config, database), policy=policy
             )
     _record(store, key, manifest, verification)
     context.result_detail = verification.detail
@@ -96,19 +99,30 @@ def verify_backup(
     return verification
 
 
+def scratch_server(store: BackupStore, database: Database) -> Database:
+    """Where the scratch database is created: the store's ``scratch_dsn`` server (a database there
+    to connect to, e.g. postgres), else the backed-up server itself."""
+    if not store.scratch_dsn:
+        return database
+    return Database(
+        name=f"{store.name} scratch server", dsn=store.scratch_dsn, password=store.scratch_password
+    )
+
+
 def _restore_and_compare(
     context: ActionContext,
     key: str,
     path: Path,
     manifest: dict[str, Any],
     *,
-    database: Database,
+    server: Database,
     policy: SessionPolicy,
 ) -> Verification:
     scratch = f"cockpit_verify_{uuid.uuid4().hex[:8]}"
-    admin = connect(database, policy)
+    admin = connect(server, policy)
     try:
-        server_major = int(admin.info.server_version // 10000)
+        # pg_restore must read the archive (as new as the dump's server) and talk to this server.
+        server_major = max(int(admin.info.server_version // 10000), int(manifest.get("server_major") or 0))
         tool = find_tool("pg_restore", server_major)
         admin.execute(f'CREATE DATABASE "{scratch}"'.encode())
         try:
@@ -116,14 +130,17 @@ def _restore_and_compare(
             began = time.monotonic()
             restore = subprocess.run(
                 [str(tool.path), "--no-owner", "--no-privileges", "--exit-on-error", "-d",
-                 _scratch_dsn(database.dsn, scratch), str(path)],
-                capture_output=True, text=True, env=libpq_env(database), check=False,
+                 _scratch_dsn(server.dsn, scratch), str(path)],
+                capture_output=True, text=True, env=libpq_env(server), check=False,
             )  # fmt: skip
             rto = time.monotonic() - began
             if restore.returncode != 0:
                 last = (restore.stderr.strip().splitlines() or ["failed"])[-1]
                 return Verification(key, False, f"pg_restore failed: {last}", rto, 0.0)
-            with connect(Database(name=scratch, dsn=_scratch_dsn(database.dsn, scratch)), policy) as conn:
+            restored_db = Database(
+                name=scratch, dsn=_scratch_dsn(server.dsn, scratch), password=server.password
+            )
+            with connect(restored_db, policy) as conn:
                 conn.execute("SET statement_timeout = 0")
                 restored = count_rows(conn)
         finally:
@@ -134,7 +151,7 @@ def _restore_and_compare(
         import psycopg
 
         if isinstance(exc, psycopg.Error):
-            raise CockpitError(describe_error(database, exc)) from None
+            raise CockpitError(describe_error(server, exc)) from None
         raise
     finally:
         admin.close()

@@ -158,10 +158,16 @@ class BackupStore(_Section, frozen=True):
     schedule: str = "24h"
     rpo: str = "24h"
     retention_days: int = 7
+    export_tables: list[str] = []  # schema.table names `e` / `backup export` copy out as CSV
+    scratch_dsn: str | None = None  # where verification restores: default the backed-up server
+    scratch_password: str | None = None
 
     def __post_init__(self) -> None:
         _require_secret_ref(self.access_key_id, "access_key_id")
         _require_secret_ref(self.secret_access_key, "secret_access_key")
+        _require_secret_ref(self.scratch_password, "scratch_password")
+        if self.scratch_dsn and _dsn_has_password(self.scratch_dsn):
+            raise ValueError(f"`scratch_dsn` contains a password: remove it, then {_SECRET_HINT}")
         _require_duration(self.schedule, "schedule")
         _require_duration(self.rpo, "rpo")
         if self.kind == "s3" and not self.bucket:

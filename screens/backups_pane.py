@@ -3,7 +3,8 @@
 Stores are listed in a thread (S3 pages through the bucket) every ``settings.backups_interval_s``
 (a minute) while on screen, or on `r`. `b` backs up to the selected row's store, `y` verifies the
 selected backup (restore into a scratch database), `P` prunes what falls outside the store's
-retention (the confirmation lists each key); all three run through the guard with progress in
+retention (the confirmation lists each key), `e` exports the store's ``export_tables`` as CSV;
+all four run through the guard with progress in
 the action bar, and none exists for observers.
 """
 
@@ -18,10 +19,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
+from cockpit.backup_export import export_request, export_tables, run_export
 from cockpit.backup_retention import outside_retention, prune, prune_request
 from cockpit.backup_run import backup_request, run_backup, store_database
 from cockpit.backup_verify import verify_backup, verify_request
-from cockpit.config import BackupStore
+from cockpit.config import BackupStore, Database
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
 from cockpit.model import Severity
@@ -36,6 +38,7 @@ class BackupsPane(Vertical):
         Binding("b", "backup", "Back up"),
         Binding("y", "verify", "Verify"),
         Binding("P", "prune", "Prune"),
+        Binding("e", "export", "Export CSV"),
     ]
 
     DEFAULT_CSS = """
@@ -100,22 +103,29 @@ class BackupsPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Absent (not disabled) for observers."""
-        if action in ("backup", "verify", "prune"):
+        if action in ("backup", "verify", "prune", "export"):
             probe = BackupStore(name="-", kind="folder", path="/")
             return self.env.guard.offers(verify_request(probe, "-"))
         return True
 
-    def action_backup(self) -> None:
+    def _store_and_database(self) -> tuple[BackupStore, Database] | None:
+        """The selected row's store (else the first) and the database it backs up."""
         selected = self._selected()
         stores = self.env.probe_context.target.backups
         store = selected[0].store if selected else (stores[0] if stores else None)
         if store is None:
-            return
+            return None
         try:
-            database = store_database(store, list(self.env.probe_context.target.databases))
+            return store, store_database(store, list(self.env.probe_context.target.databases))
         except CockpitError as exc:
             self.notify(str(exc), severity="error")
+            return None
+
+    def action_backup(self) -> None:
+        chosen = self._store_and_database()
+        if chosen is None:
             return
+        store, database = chosen
         policy = self.env.probe_context.policy
         self._run(backup_request(store, database), lambda ctx: run_backup(ctx, store, database, policy))
 
@@ -125,14 +135,29 @@ class BackupsPane(Vertical):
             self.notify("select a backup to verify", severity="warning")
             return
         inv, key = selected
+        chosen = self._store_and_database()  # the selected row's store, so inv's
+        if chosen is None:
+            return
+        database = chosen[1]
+        policy = self.env.probe_context.policy
+        self._run(
+            verify_request(inv.store, key), lambda ctx: verify_backup(ctx, inv.store, key, database, policy)
+        )
+
+    def action_export(self) -> None:
+        chosen = self._store_and_database()
+        if chosen is None:
+            return
+        store, database = chosen
         try:
-            database = store_database(inv.store, list(self.env.probe_context.target.databases))
+            tables = export_tables(store)
         except CockpitError as exc:
             self.notify(str(exc), severity="error")
             return
         policy = self.env.probe_context.policy
         self._run(
-            verify_request(inv.store, key), lambda ctx: verify_backup(ctx, inv.store, key, database, policy)
+            export_request(store, database, tables),
+            lambda ctx: run_export(ctx, store, database, tables, policy),
         )
 
     def action_prune(self) -> None:

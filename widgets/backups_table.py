@@ -1,4 +1,4 @@
-"""The Backups pane's table: every store's backups, newest first, then its foreign objects."""
+"""The Backups pane's table: every store's backups, newest first, its CSV exports, then foreign objects."""
 
 from __future__ import annotations
 
@@ -54,6 +54,12 @@ class BackupsTable(InPlaceTable):
                     "database": b.database,
                     "tool": str((b.manifest or {}).get("tool", ""))[:30],
                     "retention": Text("outside", style="yellow") if key in outside else "",
+                }
+            for export in inv.exports:
+                rows[f"{name}/{export.key}"] = {
+                    **self._row(name, f"{export.key} (CSV)"),
+                    "size": human_bytes(export.size),
+                    "age": _age((now - export.modified).total_seconds()),
                 }
             for other in inv.foreign:
                 rows[f"{name}/{other.key}"] = self._row(

@@ -24,6 +24,8 @@ from cockpit.model import Finding, Severity, Snapshot
 from cockpit.probes.context import ProbeContext
 
 MANIFEST_SUFFIX = ".manifest.json"
+EXPORT_PREFIX = "exports/"  # CSV exports: exports/<time>/<schema.table>.csv, then export.json
+EXPORT_MANIFEST = "export.json"
 MANIFESTS_READ = 20
 VERIFY_MAX_AGE = timedelta(days=7)  # the runbooks: test restores regularly (weekly)
 
@@ -57,6 +59,7 @@ class StoreInventory:
     store: BackupStore
     backups: list[Backup] = field(default_factory=list)  # newest first
     foreign: list[StoredObject] = field(default_factory=list)
+    exports: list[StoredObject] = field(default_factory=list)  # one per CSV export folder, newest first
     error: str = ""
     objects: int = 0
 
@@ -81,8 +84,24 @@ def inventory(config: BackupStore) -> StoreInventory:
         return StoreInventory(config, error=str(exc))
     backups.sort(key=lambda b: b.created, reverse=True)
     paired = {b.key for b in backups} | {b.key + MANIFEST_SUFFIX for b in backups}
-    foreign = [o for k, o in sorted(objects.items()) if k not in paired]
-    return StoreInventory(config, backups, foreign, objects=len(objects))
+    exports = _exports(objects)
+    in_exports = tuple(e.key for e in exports)
+    foreign = [o for k, o in sorted(objects.items()) if k not in paired and not k.startswith(in_exports)]
+    return StoreInventory(config, backups, foreign, exports, objects=len(objects))
+
+
+def _exports(objects: dict[str, StoredObject]) -> list[StoredObject]:
+    """CSV export folders that finished (their export.json is written last), with their total size."""
+    sizes: dict[str, int] = {}
+    finished: dict[str, datetime] = {}
+    for key, stored in objects.items():
+        if key.startswith(EXPORT_PREFIX) and "/" in key[len(EXPORT_PREFIX) :]:
+            folder, _, name = key.rpartition("/")
+            sizes[folder + "/"] = sizes.get(folder + "/", 0) + stored.size
+            if name == EXPORT_MANIFEST:
+                finished[folder + "/"] = stored.modified
+    found = [StoredObject(folder, sizes[folder], modified) for folder, modified in finished.items()]
+    return sorted(found, key=lambda o: o.modified, reverse=True)
 
 
 def _created(manifest: dict[str, Any] | None, dump: StoredObject) -> datetime:

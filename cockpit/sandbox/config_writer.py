@@ -57,6 +57,7 @@ endpoint_url = "{endpoint}"
 {keys}schedule = "24h"
 rpo = "24h"
 retention_days = 7
+export_tables = ["public.feature_flags", "public.profiles"]
 
 [[targets.{name}.backups]]
 name = "folder"

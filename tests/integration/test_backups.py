@@ -31,13 +31,6 @@ from tests.conftest import clean_env
 YES = Confirmation(confirmed=True)
 
 
-@pytest.fixture
-def s3_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The sandbox's S3 keys through the standard AWS chain (the sandbox fixture has no keyring)."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", sandbox.s3.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sandbox.s3.secret_key)
-
-
 def s3_store(sandbox: Sandbox, **overrides: str) -> BackupStore:
     options = {"prefix": f"test-{uuid.uuid4().hex[:8]}/", "bucket": BUCKET, **overrides}
     return BackupStore(name="s3", kind="s3", endpoint_url=sandbox.s3.endpoint, **options)  # type: ignore[arg-type]

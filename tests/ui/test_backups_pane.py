@@ -68,6 +68,29 @@ async def test_a_backup_and_its_verification_from_the_keys(config_path: Path, st
         await wait_until(pilot, lambda: str(table.get_cell(newest, "verified")).endswith("ago"), 30)
 
 
+async def test_an_export_from_the_key(config_path: Path, store) -> None:
+    app = CockpitApp(load_config(config_path), store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4")
+        table = app.query_one(BackupsTable)
+        await wait_until(pilot, lambda: table.row_count >= 3)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.summary == (
+            "Export 2 table(s) of app as CSV to s3: public.feature_flags, public.profiles"
+        )
+        await pilot.click("#confirm-run")
+        await wait_until(pilot, lambda: bool(store.audit_records()) and store.audit_records()[0].ended_at, 30)
+        record = store.audit_records()[0]
+        assert (record.action, record.result) == ("backup.export", "ok")
+        folder = record.detail.split(":")[0]  # "s3/exports/<time>/"
+        await wait_until(pilot, lambda: folder in {k.value for k in table.rows}, 30)
+        assert str(table.get_cell(folder, "backup")).endswith("(CSV)")
+
+
 async def test_read_only_offers_no_backup_action(config_path: Path, store) -> None:
     app = CockpitApp(load_config(config_path), store=store, read_only=True)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -76,8 +99,8 @@ async def test_read_only_offers_no_backup_action(config_path: Path, store) -> No
         await wait_until(pilot, lambda: table.row_count >= 3)
         table.focus()
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
-        assert not keys & {"b", "y", "P"}
-        await pilot.press("b", "y", "P")
+        assert not keys & {"b", "y", "P", "e"}
+        await pilot.press("b", "y", "P", "e")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
     assert store.audit_records() == []
