@@ -46,6 +46,11 @@ RUNS = [
         r"ops-cockpit round +median +[\d.]+ s +max +[\d.]+ s +verified 10, timed out 2",
     ),
     (
+        "backup_throughput.py",
+        ["--size-mb", "5", "--runs", "1"],
+        r"ops-cockpit backup run +[\d.]+ s +peak RSS +\d+ MB",
+    ),
+    (
         "bloat_estimate.py",
         ["--tables", "20", "--runs", "1", "--presses", "3", "--big-rows", "20000"],
         r"input latency while the cockpit's VACUUM runs, .* p50 [\d.]+ ms",
