@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cockpit import backup_cli
 
     backup_cli.add_parser(commands, _Parser)
+    from cockpit import checklist_cli
+
+    checklist_cli.add_parser(commands, _Parser)
 
     secret = commands.add_parser("secret", help="credentials in the OS keyring")
     secret_commands = secret.add_subparsers(
@@ -140,6 +143,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cockpit import backup_cli
 
         return backup_cli.run(args)
+    if args.command == "checklist":
+        from cockpit import checklist_cli
+
+        return checklist_cli.run(args)
     return _secret(args)
 
 

@@ -62,6 +62,8 @@ class Settings(_Section, frozen=True):
     http_concurrency: int = 32
     history_retention: str = "7d"
     history_max_samples: int = 20000
+    checklists_dir: str | None = None  # your own checklists (*.toml); default: the config dir's checklists/
+    checklist_commands: bool = False  # run a command step's command (else it is shown for copying)
 
     def __post_init__(self) -> None:
         _require_duration(self.history_retention, "history_retention")
@@ -282,8 +284,22 @@ class Target(_Section, frozen=True):
     thresholds: dict[str, float] = {}
 
 
+class StateSettings(_Section, frozen=True):
+    """Where checklist runs are journaled: the local state store, or a PostgreSQL database shared
+    by several hosts (so an observer on another bastion follows the same run)."""
+
+    url: str | None = None  # postgresql://... ; its password from the keyring
+    password: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_secret_ref(self.password, "password")
+        if self.url and _dsn_has_password(self.url):
+            raise ValueError(f"`url` contains a password: remove it, then {_SECRET_HINT}")
+
+
 class _RawConfig(_Section, frozen=True):
     settings: Settings = Settings()
+    state: StateSettings = StateSettings()
     thresholds: Thresholds = Thresholds()
     targets: dict[str, dict[str, Any]] = {}
 
@@ -295,6 +311,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     settings: Settings
     thresholds: Thresholds
     targets: dict[str, Target]
+    state: StateSettings = StateSettings()
 
     def target(self, name: str | None) -> tuple[str, Target]:
         """The target called ``name``, else the default one; a UsageError says which exist."""
@@ -359,7 +376,9 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     }
     for name, target in targets.items():
         _check_threshold_overrides(target.thresholds, name, text, where)
-    config = Config(path=path, settings=raw.settings, thresholds=raw.thresholds, targets=targets)
+    config = Config(
+        path=path, settings=raw.settings, thresholds=raw.thresholds, targets=targets, state=raw.state
+    )
     if raw.settings.default_target is not None and raw.settings.default_target not in targets:
         line = _line_of(text, "settings.default_target")
         raise ConfigError(

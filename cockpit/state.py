@@ -20,6 +20,34 @@ from typing import Any
 from cockpit.errors import CockpitError
 from cockpit.paths import state_db_path
 
+# The checklist journal (cockpit/journal.py); the same tables in a shared PostgreSQL database.
+JOURNAL_SCHEMA: Sequence[str] = (
+    """CREATE TABLE IF NOT EXISTS checklist_runs (
+        id           TEXT PRIMARY KEY,
+        checklist_id TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        target       TEXT NOT NULL,
+        definition   TEXT NOT NULL,
+        params       TEXT NOT NULL,
+        started_at   TEXT NOT NULL,
+        started_by   TEXT NOT NULL,
+        status       TEXT NOT NULL DEFAULT 'running',
+        finished_at  TEXT,
+        holder       TEXT NOT NULL,
+        lease_until  DOUBLE PRECISION NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS checklist_events (
+        run_id   TEXT NOT NULL REFERENCES checklist_runs (id),
+        seq      INTEGER NOT NULL,
+        at       TEXT NOT NULL,
+        operator TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        step     TEXT,
+        detail   TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    )""",
+)
+
 MIGRATIONS: Sequence[str] = (
     # 1: the audit trail, the secrets index (names and times, never values), UI state.
     """
@@ -75,6 +103,8 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX secret_rotations_name ON secret_rotations (name, rotated_at);
     """,
+    # 4: the checklist journal: runs and their events (cockpit/journal.py).
+    ";".join(JOURNAL_SCHEMA),
 )
 
 

@@ -1,0 +1,327 @@
+"""A checklist run: its state folded from the journal's events, and the operator's moves.
+
+``RunState`` is derived, never stored: every screen (the holder's and the observers') replays the
+journal's events into it, so what anyone sees is exactly what was committed. ``RunOperator`` is
+the holder's side: each move (done, skip with a reason, fail, note, a check, an action) is
+appended to the journal first; checks and actions run in the caller's worker, actions through
+the target's guard (confirmation, read-only, protected, window) and audit like the panes' keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from cockpit.checklist_actions import ActionEnv, build_action
+from cockpit.checklist_checks import CheckOutcome, evaluate
+from cockpit.checklist_format import Checklist, Section, Step
+from cockpit.config import MaintenanceWindow
+from cockpit.durations import parse_duration
+from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
+from cockpit.guard import CancelToken, Confirmation, Guard, ProgressUpdate
+from cockpit.journal import Event, Journal, RunInfo
+from cockpit.probes import ProbeContext
+from cockpit.windows import WindowState, window_state
+
+RESOLVED = ("done", "skipped", "failed")
+
+
+@dataclass
+class StepState:
+    section: Section
+    step: Step
+    status: str = "pending"  # pending, running, done, skipped, failed
+    reason: str = ""
+    operator: str = ""
+    started_at: str | None = None
+    ended_at: str | None = None
+    notes: list[tuple[str, str, str]] = field(default_factory=list)  # (at, operator, text)
+    results: list[tuple[str, bool, str]] = field(default_factory=list)  # (at, ok, message)
+
+    @property
+    def resolved(self) -> bool:
+        return self.status in RESOLVED
+
+
+@dataclass
+class RunState:
+    info: RunInfo
+    checklist: Checklist
+    steps: dict[str, StepState]
+    holder: str
+    last_seq: int = 0
+    status: str = "running"
+    events: list[Event] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, info: RunInfo) -> RunState:
+        checklist = msgspec.convert(info.definition, Checklist)
+        steps = {step.id: StepState(section, step) for section, step in checklist.steps}
+        return cls(info, checklist, steps, holder=info.started_by)
+
+    @property
+    def started(self) -> datetime:
+        return datetime.fromisoformat(self.info.started_at)
+
+    @property
+    def current(self) -> StepState | None:
+        return next((s for s in self.steps.values() if not s.resolved), None)
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "running"
+
+    def deadline(self, state: StepState) -> datetime | None:
+        seconds = state.step.deadline_s
+        return self.started + timedelta(seconds=seconds) if seconds is not None else None
+
+    def deadline_met(self, state: StepState) -> bool | None:
+        """True/False once the step is resolved (or the deadline passed); None while open and in time."""
+        due = self.deadline(state)
+        if due is None:
+            return None
+        if state.ended_at is not None and state.status == "done":
+            return datetime.fromisoformat(state.ended_at) <= due
+        return False if datetime.now(due.tzinfo) > due else None
+
+    def apply(self, event: Event) -> None:
+        self.events.append(event)
+        self.last_seq = event.seq
+        state = self.steps.get(event.step or "")
+        detail = event.detail
+        if event.kind == "takeover":
+            self.holder = event.operator
+        elif event.kind == "run_finished":
+            self.status = str(detail.get("status", "done"))
+        elif state is None:
+            return
+        elif event.kind in ("step_started", "action_started", "check_started"):
+            state.status, state.started_at, state.operator = (
+                "running",
+                state.started_at or event.at,
+                event.operator,
+            )
+        elif event.kind in ("step_done", "step_skipped", "step_failed"):
+            state.status = event.kind.removeprefix("step_")
+            state.reason = str(detail.get("reason") or detail.get("note") or "")
+            state.operator, state.ended_at = event.operator, event.at
+        elif event.kind == "note":
+            state.notes.append((event.at, event.operator, str(detail.get("text", ""))))
+        elif event.kind in ("check_result", "action_result", "command_result"):
+            state.results.append((event.at, bool(detail.get("ok")), str(detail.get("message", ""))))
+            if state.status == "running" and not detail.get("ok") and not detail.get("waiting"):
+                state.status = "pending"  # a failed attempt: retry, skip or fail it
+
+
+def load_run(journal: Journal, run_id: str) -> RunState:
+    state = RunState.of(journal.run(run_id))
+    for event in journal.events(run_id):
+        state.apply(event)
+    return state
+
+
+def refresh(journal: Journal, state: RunState) -> bool:
+    """Apply the events committed since ``state`` was read; whether there were any."""
+    events = journal.events(state.info.id, after=state.last_seq)
+    for event in events:
+        state.apply(event)
+    return bool(events)
+
+
+def start_run(
+    journal: Journal, checklist: Checklist, *, target: str, operator: str, params: dict[str, str]
+) -> str:
+    """Record the run, then skip (with the reason) every step whose condition does not hold."""
+    for param in checklist.params:
+        value = params.get(param.name, param.default)
+        if value is None:
+            raise CockpitError(f"this checklist needs {param.name}: {param.prompt or 'give it'}")
+        if param.choices and value not in param.choices:
+            raise CockpitError(f"{param.name} must be one of {', '.join(param.choices)}, not {value!r}")
+        params[param.name] = value
+    run_id = journal.start_run(
+        checklist_id=checklist.id, title=checklist.title, target=target,
+        definition=msgspec.to_builtins(checklist), params=params, operator=operator,
+    )  # fmt: skip
+    for _, step in checklist.steps:
+        if step.when is not None and params.get(step.when.param) not in step.when.among:
+            given, among = params.get(step.when.param), "/".join(step.when.among)
+            reason = f"condition: {step.when.param} is {given}, not {among}"
+            journal.append(run_id, operator, "step_skipped", step.id, {"reason": reason})
+    return run_id
+
+
+class RunOperator:
+    """The holder's moves on one run. Blocking: call from a worker thread."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        run_id: str,
+        operator: str,
+        *,
+        guard: Guard,
+        probe_context: ProbeContext,
+        windows: list[MaintenanceWindow] | None = None,
+        allow_commands: bool = False,
+    ) -> None:
+        self.journal = journal
+        self.run_id = run_id
+        self.operator = operator
+        self.guard = guard
+        self.probe_context = probe_context
+        self.windows = windows or []
+        self.allow_commands = allow_commands
+        # Taking over and commands are not changes to the target: no window needed, still audited.
+        self._anytime = Guard(
+            target=guard.target, store=guard.store, read_only=guard.read_only,
+            protected=False, actor=guard.actor,
+        )  # fmt: skip
+
+    def _append(self, kind: str, step: str | None = None, **detail: Any) -> Event:
+        if self.guard.read_only:
+            raise ActionRefused(f"read-only mode: {kind} on checklist run {self.run_id} is refused")
+        return self.journal.append(self.run_id, self.operator, kind, step, detail)
+
+    def done(self, step: Step, note: str = "") -> None:
+        if step.note_required and not note.strip():
+            raise CockpitError(f"step {step.id!r} needs a note: {step.evidence or 'say what was done'}")
+        self._append("step_done", step.id, note=note.strip())
+
+    def skip(self, step: Step, reason: str) -> None:
+        if not reason.strip():
+            raise CockpitError("a skip needs a reason")
+        self._append("step_skipped", step.id, reason=reason.strip())
+
+    def fail(self, step: Step, reason: str) -> None:
+        self._append("step_failed", step.id, reason=reason.strip() or "failed", rollback=step.rollback)
+
+    def note(self, step: Step | None, text: str) -> None:
+        if text.strip():
+            self._append("note", step.id if step else None, text=text.strip())
+
+    def take_over(self) -> None:
+        request_params = {"run": self.run_id}
+        from cockpit.guard import ActionRequest
+
+        request = ActionRequest(
+            "checklist.take_over", f"Take over checklist run {self.run_id}", request_params
+        )
+        with self._anytime.begin(request, Confirmation(confirmed=True)) as context:
+            event = self.journal.take_over(self.run_id, self.operator)
+            context.result_detail = f"taken over from {event.detail.get('from')}"
+
+    def finish(self, state: RunState) -> str:
+        open_steps = [s.step.id for s in state.steps.values() if not s.resolved]
+        if open_steps:
+            raise CockpitError(
+                f"{len(open_steps)} step(s) still open ({', '.join(open_steps[:3])}): resolve them first"
+            )
+        status = "failed" if any(s.status == "failed" for s in state.steps.values()) else "done"
+        self.journal.finish(self.run_id, self.operator, status)
+        return status
+
+    # -- checks, actions and commands (in a worker) ---------------------------------------------
+
+    def check(self, step: Step, cancel: CancelToken | None = None) -> CheckOutcome:
+        """Evaluate the check (every ``interval`` until it holds or ``timeout`` when it waits);
+        each result is journaled; a pass completes the step."""
+        cancel = cancel or CancelToken()
+        self._append("check_started", step.id)
+        deadline = time.monotonic() + parse_duration(step.timeout).total_seconds()
+        interval = parse_duration(step.interval).total_seconds()
+        while True:
+            outcome = asyncio.run(evaluate(step, self.probe_context))
+            waiting = step.wait and not outcome.ok and time.monotonic() + interval < deadline
+            self._append(
+                "check_result", step.id, ok=outcome.ok, message=outcome.message, value=outcome.value,
+                waiting=waiting,
+            )  # fmt: skip
+            if outcome.ok:
+                self._append("step_done", step.id, note=f"check passed: {outcome.message}")
+                return outcome
+            if not waiting:
+                return outcome
+            end = time.monotonic() + interval
+            while time.monotonic() < end:
+                if cancel.cancelled:
+                    self._append("check_result", step.id, ok=False, message="waiting cancelled")
+                    return CheckOutcome(False, "waiting cancelled")
+                time.sleep(0.2)
+
+    def prepare_action(self, step: Step, env: ActionEnv) -> Any:
+        """The step's action as the pane would build it (a StepAction); may read the database."""
+        return build_action(str(step.action), env, dict(step.params))
+
+    def window(self) -> WindowState:
+        return window_state(self.windows)
+
+    def run_action(
+        self,
+        step: Step,
+        prepared: Any,
+        confirmation: Confirmation,
+        *,
+        cancel: CancelToken | None = None,
+        on_progress: Callable[[ProgressUpdate], None] | None = None,
+    ) -> str:
+        """Run the prepared action under the guard (a window-only step needs an open window)."""
+        guard = self.guard
+        if step.window_only:
+            guard = Guard(
+                target=guard.target, store=guard.store, read_only=guard.read_only,
+                protected=guard.protected, require_window=True, windows=self.window, actor=guard.actor,
+            )  # fmt: skip
+        self._append(
+            "action_started", step.id, action=prepared.request.action, summary=prepared.request.summary
+        )
+        try:
+            with guard.begin(
+                prepared.request, confirmation, cancel=cancel, on_progress=on_progress
+            ) as context:
+                result = prepared.run(context)
+                detail = context.result_detail or "done"
+        except ActionCancelled as exc:
+            self._append("action_result", step.id, ok=False, message=f"cancelled: {exc}")
+            raise
+        except CockpitError as exc:
+            self._append("action_result", step.id, ok=False, message=str(exc))
+            raise
+        measured = {k: getattr(result, k) for k in ("rto_s", "rpo_s") if hasattr(result, k)}  # a restore
+        self._append("action_result", step.id, ok=True, message=detail, **measured)
+        self._append("step_done", step.id, note=detail)
+        return detail
+
+    def run_command(self, step: Step, timeout_s: float = 600) -> str:
+        """Only where ``settings.checklist_commands`` allows it; otherwise the command is for copying."""
+        if not self.allow_commands:
+            raise CockpitError(
+                "commands are shown for copying: set settings.checklist_commands = true to run them"
+            )
+        from cockpit.guard import ActionRequest
+
+        request = ActionRequest(
+            "checklist.command", f"Run: {step.command}", {"run": self.run_id, "step": step.id}
+        )
+        with self._anytime.begin(request, Confirmation(confirmed=True)) as context:
+            done = subprocess.run(
+                ["/bin/sh", "-c", str(step.command)],
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                check=False,
+            )
+            output = (done.stdout + done.stderr).strip()[-2000:]
+            context.result_detail = f"exit {done.returncode}"
+        ok = done.returncode == 0
+        self._append("command_result", step.id, ok=ok, message=f"exit {done.returncode}", output=output)
+        if ok:
+            self._append("step_done", step.id, note="command exited 0")
+        return output
