@@ -167,6 +167,9 @@ def _where(raw: dict[str, Any], message: str) -> str:
         if isinstance(node, dict) and "id" in node and "title" in node:
             step_id = node["id"]
         key = name or key
+    unknown = re.search(r"unknown field `(\w+)`", what)
+    if unknown:  # the path points at the table; the key is the stray one
+        key, what = unknown.group(1), "unknown key (a typo?)"
     place = f"step {step_id!r}, " if step_id else ""
     return f"{place}key {key!r}: {what}" if key else f"{place}{what}"
 

@@ -1,0 +1,284 @@
+"""Checklist runs on the sandbox: a whole run headless, a check that waits, an action through the
+guard, a killed process resumed, two writers, an observer following, both journal stores."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cockpit.checklist_format import parse_checklist
+from cockpit.checklist_report import render_report
+from cockpit.checklist_run import RunOperator, load_run, refresh, start_run
+from cockpit.config import load_config
+from cockpit.db import SessionPolicy
+from cockpit.errors import ActionRefused, CockpitError
+from cockpit.guard import Confirmation, Guard
+from cockpit.journal import Journal, NotHolder
+from cockpit.probes import ProbeContext
+from cockpit.sandbox.manager import Sandbox
+from cockpit.state import StateStore
+
+CHECKLIST = """
+id = "test-run"
+title = "A test run"
+kind = "maintenance"
+
+[[params]]
+name = "severity"
+choices = ["P0", "P3"]
+
+[[sections]]
+name = "pre"
+title = "Before"
+
+[[sections.steps]]
+id = "announce"
+title = "Announce it"
+note_required = true
+
+[[sections.steps]]
+id = "p0-only"
+title = "Page everyone"
+when = {{ param = "severity", among = ["P0"] }}
+
+[[sections.steps]]
+id = "rows-arrive"
+title = "The marker row has arrived"
+kind = "check"
+sql = "SELECT count(*) FROM {table}"
+min_value = 1
+wait = true
+interval = "1s"
+timeout = "60s"
+
+[[sections]]
+name = "during"
+
+[[sections.steps]]
+id = "analyze"
+title = "ANALYZE the table"
+kind = "action"
+action = "analyze"
+params = {{ table = "public.{table}" }}
+deadline = "1h"
+
+[[sections.steps]]
+id = "optional"
+title = "Something we will skip"
+rollback = "nothing to undo"
+"""
+
+
+@pytest.fixture
+def table(sandbox: Sandbox) -> Iterator[str]:
+    name = f"marker_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {name} (id int)")
+    yield name
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP TABLE {name}")
+
+
+def operator_for(
+    sandbox: Sandbox, journal: Journal, run_id: str, who: str, store: StateStore, *, read_only: bool = False
+) -> RunOperator:
+    config = load_config(sandbox.config_path)
+    name, target = config.target(None)
+    context = ProbeContext(
+        target_name=name, target=target, thresholds=config.thresholds_for(target),
+        settings=config.settings, policy=SessionPolicy.from_settings(config.settings, read_only=True),
+    )  # fmt: skip
+    guard = Guard(target=name, store=store, read_only=read_only)
+    return RunOperator(journal, run_id, who, guard=guard, probe_context=context)
+
+
+def action_env(sandbox: Sandbox):  # type: ignore[no-untyped-def]
+    from cockpit.checklist_actions import ActionEnv
+
+    config = load_config(sandbox.config_path)
+    return ActionEnv(config.target(None)[1], SessionPolicy.from_settings(config.settings, read_only=False))
+
+
+def test_a_whole_run_headless(sandbox: Sandbox, store: StateStore, table: str) -> None:
+    checklist = parse_checklist(CHECKLIST.format(table=table), "test.toml")
+    journal = Journal.local(store)
+    run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
+    alice = operator_for(sandbox, journal, run_id, "alice", store)
+    state = load_run(journal, run_id)
+    assert state.steps["p0-only"].status == "skipped"
+    assert state.steps["p0-only"].reason == "condition: severity is P3, not P0"
+    with pytest.raises(CockpitError, match="needs a note"):
+        alice.done(checklist.step("announce"))
+    alice.done(checklist.step("announce"), "posted in #ops")
+
+    # The check waits until its condition holds: the row arrives two seconds later.
+    def arrive() -> None:
+        with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+            conn.execute(f"INSERT INTO {table} VALUES (1)")
+
+    threading.Timer(2.0, arrive).start()
+    outcome = alice.check(checklist.step("rows-arrive"))
+    assert outcome.ok and outcome.value == 1
+    prepared = alice.prepare_action(checklist.step("analyze"), action_env(sandbox))
+    assert prepared.request.summary == f"ANALYZE public.{table} on app"
+    alice.run_action(checklist.step("analyze"), prepared, Confirmation(confirmed=True))
+    alice.note(checklist.step("optional"), "decided against it")
+    alice.skip(checklist.step("optional"), "not needed this week")
+    state = load_run(journal, run_id)
+    assert state.current is None
+    assert alice.finish(state) == "done"
+    state = load_run(journal, run_id)
+    waits = [r for r in state.steps["rows-arrive"].results if not r[1]]
+    assert waits and "wanted: at least 1" in waits[0][2]  # it did wait, and said why
+    assert [(r.action, r.result) for r in store.audit_records()] == [("bloat.analyze", "ok")]
+    report = render_report(state)
+    for expected in (
+        "# A test run", "Status: **done**", "Parameters: severity = P3",
+        "[-] **Page everyone** (skipped", "Reason: condition: severity is P3, not P0",
+        "[x] **Announce it** (done", "by alice", "Note: posted in #ops",
+        "Reason: not needed this week", "Note (", "decided against it",
+        "Deadlines: 1 of 1 met", "deadline 1h", ": met", "| step_done | announce | posted in #ops |",
+    ):  # fmt: skip
+        assert expected in report, expected
+
+
+def test_read_only_cannot_write_to_a_run(sandbox: Sandbox, store: StateStore, table: str) -> None:
+    checklist = parse_checklist(CHECKLIST.format(table=table), "test.toml")
+    journal = Journal.local(store)
+    run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
+    observer = operator_for(sandbox, journal, run_id, "alice", store, read_only=True)
+    with pytest.raises(ActionRefused, match="read-only"):
+        observer.done(checklist.step("announce"), "x")
+    with pytest.raises(ActionRefused, match="read-only"):
+        observer.take_over()
+    assert len(journal.events(run_id)) == 2  # run_started and the condition's skip
+
+
+def test_a_window_only_action_outside_a_window_is_refused_and_recorded(
+    sandbox: Sandbox, store: StateStore, table: str
+) -> None:
+    text = CHECKLIST.format(table=table).replace('deadline = "1h"', "window_only = true")
+    checklist = parse_checklist(text, "test.toml")
+    journal = Journal.local(store)
+    run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
+    alice = operator_for(sandbox, journal, run_id, "alice", store)  # the sandbox has no window now
+    prepared = alice.prepare_action(checklist.step("analyze"), action_env(sandbox))
+    with pytest.raises(ActionRefused, match="only in a maintenance window"):
+        alice.run_action(checklist.step("analyze"), prepared, Confirmation(confirmed=True))
+    state = load_run(journal, run_id)
+    assert state.steps["analyze"].status == "pending"
+    assert "only in a maintenance window" in state.steps["analyze"].results[-1][2]
+
+
+KILLED_RUN = """
+import os, signal, sys
+from cockpit.checklist_format import parse_checklist
+from cockpit.checklist_run import start_run
+from cockpit.journal import Journal
+from cockpit.state import StateStore
+from pathlib import Path
+
+journal = Journal.local(StateStore(Path(sys.argv[1])))
+checklist = parse_checklist(sys.argv[2], "test.toml")
+run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P0"})
+journal.append(run_id, "alice", "step_done", "announce", {"note": "posted"})
+journal.append(run_id, "alice", "note", "p0-only", {"text": "paging now"})
+print(run_id, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # the SSH session drops: no cleanup, no goodbye
+"""
+
+
+def test_a_killed_process_loses_nothing_and_the_run_resumes(
+    sandbox: Sandbox, tmp_path: Path, table: str
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, str(path), CHECKLIST.format(table=table)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    run_id = done.stdout.strip()
+    store = StateStore(path)
+    try:
+        journal = Journal.local(store)
+        assert [r.id for r in journal.runs(unfinished=True)] == [run_id]
+        state = load_run(journal, run_id)
+        assert state.steps["announce"].status == "done"
+        assert state.steps["p0-only"].notes[0][2] == "paging now"
+        assert state.current is not None and state.current.step.id == "p0-only"
+        alice = operator_for(sandbox, journal, run_id, "alice", store)
+        alice.done(state.checklist.step("p0-only"))  # the same operator resumes where it stopped
+        assert load_run(journal, run_id).current.step.id == "rows-arrive"  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_journals(
+    request: pytest.FixtureRequest, sandbox: Sandbox, tmp_path: Path
+) -> Iterator[tuple[Journal, Journal]]:
+    """Two handles on one journal, as two cockpits (or two bastions) have."""
+    if request.param == "sqlite":
+        first, second = StateStore(tmp_path / "s.sqlite3"), StateStore(tmp_path / "s.sqlite3")
+        yield Journal.local(first), Journal.local(second)
+        first.close()
+        second.close()
+        return
+    name = f"journal_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = sandbox.postgres.dsn(name)
+    one, two = Journal.shared(url), Journal.shared(url)
+    yield one, two
+    one.close()
+    two.close()
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_two_writers_and_an_observer(two_journals: tuple[Journal, Journal], table: str) -> None:
+    alices, bobs = two_journals
+    checklist = parse_checklist(CHECKLIST.format(table=table), "test.toml")
+    run_id = start_run(alices, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
+    following = load_run(bobs, run_id)  # bob follows alice's run from his own cockpit
+    alices.append(run_id, "alice", "step_done", "announce", {"note": "posted"})
+    started = time.monotonic()
+    assert refresh(bobs, following) and time.monotonic() - started < 1.0
+    assert following.steps["announce"].status == "done"
+    with pytest.raises(NotHolder, match="alice holds this run"):
+        bobs.append(run_id, "bob", "step_done", "rows-arrive", {})
+    bobs.take_over(run_id, "bob")
+    with pytest.raises(NotHolder, match="bob holds this run"):
+        alices.append(run_id, "alice", "step_done", "rows-arrive", {})
+    assert not alices.heartbeat(run_id, "alice") and bobs.heartbeat(run_id, "bob")
+    bobs.append(run_id, "bob", "step_done", "rows-arrive", {"note": "checked by hand"})
+    state = load_run(alices, run_id)
+    assert state.holder == "bob" and [e.kind for e in state.events][-2:] == ["takeover", "step_done"]
+    assert state.events[-2].detail == {"from": "alice"}
+
+
+def test_an_unreachable_shared_journal_says_so() -> None:
+    with pytest.raises(CockpitError, match=r"^state.url: cannot reach the shared journal: "):
+        Journal.shared("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_take_over_is_audited(sandbox: Sandbox, store: StateStore, table: str) -> None:
+    checklist = parse_checklist(CHECKLIST.format(table=table), "test.toml")
+    journal = Journal.local(store)
+    run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
+    operator_for(sandbox, journal, run_id, "bob", store).take_over()
+    record = store.audit_records()[0]
+    assert (record.action, record.result, record.detail) == (
+        "checklist.take_over",
+        "ok",
+        "taken over from alice",
+    )

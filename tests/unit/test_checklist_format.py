@@ -1,0 +1,91 @@
+"""Checklist files: the built-ins are valid; a broken file's error names the file, step and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cockpit.checklist_actions import ACTION_NAMES
+from cockpit.checklist_format import ChecklistError, parse_checklist
+from cockpit.checklist_library import builtin, load_library, validate
+from cockpit.config import Settings
+
+GOOD = """
+id = "mine"
+title = "Mine"
+kind = "maintenance"
+
+[[params]]
+name = "severity"
+choices = ["P0", "P1"]
+
+[[sections]]
+name = "pre"
+
+[[sections.steps]]
+id = "one"
+title = "First"
+when = { param = "severity", among = ["P0"] }
+
+[[sections.steps]]
+id = "two"
+title = "Second"
+kind = "check"
+sql = "SELECT 1"
+max_value = 1
+"""
+
+
+def test_every_runbook_procedure_has_a_built_in_checklist() -> None:
+    ids = set(builtin())
+    assert {
+        "maintenance-window", "weekly-db-cleanup", "monthly-db-optimisation", "incident-response",
+        "data-breach-response", "credential-compromise", "key-rotation", "rollback", "dr-drill",
+        "deployment-verification", "gdpr-data-request",
+    } <= ids  # fmt: skip
+    breach = builtin()["data-breach-response"].checklist
+    assert [s.deadline for _, s in breach.steps if s.deadline] == ["15m", "30m", "1h", "4h", "24h", "48h"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('kind = "check"\nsql', 'kind = "chekc"\nsql'), r"step 'two', key 'kind': Invalid enum value 'chekc'"),
+        (("max_value = 1", "max_value = 'x'"), r"step 'two', key 'max_value': Expected `float"),
+        (('id = "two"', 'id = "one"'), r"step 'one': the id is used twice"),
+        (("sql = \"SELECT 1\"\n", ""), r"step 'two', key 'finding' or 'sql': a check step needs exactly one"),
+        (('among = ["P0"]', 'among = ["P9"]'), r"step 'one', key 'when': \['P9'\] not among severity's choices"),
+        (('title = "First"', 'title = "First"\ndeadline = "soon"'), r"step 'one', key 'deadline': "),
+        (('title = "First"', 'title = "First"\ncolour = "red"'), r"step 'one', key 'colour': unknown key \(a typo\?\)"),
+        (('kind = "check"\nsql = "SELECT 1"\nmax_value = 1', 'kind = "action"\naction = "drop_everything"'),
+         r"step 'two', key 'action': unknown action 'drop_everything'"),
+        (("[[sections]]", "[[sections]\n"), r"not valid TOML"),
+    ],
+)  # fmt: skip
+def test_a_broken_checklist_names_file_step_and_key(change: tuple[str, str], message: str) -> None:
+    parse_checklist(GOOD, "mine.toml", known_actions=ACTION_NAMES)  # the unbroken one is fine
+    with pytest.raises(ChecklistError, match=r"^mine\.toml: " + message):
+        parse_checklist(GOOD.replace(*change), "mine.toml", known_actions=ACTION_NAMES)
+
+
+def test_the_library_adds_your_folder_and_lists_broken_files(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text(GOOD)
+    (tmp_path / "broken.toml").write_text(GOOD.replace('id = "two"', 'id = "one"'))
+    library = load_library(Settings(checklists_dir=str(tmp_path)))
+    assert library.get("mine").title == "Mine" and library.entries["mine"].source.endswith("mine.toml")
+    assert len(library.errors) == 1 and "broken.toml: step 'one': the id is used twice" in library.errors[0]
+    with pytest.raises(ChecklistError, match="no checklist 'nope'"):
+        library.get("nope")
+    assert validate(tmp_path / "mine.toml").id == "mine"
+
+
+def test_checklist_validate_on_the_command_line(run_cockpit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(GOOD)
+    bad.write_text(GOOD.replace("max_value = 1", ""))
+    ok = run_cockpit("checklist", "validate", str(good))
+    assert ok.returncode == 0 and "ok: mine (2 steps)" in ok.stdout
+    broken = run_cockpit("checklist", "validate", str(bad))
+    assert broken.returncode != 0
+    assert f"{bad}: step 'two', key 'max_value': an sql check needs max_value or min_value" in broken.stderr
