@@ -7,6 +7,7 @@ Its backends are injected (config, store, clock), so tests run it on the real sa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -31,12 +32,13 @@ from cockpit.guard import (
     Guard,
     ProgressUpdate,
 )
+from cockpit.journal import Journal, open_journal
 from cockpit.probes import ProbeContext
 from cockpit.redact import redact
 from cockpit.state import StateStore
 from cockpit.windows import WindowState, window_state
 from screens.confirm import ConfirmScreen
-from screens.pane_env import PaneEnv
+from screens.pane_env import PaneEnv, Runner
 from screens.panes import PANES
 from screens.target_picker import TargetPicker
 from widgets.action_status import ActionStatus
@@ -79,6 +81,8 @@ class CockpitApp(App[int]):
         self.guard = self._make_guard()
         self._cancel: CancelToken | None = None
         self._action_summary = ""
+        self._journal_lock = threading.Lock()
+        self._opened_journal: Journal | None = None
 
     # -- target, guard and the panes' environment -------------------------------------------
 
@@ -113,7 +117,15 @@ class CockpitApp(App[int]):
             guard=self.guard,
             run_action=self.start_action,
             refresh_interval_s=settings.refresh_interval_s,
+            journal=self._journal,
         )
+
+    def _journal(self) -> Journal:
+        """The checklist journal, opened on first use (a shared one is a network connection)."""
+        with self._journal_lock:
+            if self._opened_journal is None:
+                self._opened_journal = open_journal(self.config, self.store)
+            return self._opened_journal
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -233,49 +245,52 @@ class CockpitApp(App[int]):
 
     # -- actions: confirm, guard, run in a worker, show progress -----------------------------
 
-    def start_action(self, request: ActionRequest, action: Callable[[ActionContext], Any]) -> None:
-        """Ask for the confirmation the guard needs, then run ``action`` in a thread worker."""
+    def start_action(
+        self,
+        request: ActionRequest,
+        action: Callable[[ActionContext], Any],
+        *,
+        runner: Runner | None = None,
+    ) -> None:
+        """Ask for the confirmation the guard needs, then run ``action`` in a thread worker.
+        ``runner`` replaces the guard's run for callers that guard and journal themselves (a
+        checklist step): it gets the confirmation, the cancel token and the progress callback."""
+        if runner is None:
+
+            def runner(confirmation: Confirmation | None, cancel: CancelToken, progress: Any) -> Any:
+                return self.guard.run(request, confirmation, action, cancel=cancel, on_progress=progress)
+
         if not self.guard.offers(request):
             # Screens should not have offered it; refuse (and audit the attempt) all the same.
-            self._run_guarded(request, None, action)
+            self._run_guarded(request, None, runner)
             return
         if self._cancel is not None:
             self.notify("another action is running: wait for it or cancel it (ctrl+x)", severity="warning")
             return
         kind = self.guard.confirmation_needed(request)
         if kind is ConfirmationKind.NONE:
-            self._run_guarded(request, Confirmation(confirmed=True), action)
+            self._run_guarded(request, Confirmation(confirmed=True), runner)
             return
+        chosen = runner
 
         def confirmed(answer: Confirmation | None) -> None:
             if answer is not None and answer.confirmed:
-                self._run_guarded(request, answer, action)
+                self._run_guarded(request, answer, chosen)
 
         self.push_screen(ConfirmScreen(request.summary, self.target_name, kind, request.details), confirmed)
 
-    def _run_guarded(
-        self,
-        request: ActionRequest,
-        confirmation: Confirmation | None,
-        action: Callable[[ActionContext], Any],
-    ) -> None:
+    def _run_guarded(self, request: ActionRequest, confirmation: Confirmation | None, runner: Runner) -> None:
         self._cancel = CancelToken()
         self._action_summary = request.summary
         self.query_one(ActionStatus).start(request.summary)
-        self._action_worker(request, confirmation, action, self._cancel)
+        self._action_worker(confirmation, runner, self._cancel)
 
     @work(thread=True, group="actions", exit_on_error=False, description="Running an action")
-    def _action_worker(
-        self,
-        request: ActionRequest,
-        confirmation: Confirmation | None,
-        action: Callable[[ActionContext], Any],
-        cancel: CancelToken,
-    ) -> Any:
+    def _action_worker(self, confirmation: Confirmation | None, runner: Runner, cancel: CancelToken) -> Any:
         def progress(update: ProgressUpdate) -> None:
             self.call_from_thread(self.query_one(ActionStatus).progress, update.message, update.fraction)
 
-        return self.guard.run(request, confirmation, action, cancel=cancel, on_progress=progress)
+        return runner(confirmation, cancel, progress)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -306,6 +321,8 @@ class CockpitApp(App[int]):
         self.exit(0)
 
     def on_unmount(self) -> None:
+        if self._opened_journal is not None:
+            self._opened_journal.close()
         if self._owns_store:
             self.store.close()
 

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from cockpit.guard import ActionContext, ActionRequest, Guard
+from cockpit.guard import ActionContext, ActionRequest, CancelToken, Confirmation, Guard, ProgressUpdate
+from cockpit.journal import Journal
 from cockpit.probes import ProbeContext
 
-RunAction = Callable[[ActionRequest, Callable[[ActionContext], Any]], None]
+# Runs a confirmed action in the app's worker: (confirmation, cancel token, progress callback).
+Runner = Callable[[Confirmation | None, CancelToken, Callable[[ProgressUpdate], None]], Any]
+
+
+class RunAction(Protocol):
+    def __call__(
+        self,
+        request: ActionRequest,
+        action: Callable[[ActionContext], Any],
+        *,
+        runner: Runner | None = None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +34,12 @@ class PaneEnv:
     guard: Guard
     run_action: RunAction
     refresh_interval_s: float
+    journal: Callable[[], Journal] | None = None  # the checklist journal, opened on first use
+
+    def checklist_journal(self) -> Journal:
+        if self.journal is None:
+            raise RuntimeError("this PaneEnv has no checklist journal")
+        return self.journal()
 
     @property
     def read_only(self) -> bool:

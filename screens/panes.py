@@ -14,9 +14,9 @@ from textual.widget import Widget
 from cockpit.config import Target
 from screens.backups_pane import BackupsPane
 from screens.bloat_pane import BloatPane
+from screens.checklists_pane import ChecklistsPane
 from screens.health_pane import HealthPane
 from screens.pane_env import PaneEnv
-from screens.probe_pane import ProbePane
 from screens.queries_pane import QueriesPane
 from screens.secrets_pane import SecretsPane
 
@@ -39,10 +39,6 @@ name = "app"
 dsn = "postgresql://cockpit@db.internal:5432/app"
 password = "keyring:app-db"
 """
-
-
-def _probe_pane(pane: str) -> Callable[[PaneEnv], Widget]:
-    return lambda env: ProbePane(pane, env, id=f"{pane}-pane")
 
 
 PANES: tuple[PaneSpec, ...] = (
@@ -125,6 +121,6 @@ policy_days = 90
         "",
         "",
         lambda t: True,  # the built-in runbooks need no config
-        _probe_pane("checklists"),
+        lambda env: ChecklistsPane(env, id="checklists-pane"),
     ),
 )

@@ -1,0 +1,286 @@
+"""One checklist run: every step's state, the selected step's detail, deadlines, the window.
+
+What it shows is folded from the journal (re-read every half second, so observers on another
+terminal see the holder's moves within about a second). The holder's keys write to the journal
+first (done, skip with a reason, fail, note, run the step's check/action/command, finish); an
+observer (read-only, or not the holder) gets none of them, only `e` (export) and `T` (take over,
+for operators). Checks and actions run in workers; actions through the app's confirmation,
+guard and progress bar.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Label, Static
+
+from cockpit.checklist_actions import ActionEnv
+from cockpit.checklist_format import fill
+from cockpit.checklist_report import render_report
+from cockpit.checklist_run import RunOperator, RunState, StepState, load_run, refresh
+from cockpit.db import SessionPolicy
+from cockpit.durations import format_duration
+from cockpit.errors import CockpitError
+from cockpit.journal import Journal
+from cockpit.paths import state_dir
+from screens.pane_env import PaneEnv
+from screens.prompt import PromptScreen
+
+_MARK = {"done": "✔", "skipped": "-", "failed": "✘", "running": "▶", "pending": " "}
+_STYLE = {"done": "green", "skipped": "dim", "failed": "bold red", "running": "bold yellow", "pending": ""}
+HOLDER_KEYS = ("done", "skip", "fail", "note", "run_step", "finish")
+
+
+class ChecklistRunScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("d", "done", "Done"),
+        Binding("s", "skip", "Skip"),
+        Binding("f", "fail", "Fail"),
+        Binding("n", "note", "Note"),
+        Binding("a", "run_step", "Run check/action"),
+        Binding("F", "finish", "Finish"),
+        Binding("e", "export", "Export"),
+        Binding("T", "take_over", "Take over"),
+    ]
+    DEFAULT_CSS = """
+    ChecklistRunScreen #run-title { height: 1; background: $boost; padding: 0 1; }
+    ChecklistRunScreen #run-status { height: 1; padding: 0 1; color: $text-muted; }
+    ChecklistRunScreen #run-steps { height: 1fr; }
+    ChecklistRunScreen #run-detail { height: 7; border-top: solid $accent; padding: 0 1; }
+    """
+
+    def __init__(self, env: PaneEnv, journal: Journal, run_id: str, operator: str) -> None:
+        super().__init__()
+        self.env = env
+        self.journal = journal
+        self.run_id = run_id
+        self.me = operator
+        self.state: RunState = load_run(journal, run_id)
+        self.operator = RunOperator(
+            journal, run_id, operator, guard=env.guard, probe_context=env.probe_context,
+            windows=self._windows(), allow_commands=env.probe_context.settings.checklist_commands,
+        )  # fmt: skip
+        self._beats = 0
+
+    def _windows(self) -> list[Any]:
+        wanted = self.state.checklist.window
+        windows = self.env.probe_context.target.maintenance_windows
+        return [w for w in windows if wanted in (None, w.name)]
+
+    @property
+    def holding(self) -> bool:
+        return not self.env.read_only and self.state.holder == self.me and not self.state.finished
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(id="run-title")
+            yield Label(id="run-status")
+            table: DataTable[Any] = DataTable(id="run-steps", cursor_type="row")
+            yield table
+            yield Static(id="run-detail")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#run-steps", DataTable)
+        for column in ("", "step", "status", "deadline"):
+            table.add_column(column.upper(), key=column or "mark")
+        for state in self.state.steps.values():
+            table.add_row(*self._cells(state), key=state.step.id)
+        current = self.state.current
+        if current is not None:
+            table.move_cursor(row=list(self.state.steps).index(current.step.id))
+        table.focus()
+        self._show()
+        self.set_interval(0.5, self._follow)
+
+    # -- showing ---------------------------------------------------------------------------------
+
+    def _cells(self, state: StepState) -> tuple[Text, str, Text, str]:
+        deadline = ""
+        due = self.state.deadline(state)
+        if due is not None and state.status != "skipped":
+            met = self.state.deadline_met(state)
+            left = due - datetime.now(UTC)
+            deadline = "met" if met else "MISSED" if met is False else f"{format_duration(left)} left"
+        title = fill(state.step.title, self.state.info.params)
+        return (
+            Text(_MARK[state.status], style=_STYLE[state.status]),
+            title,
+            Text(state.status, style=_STYLE[state.status]),
+            deadline,
+        )
+
+    def _show(self) -> None:
+        state = self.state
+        done = sum(1 for s in state.steps.values() if s.resolved)
+        self.query_one("#run-title", Label).update(
+            f"{state.info.title}  [{done}/{len(state.steps)}]  run {state.info.id}"
+        )
+        who = "you hold this run" if state.holder == self.me else f"held by {state.holder}: following"
+        if self.env.read_only:
+            who = f"READ-ONLY: following {state.holder}"
+        window = ""
+        if state.checklist.window:
+            window = f"  window {state.checklist.window}: {self.operator.window().describe()}"
+        self.query_one("#run-status", Label).update(f"{state.status}; {who}{window}")
+        table = self.query_one("#run-steps", DataTable)
+        for step_state in state.steps.values():
+            for column, value in zip(
+                ("mark", "step", "status", "deadline"), self._cells(step_state), strict=True
+            ):
+                table.update_cell(step_state.step.id, column, value)
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _selected(self) -> StepState | None:
+        table = self.query_one("#run-steps", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.state.steps.get(str(key))
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            return
+        step, params = selected.step, self.state.info.params
+        lines = [f"[{step.kind}] {fill(step.title, params)}"]
+        if step.detail:
+            lines.append(step.detail)
+        if step.command:
+            lines.append(f"$ {fill(step.command, params)}")
+        if step.kind == "action":
+            lines.append(f"action {step.action} {dict(step.params) or ''}".rstrip())
+        if step.evidence:
+            lines.append(f"evidence: {step.evidence}")
+        if selected.reason:
+            lines.append(f"{selected.status}: {selected.reason}")
+        lines += [f"note ({op}): {text}" for _, op, text in selected.notes[-2:]]
+        lines += [f"{'pass' if ok else 'not yet'}: {message}" for _, ok, message in selected.results[-2:]]
+        if step.rollback and selected.status == "failed":
+            lines.append(f"rollback: {step.rollback}")
+        self.query_one("#run-detail", Static).update(Text("\n".join(lines)))
+
+    def _follow(self) -> None:
+        self._follow_worker()
+
+    @work(thread=True, exclusive=True, group="run-follow", exit_on_error=False)
+    def _follow_worker(self) -> None:
+        changed = refresh(self.journal, self.state)
+        self._beats += 1
+        if self.holding and self._beats % 40 == 0:  # every 20 s: the lease says we are still here
+            self.journal.heartbeat(self.run_id, self.me)
+        self.app.call_from_thread(self._show if changed or self._beats % 2 == 0 else lambda: None)
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Absent for observers and for whoever does not hold the run."""
+        if action in HOLDER_KEYS:
+            return self.holding
+        if action == "take_over":
+            return not self.env.read_only and self.state.holder != self.me and not self.state.finished
+        return True
+
+    def _move(self, what: Any) -> None:
+        self._move_worker(what)
+
+    @work(thread=True, group="run-move", exit_on_error=False)
+    def _move_worker(self, what: Any) -> None:
+        try:
+            what()
+        except CockpitError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        self.app.call_from_thread(self._follow)
+
+    def _ask(self, question: str, then: Any, *, required: bool = True) -> None:
+        def answered(text: str | None) -> None:
+            if text is not None:
+                self._move(lambda: then(text))
+
+        self.app.push_screen(PromptScreen(question, required=required), answered)
+
+    def action_done(self) -> None:
+        selected = self._selected()
+        if selected is None or selected.resolved:
+            return
+        step = selected.step
+        if step.note_required:
+            self._ask(
+                f"Note for '{step.title}' ({step.evidence or 'what was done'}):",
+                lambda t: self.operator.done(step, t),
+            )
+        else:
+            self._move(lambda: self.operator.done(step))
+
+    def action_skip(self) -> None:
+        selected = self._selected()
+        if selected is not None and not selected.resolved:
+            self._ask(f"Why skip '{selected.step.title}'?", lambda t: self.operator.skip(selected.step, t))
+
+    def action_fail(self) -> None:
+        selected = self._selected()
+        if selected is not None and not selected.resolved:
+            self._ask(
+                f"What failed in '{selected.step.title}'?", lambda t: self.operator.fail(selected.step, t)
+            )
+
+    def action_note(self) -> None:
+        selected = self._selected()
+        self._ask("Note:", lambda t: self.operator.note(selected.step if selected else None, t))
+
+    def action_run_step(self) -> None:
+        selected = self._selected()
+        if selected is None or selected.resolved:
+            return
+        step = selected.step
+        if step.kind == "check":
+            self._move(lambda: self.operator.check(step))
+        elif step.kind == "command":
+            self._move(lambda: self.operator.run_command(step))
+        elif step.kind == "action":
+            self._prepare(step)
+        else:
+            self.notify("a manual step: d when done, s to skip, f if it failed")
+
+    @work(thread=True, group="run-move", exit_on_error=False)
+    def _prepare(self, step: Any) -> None:
+        env = ActionEnv(self.env.probe_context.target, SessionPolicy.from_settings(
+            self.env.probe_context.settings, read_only=self.env.read_only))  # fmt: skip
+        try:
+            prepared = self.operator.prepare_action(step, env)
+        except CockpitError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+
+        def runner(confirmation: Any, cancel: Any, progress: Any) -> Any:
+            try:
+                return self.operator.run_action(
+                    step, prepared, confirmation, cancel=cancel, on_progress=progress
+                )
+            finally:
+                self.app.call_from_thread(self._follow)
+
+        self.app.call_from_thread(self.env.run_action, prepared.request, prepared.run, runner=runner)
+
+    def action_finish(self) -> None:
+        self._move(lambda: self.operator.finish(self.state))
+
+    def action_take_over(self) -> None:
+        self._move(self.operator.take_over)
+
+    def action_export(self) -> None:
+        folder = state_dir() / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = Path(folder) / f"{self.state.info.checklist_id}-{self.run_id}.md"
+        path.write_text(render_report(self.state), encoding="utf-8")
+        self.notify(f"report written to {path}")

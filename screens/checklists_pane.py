@@ -1,0 +1,150 @@
+"""The Checklists pane: the checklists (built-in and yours) and the runs, in progress first.
+
+`enter` on a checklist starts a run (asking its parameters: an incident's severity), `enter` on
+a run opens it (to follow it, or to carry on if you hold it). Observers can open runs, never
+start one. When the cockpit opens and you hold an unfinished run (a dropped SSH session, a killed
+process), its screen opens where it stopped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Label
+
+from cockpit.checklist_format import Checklist
+from cockpit.checklist_library import Library, load_library
+from cockpit.checklist_run import load_run, start_run
+from cockpit.errors import CockpitError
+from cockpit.journal import Journal, RunInfo
+from screens.checklist_run import ChecklistRunScreen
+from screens.pane_env import PaneEnv
+from screens.prompt import PromptScreen
+
+
+class ChecklistsPane(Vertical):
+    BINDINGS = [
+        Binding("enter", "open", "Start/open", show=True),
+        Binding("r", "reload", "Reload"),
+    ]
+    DEFAULT_CSS = """
+    ChecklistsPane > Label { height: 1; padding: 0 1; color: $text-muted; }
+    ChecklistsPane > #checklist-runs { height: 8; }
+    ChecklistsPane > #checklist-list { height: 1fr; }
+    """
+
+    def __init__(self, env: PaneEnv, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.env = env
+        self.library = Library()
+        self.runs: list[RunInfo] = []
+
+    @property
+    def journal(self) -> Journal:
+        return self.env.checklist_journal()
+
+    @property
+    def me(self) -> str:
+        return self.env.guard.actor.user
+
+    def compose(self) -> ComposeResult:
+        yield Label("runs (enter: open)", id="runs-label")
+        runs: DataTable[Any] = DataTable(id="checklist-runs", cursor_type="row")
+        yield runs
+        yield Label("checklists (enter: start a run)", id="list-label")
+        listing: DataTable[Any] = DataTable(id="checklist-list", cursor_type="row")
+        yield listing
+
+    def on_mount(self) -> None:
+        runs = self.query_one("#checklist-runs", DataTable)
+        for column in ("run", "status", "holder", "checklist"):
+            runs.add_column(column.upper(), key=column)
+        listing = self.query_one("#checklist-list", DataTable)
+        for column in ("checklist", "kind", "steps", "title"):
+            listing.add_column(column.upper(), key=column)
+        self._load(resume=True)
+
+    @work(thread=True, exclusive=True, group="checklists-load", exit_on_error=False)
+    def _load(self, resume: bool = False) -> None:
+        try:
+            library = load_library(self.env.probe_context.settings)
+            runs = self.journal.runs()
+        except CockpitError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._show, library, runs, resume)
+
+    def _show(self, library: Library, runs: list[RunInfo], resume: bool) -> None:
+        self.library, self.runs = library, runs
+        table = self.query_one("#checklist-runs", DataTable)
+        table.clear()
+        for info in sorted(runs, key=lambda r: (r.status != "running", r.started_at), reverse=False):
+            holder = info.holder + ("" if info.holder_active or info.status != "running" else " (gone)")
+            table.add_row(info.id, info.status, holder, info.title, key=info.id)
+        listing = self.query_one("#checklist-list", DataTable)
+        listing.clear()
+        for checklist_id, entry in sorted(library.entries.items()):
+            checklist = entry.checklist
+            listing.add_row(
+                checklist_id, checklist.kind, str(len(checklist.steps)), checklist.title, key=checklist_id
+            )
+        for error in library.errors:
+            self.notify(error, severity="error", timeout=10)
+        mine = [r for r in runs if r.status == "running" and r.holder == self.me]
+        if resume and mine and not self.env.read_only:
+            self.notify(f"resuming your unfinished run {mine[0].id} ({mine[0].title})")
+            self._open(mine[0].id)
+
+    def action_reload(self) -> None:
+        self._load()
+
+    def action_open(self) -> None:
+        focused = self.app.focused
+        if isinstance(focused, DataTable) and focused.id == "checklist-runs" and focused.row_count:
+            self._open(str(focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value))
+        elif isinstance(focused, DataTable) and focused.id == "checklist-list" and focused.row_count:
+            key = str(focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value)
+            self._start(self.library.get(key))
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def _open(self, run_id: str) -> None:
+        self.app.push_screen(ChecklistRunScreen(self.env, self.journal, run_id, self.me))
+
+    def _start(self, checklist: Checklist, params: dict[str, str] | None = None) -> None:
+        if self.env.read_only:
+            self.notify("read-only: observers follow runs, they do not start them", severity="warning")
+            return
+        params = dict(params or {})
+        missing = [p for p in checklist.params if p.name not in params]
+        if missing:
+            param = missing[0]
+            choices = f" ({'/'.join(param.choices)})" if param.choices else ""
+
+            def answered(value: str | None) -> None:
+                if value is not None:
+                    self._start(checklist, {**params, param.name: value.strip()})
+
+            self.app.push_screen(PromptScreen(f"{param.name}{choices}: {param.prompt}"), answered)
+            return
+        try:
+            run_id = start_run(
+                self.journal,
+                checklist,
+                target=self.env.probe_context.target_name,
+                operator=self.me,
+                params=params,
+            )
+            load_run(self.journal, run_id)
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self._load()
+        self._open(run_id)

@@ -1,0 +1,40 @@
+"""A one-line question (a skip's reason, a note, a run parameter): enter answers, escape cancels."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+
+class PromptScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    PromptScreen { align: center middle; }
+    PromptScreen > #prompt-box {
+        width: 70; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
+    }
+    """
+
+    def __init__(self, question: str, *, placeholder: str = "", required: bool = True) -> None:
+        super().__init__()
+        self.question = question
+        self.placeholder = placeholder
+        self.required = required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt-box"):
+            yield Label(self.question, markup=False)
+            yield Input(placeholder=self.placeholder, id="prompt-input")
+            yield Label("enter: ok   escape: cancel", classes="muted")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.required and not event.value.strip():
+            self.notify("an answer is needed (escape cancels)", severity="warning")
+            return
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
