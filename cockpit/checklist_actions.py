@@ -8,9 +8,9 @@ confirmation and audit as pressing the pane's key. Builders may read the databas
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from cockpit.config import BackupStore, Database, Target
 from cockpit.db import SessionPolicy
@@ -32,22 +32,29 @@ class ActionEnv:
     policy: SessionPolicy
 
 
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_N = TypeVar("_N", bound=_Named)
+
+
+def pick(entries: Sequence[_N], wanted: str | None, what: str) -> _N:
+    """The entry called ``wanted`` (the first when None); a CockpitError lists the configured ones."""
+    for entry in entries:
+        if wanted in (None, entry.name):
+            return entry
+    known = ", ".join(e.name for e in entries) or "none"
+    raise CockpitError(f"no {what} {wanted!r} on this target (configured: {known})")
+
+
 def _database(env: ActionEnv, params: dict[str, Any]) -> Database:
-    wanted = params.get("database")
-    for database in env.target.databases:
-        if wanted in (None, database.name):
-            return database
-    known = ", ".join(d.name for d in env.target.databases) or "none"
-    raise CockpitError(f"no database {wanted!r} on this target (configured: {known})")
+    return pick(env.target.databases, params.get("database"), "database")
 
 
 def _store(env: ActionEnv, params: dict[str, Any]) -> BackupStore:
-    wanted = params.get("store")
-    for store in env.target.backups:
-        if wanted in (None, store.name):
-            return store
-    known = ", ".join(s.name for s in env.target.backups) or "none"
-    raise CockpitError(f"no backup store {wanted!r} on this target (configured: {known})")
+    return pick(env.target.backups, params.get("store"), "backup store")
 
 
 def _maintenance(kind: str) -> Callable[[ActionEnv, dict[str, Any]], StepAction]:
@@ -111,11 +118,7 @@ def _backup_export(env: ActionEnv, params: dict[str, Any]) -> StepAction:
 def _archive(env: ActionEnv, params: dict[str, Any]) -> StepAction:
     from cockpit.archive import archive_database, plan_archive, run_archive
 
-    wanted = params.get("archive")
-    rule = next((a for a in env.target.archives if wanted in (None, a.name)), None)
-    if rule is None:
-        known = ", ".join(a.name for a in env.target.archives) or "none"
-        raise CockpitError(f"no archive {wanted!r} on this target (configured: {known})")
+    rule = pick(env.target.archives, params.get("archive"), "archive")
     plan = plan_archive(rule, archive_database(rule, list(env.target.databases)), env.policy)
     return StepAction(plan.request(), lambda ctx: run_archive(ctx, plan, env.policy))
 

@@ -96,8 +96,6 @@ async def _sql(step: Step, context: ProbeContext) -> CheckOutcome:
 
 
 def _database(step: Step, context: ProbeContext) -> Database:
-    for database in context.target.databases:
-        if step.database in (None, database.name):
-            return database
-    known = ", ".join(d.name for d in context.target.databases) or "none"
-    raise CockpitError(f"no database {step.database!r} on this target (configured: {known})")
+    from cockpit.checklist_actions import pick
+
+    return pick(context.target.databases, step.database, "database")

@@ -33,6 +33,12 @@ from cockpit.state import JOURNAL_SCHEMA, StateStore, utc_now
 LEASE_S = 60.0  # a holder silent for this long is shown as gone (still only taken over explicitly)
 
 
+RUNS_SELECT = (
+    "SELECT id, checklist_id, title, target, definition, params, started_at, started_by,"
+    " status, finished_at, holder, lease_until FROM checklist_runs"
+)
+
+
 class NotHolder(CockpitError):
     """Someone else holds the run: follow it, or take it over explicitly."""
 
@@ -178,20 +184,11 @@ class Journal:
 
     def runs(self, *, unfinished: bool = False, limit: int = 200) -> list[RunInfo]:
         where = "WHERE status = 'running'" if unfinished else ""
-        rows = self._db.query(
-            "SELECT id, checklist_id, title, target, definition, params, started_at, started_by,"
-            f" status, finished_at, holder, lease_until FROM checklist_runs {where}"
-            " ORDER BY started_at DESC LIMIT ?",
-            (limit,),
-        )
+        rows = self._db.query(f"{RUNS_SELECT} {where} ORDER BY started_at DESC LIMIT ?", (limit,))
         return [_run_info(row) for row in rows]
 
     def run(self, run_id: str) -> RunInfo:
-        rows = self._db.query(
-            "SELECT id, checklist_id, title, target, definition, params, started_at, started_by,"
-            " status, finished_at, holder, lease_until FROM checklist_runs WHERE id = ?",
-            (run_id,),
-        )
+        rows = self._db.query(f"{RUNS_SELECT} WHERE id = ?", (run_id,))
         if not rows:
             raise CockpitError(f"no checklist run {run_id!r}: see `cockpit checklist runs`")
         return _run_info(rows[0])
