@@ -33,6 +33,7 @@ from cockpit.journal import Journal
 from cockpit.paths import state_dir
 from screens.pane_env import PaneEnv
 from screens.prompt import PromptScreen
+from widgets.footer import KeyBar
 
 _MARK = {"done": "✔", "skipped": "-", "failed": "✘", "running": "▶", "pending": " "}
 _STYLE = {"done": "green", "skipped": "dim", "failed": "bold red", "running": "bold yellow", "pending": ""}
@@ -55,7 +56,7 @@ class ChecklistRunScreen(Screen[None]):
     ChecklistRunScreen #run-title { height: 1; background: $boost; padding: 0 1; }
     ChecklistRunScreen #run-status { height: 1; padding: 0 1; color: $text-muted; }
     ChecklistRunScreen #run-steps { height: 1fr; }
-    ChecklistRunScreen #run-detail { height: 7; border-top: solid $accent; padding: 0 1; }
+    ChecklistRunScreen #run-detail { height: 6; border-top: solid $accent; padding: 0 1; }
     """
 
     def __init__(self, env: PaneEnv, journal: Journal, run_id: str, operator: str) -> None:
@@ -87,6 +88,7 @@ class ChecklistRunScreen(Screen[None]):
             table: DataTable[Any] = DataTable(id="run-steps", cursor_type="row")
             yield table
             yield Static(id="run-detail")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#run-steps", DataTable)

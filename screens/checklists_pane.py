@@ -85,6 +85,8 @@ class ChecklistsPane(Vertical):
         for info in sorted(runs, key=lambda r: (r.status != "running", r.started_at), reverse=False):
             holder = info.holder + ("" if info.holder_active or info.status != "running" else " (gone)")
             table.add_row(info.id, info.status, holder, info.title, key=info.id)
+        # No runs yet: no empty table to tab through on the way to the checklists.
+        table.display = self.query_one("#runs-label").display = bool(runs)
         listing = self.query_one("#checklist-list", DataTable)
         listing.clear()
         for checklist_id, entry in sorted(library.entries.items()):
