@@ -180,10 +180,7 @@ class RunOperator:
         self.windows = windows or []
         self.allow_commands = allow_commands
         # Taking over and commands are not changes to the target: no window needed, still audited.
-        self._anytime = Guard(
-            target=guard.target, store=guard.store, read_only=guard.read_only,
-            protected=False, actor=guard.actor,
-        )  # fmt: skip
+        self._anytime = guard.variant(protected=False, require_window=False)
 
     def _append(self, kind: str, step: str | None = None, **detail: Any) -> Event:
         if self.guard.read_only:
@@ -275,10 +272,7 @@ class RunOperator:
         """Run the prepared action under the guard (a window-only step needs an open window)."""
         guard = self.guard
         if step.window_only:
-            guard = Guard(
-                target=guard.target, store=guard.store, read_only=guard.read_only,
-                protected=guard.protected, require_window=True, windows=self.window, actor=guard.actor,
-            )  # fmt: skip
+            guard = guard.variant(require_window=True, windows=self.window)
         self._append(
             "action_started", step.id, action=prepared.request.action, summary=prepared.request.summary
         )

@@ -131,6 +131,21 @@ class Guard:
         self._windows = windows or (lambda: window_state(()))
         self.actor = actor or Actor.current()
 
+    def variant(
+        self,
+        *,
+        protected: bool | None = None,
+        require_window: bool | None = None,
+        windows: Callable[[], WindowState] | None = None,
+    ) -> Guard:
+        """The same target, store, actor and read-only state, with these rules changed."""
+        return Guard(
+            target=self.target, store=self.store, read_only=self.read_only,
+            protected=self.protected if protected is None else protected,
+            require_window=self.require_window if require_window is None else require_window,
+            windows=windows or self._windows, actor=self.actor,
+        )  # fmt: skip
+
     # -- what the UI asks before offering anything --------------------------------------------
 
     def offers(self, request: ActionRequest) -> bool:

@@ -205,21 +205,14 @@ class Journal:
     ) -> Event:
         """Append one event as the run's holder, committed before this returns."""
         with self._db.transaction() as db:
-            holder, status = self._holder(db, run_id)
-            if holder != operator:
-                raise NotHolder(f"{holder} holds this run: follow it, or take it over to act")
-            if status != "running":
-                raise CockpitError(f"this run is {status}: nothing more can be recorded")
+            self._require_holder(db, run_id, operator)
             return self._next(db, run_id, operator, kind, step=step, detail=detail or {})
 
     def take_over(self, run_id: str, operator: str) -> Event:
         """Make ``operator`` the holder, whoever held it; recorded as an event (the caller audits)."""
         with self._db.transaction() as db:
             holder, _ = self._holder(db, run_id)
-            db.execute(
-                "UPDATE checklist_runs SET holder = ?, lease_until = ? WHERE id = ?",
-                (operator, time.time() + LEASE_S, run_id),
-            )
+            db.execute("UPDATE checklist_runs SET holder = ? WHERE id = ?", (operator, run_id))
             return self._next(db, run_id, operator, "takeover", step=None, detail={"from": holder})
 
     def heartbeat(self, run_id: str, operator: str) -> bool:
@@ -233,11 +226,7 @@ class Journal:
 
     def finish(self, run_id: str, operator: str, status: str, detail: dict[str, Any] | None = None) -> Event:
         with self._db.transaction() as db:
-            holder, current = self._holder(db, run_id)
-            if holder != operator:
-                raise NotHolder(f"{holder} holds this run: take it over to finish it")
-            if current != "running":
-                raise CockpitError(f"this run is already {current}")
+            self._require_holder(db, run_id, operator)
             event = self._next(
                 db, run_id, operator, "run_finished", step=None, detail={"status": status, **(detail or {})}
             )
@@ -264,6 +253,14 @@ class Journal:
         if row is None:
             raise CockpitError(f"no checklist run {run_id!r}")
         return str(row[0]), str(row[1])
+
+    def _require_holder(self, db: Any, run_id: str, operator: str) -> None:
+        """Only the holder writes, and only while the run is running."""
+        holder, status = self._holder(db, run_id)
+        if holder != operator:
+            raise NotHolder(f"{holder} holds this run: follow it, or take it over to act")
+        if status != "running":
+            raise CockpitError(f"this run is {status}: nothing more can be recorded")
 
     def _next(
         self, db: Any, run_id: str, operator: str, kind: str, *, step: str | None, detail: dict[str, Any]

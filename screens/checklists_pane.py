@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Label
 
 from cockpit.checklist_format import Checklist
 from cockpit.checklist_library import Library, load_library
-from cockpit.checklist_run import load_run, start_run
+from cockpit.checklist_run import start_run
 from cockpit.errors import CockpitError
 from cockpit.journal import Journal, RunInfo
 from screens.checklist_run import ChecklistRunScreen
@@ -144,7 +144,6 @@ class ChecklistsPane(Vertical):
                 operator=self.me,
                 params=params,
             )
-            load_run(self.journal, run_id)
         except CockpitError as exc:
             self.notify(str(exc), severity="error")
             return
