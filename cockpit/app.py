@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from cockpit.config import Config
 from cockpit.db import SessionPolicy
+from cockpit.durations import format_duration, parse_duration
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
 from cockpit.guard import (
     ActionContext,
@@ -76,7 +77,8 @@ class CockpitApp(App[int]):
         self.forced_read_only = read_only
         self.store = store or StateStore()
         self._owns_store = store is None
-        self._clock = clock
+        self.now: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self._window_warned: tuple[str, datetime] | None = None
         self.target_name, self.target = config.target(target)
         self.guard = self._make_guard()
         self._cancel: CancelToken | None = None
@@ -90,8 +92,12 @@ class CockpitApp(App[int]):
     def read_only(self) -> bool:
         return self.forced_read_only or self.target.read_only
 
+    @property
+    def window_warning(self) -> timedelta:
+        return parse_duration(self.config.settings.window_warning)
+
     def _windows(self) -> WindowState:
-        return window_state(self.target.maintenance_windows, self._clock() if self._clock else None)
+        return window_state(self.target.maintenance_windows, self.now())
 
     def _make_guard(self) -> Guard:
         return Guard(
@@ -124,7 +130,9 @@ class CockpitApp(App[int]):
         """The checklist journal, opened on first use (a shared one is a network connection)."""
         with self._journal_lock:
             if self._opened_journal is None:
-                self._opened_journal = open_journal(self.config, self.store)
+                self._opened_journal = open_journal(
+                    self.config, self.store, clock=self.now, read_only=self.read_only
+                )
             return self._opened_journal
 
     # -- layout -------------------------------------------------------------------------------
@@ -152,7 +160,7 @@ class CockpitApp(App[int]):
 
     def on_mount(self) -> None:
         self._update_header()
-        self.set_interval(30, self._update_header)
+        self.set_interval(10, self._update_header)
 
     def _update_header(self) -> None:
         header = self.query_one(CockpitHeader)
@@ -162,7 +170,17 @@ class CockpitApp(App[int]):
         state = self._windows()
         header.window = state.describe()
         header.in_window = state.in_window
+        header.window_urgency = urgency = state.urgency(self.window_warning)
         self.sub_title = self.target_name
+        closing = (state.active_name or "", state.active_until or self.now())
+        if urgency and self._window_warned != closing and not self.read_only:
+            self._window_warned = closing  # once per window: the header stays coloured
+            self.notify(
+                f"maintenance window {state.active_name} closes in "
+                f"{format_duration(closing[1] - state.now)}: wrap up or roll back",
+                severity="warning",
+                timeout=15,
+            )
 
     @on(TabbedContent.TabActivated)
     def _remember_pane(self, event: TabbedContent.TabActivated) -> None:

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         return 1 if library.errors else 0
     from cockpit.journal import open_journal
 
-    journal = open_journal(load_config(args.config) if args.config else None)
+    config = load_config(args.config) if args.config else None
+    journal = open_journal(config, read_only=True)  # runs and export only read
     try:
         if args.checklist_command == "runs":
             for info in journal.runs():
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         from cockpit.checklist_report import render_report
         from cockpit.checklist_run import load_run
 
-        report = render_report(load_run(journal, args.run))
+        report = render_report(load_run(journal, args.run), journal.now())
         if args.output:
             Path(args.output).write_text(report, encoding="utf-8")
             print(f"wrote {args.output}", file=sys.stderr)

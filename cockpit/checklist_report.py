@@ -18,7 +18,8 @@ def _time(at: str | None) -> str:
     return datetime.fromisoformat(at).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "-"
 
 
-def render_report(state: RunState) -> str:
+def render_report(state: RunState, now: datetime) -> str:
+    """The report as of ``now`` (an open step's deadline is missed once ``now`` is past it)."""
     info, params = state.info, state.info.params
     lines = [
         f"# {info.title}",
@@ -27,10 +28,11 @@ def render_report(state: RunState) -> str:
         f"- Started: {_time(info.started_at)} by {info.started_by}",
         f"- Status: **{state.status}**"
         + (f", finished {_time(info.finished_at)}" if info.finished_at else ""),
+        f"- Report written: {_time(now.isoformat())}",
     ]
     if params:
         lines.append("- Parameters: " + ", ".join(f"{k} = {v}" for k, v in params.items()))
-    missed = [s for s in state.steps.values() if state.deadline_met(s) is False]
+    missed = [s for s in state.steps.values() if state.deadline_met(s, now) is False]
     with_deadline = [s for s in state.steps.values() if s.step.deadline and s.status != "skipped"]
     if with_deadline:
         lines.append(f"- Deadlines: {len(with_deadline) - len(missed)} of {len(with_deadline)} met")
@@ -47,7 +49,7 @@ def render_report(state: RunState) -> str:
         line += ")"
         due = state.deadline(step_state)
         if due is not None and step_state.status != "skipped":
-            met = state.deadline_met(step_state)
+            met = state.deadline_met(step_state, now)
             verdict = {True: "met", False: "MISSED", None: "open"}[met]
             line += f", deadline {step.deadline} ({_time(due.isoformat())}): {verdict}"
         lines.append(line)

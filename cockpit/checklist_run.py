@@ -82,14 +82,14 @@ class RunState:
         seconds = state.step.deadline_s
         return self.started + timedelta(seconds=seconds) if seconds is not None else None
 
-    def deadline_met(self, state: StepState) -> bool | None:
+    def deadline_met(self, state: StepState, now: datetime) -> bool | None:
         """True/False once the step is resolved (or the deadline passed); None while open and in time."""
         due = self.deadline(state)
         if due is None:
             return None
         if state.ended_at is not None and state.status == "done":
             return datetime.fromisoformat(state.ended_at) <= due
-        return False if datetime.now(due.tzinfo) > due else None
+        return False if now > due else None
 
     def apply(self, event: Event) -> None:
         self.events.append(event)
@@ -258,7 +258,7 @@ class RunOperator:
         return build_action(str(step.action), env, dict(step.params))
 
     def window(self) -> WindowState:
-        return window_state(self.windows)
+        return window_state(self.windows, self.journal.now())
 
     def run_action(
         self,

@@ -64,9 +64,11 @@ class Settings(_Section, frozen=True):
     history_max_samples: int = 20000
     checklists_dir: str | None = None  # your own checklists (*.toml); default: the config dir's checklists/
     checklist_commands: bool = False  # run a command step's command (else it is shown for copying)
+    window_warning: str = "15m"  # warn this long before a maintenance window closes (red in the last third)
 
     def __post_init__(self) -> None:
         _require_duration(self.history_retention, "history_retention")
+        _require_duration(self.window_warning, "window_warning")
         if self.refresh_interval_s < 0.2:
             raise ValueError("`refresh_interval_s` must be at least 0.2 seconds")
         for key in (

@@ -21,14 +21,15 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cockpit.config import Config
 from cockpit.errors import CockpitError
-from cockpit.state import JOURNAL_SCHEMA, StateStore, utc_now
+from cockpit.state import JOURNAL_SCHEMA, StateStore
 
 LEASE_S = 60.0  # a holder silent for this long is shown as gone (still only taken over explicitly)
 
@@ -107,9 +108,16 @@ class _PostgresBackend:
 
     for_update = " FOR UPDATE"  # two hosts appending to one run take turns
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, *, read_only: bool = False) -> None:
         self.conn = conn
         self._lock = threading.Lock()
+        if read_only:  # an observer's session cannot create anything: the journal must be there
+            found = self.query("SELECT to_regclass('ops_cockpit.checklist_events') IS NOT NULL")
+            if not found[0][0]:
+                raise CockpitError(
+                    "state.url: no checklist journal there yet (an operator's cockpit creates it)"
+                )
+            return
         with self.transaction() as db:
             db.execute("CREATE SCHEMA IF NOT EXISTS ops_cockpit")
             for statement in JOURNAL_SCHEMA:
@@ -138,28 +146,49 @@ class _Placeholders:
         return self.conn.execute(sql.replace("?", "%s"), params)
 
 
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Journal:
-    def __init__(self, backend: _Backend) -> None:
+    """The runs and their events. ``clock`` is the runs' time: event times, run ids, and the
+    "now" that screens count deadlines and windows from (fixed in snapshot tests)."""
+
+    def __init__(self, backend: _Backend, clock: Clock | None = None) -> None:
         self._db = backend
+        self.now: Clock = clock or _utc_now
 
     @classmethod
-    def local(cls, store: StateStore) -> Journal:
-        return cls(_SqliteBackend(store))
+    def local(cls, store: StateStore, clock: Clock | None = None) -> Journal:
+        return cls(_SqliteBackend(store), clock)
 
     @classmethod
-    def shared(cls, url: str, password: str | None = None) -> Journal:
-        """The journal in a PostgreSQL database (``[state] url``); a CockpitError says why not."""
+    def shared(
+        cls, url: str, password: str | None = None, clock: Clock | None = None, *, read_only: bool = False
+    ) -> Journal:
+        """The journal in a PostgreSQL database (``[state] url``); a CockpitError says why not.
+        An observer's (``read_only``) session is opened read-only: it can follow, never write."""
         import psycopg
 
+        options = "-c search_path=ops_cockpit,public"
+        if read_only:
+            options += " -c default_transaction_read_only=on"
         try:
             conn = psycopg.connect(
                 url, password=password, autocommit=True, application_name="ops-cockpit-journal",
-                connect_timeout=10, options="-c search_path=ops_cockpit,public",
+                connect_timeout=10, options=options,
             )  # fmt: skip
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CockpitError(f"state.url: cannot reach the shared journal: {first}") from None
-        return cls(_PostgresBackend(conn))
+        try:
+            return cls(_PostgresBackend(conn, read_only=read_only), clock)
+        except BaseException:
+            conn.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -170,8 +199,8 @@ class Journal:
         self, *, checklist_id: str, title: str, target: str, definition: dict[str, Any],
         params: dict[str, str], operator: str,
     ) -> str:  # fmt: skip
-        run_id = f"{time.strftime('%Y%m%d-%H%M', time.gmtime())}-{uuid.uuid4().hex[:6]}"
-        now = utc_now()
+        now = self._stamp()
+        run_id = f"{self.now().astimezone(UTC):%Y%m%d-%H%M}-{uuid.uuid4().hex[:6]}"
         with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO checklist_runs (id, checklist_id, title, target, definition, params,"
@@ -270,11 +299,14 @@ class Journal:
         db.execute("UPDATE checklist_runs SET lease_until = ? WHERE id = ?", (time.time() + LEASE_S, run_id))
         return event
 
-    @staticmethod
+    def _stamp(self) -> str:
+        return self.now().astimezone(UTC).isoformat(timespec="milliseconds")
+
     def _insert(
-        db: Any, run_id: str, seq: int, operator: str, *, kind: str, step: str | None, detail: dict[str, Any]
-    ) -> Event:
-        at = utc_now()
+        self, db: Any, run_id: str, seq: int, operator: str, *, kind: str, step: str | None,
+        detail: dict[str, Any],
+    ) -> Event:  # fmt: skip
+        at = self._stamp()
         db.execute(
             "INSERT INTO checklist_events (run_id, seq, at, operator, kind, step, detail)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -283,13 +315,20 @@ class Journal:
         return Event(seq, at, operator, kind, step, detail)
 
 
-def open_journal(config: Config | None, store: StateStore | None = None) -> Journal:
+def open_journal(
+    config: Config | None,
+    store: StateStore | None = None,
+    clock: Clock | None = None,
+    *,
+    read_only: bool = False,
+) -> Journal:
     """The journal the config names: ``[state] url`` (shared PostgreSQL) or the local state store."""
     if config is not None and config.state.url:
         from cockpit import credentials
 
-        return Journal.shared(config.state.url, credentials.resolve(config.state.password))
-    return Journal.local(store or StateStore())
+        password = credentials.resolve(config.state.password)
+        return Journal.shared(config.state.url, password, clock, read_only=read_only)
+    return Journal.local(store or StateStore(), clock)
 
 
 def _run_info(row: tuple[Any, ...]) -> RunInfo:

@@ -133,6 +133,14 @@ class WindowState:
     def in_window(self) -> bool:
         return self.active_name is not None
 
+    def urgency(self, warn_before: timedelta) -> str:
+        """ "" outside a window or with time to spare; "warning" within ``warn_before`` of the
+        window's end; "critical" within a third of it (time to wrap up or roll back)."""
+        if self.active_until is None:
+            return ""
+        left = self.active_until - self.now
+        return "critical" if left <= warn_before / 3 else "warning" if left <= warn_before else ""
+
     def describe(self) -> str:
         """One short phrase for the header: 'in window weekly, 1h 20m left' or the next one."""
         if self.active_name is not None and self.active_until is not None:

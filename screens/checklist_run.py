@@ -10,7 +10,7 @@ guard and progress bar.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +27,19 @@ from cockpit.checklist_format import fill
 from cockpit.checklist_report import render_report
 from cockpit.checklist_run import RunOperator, RunState, StepState, load_run, refresh
 from cockpit.db import SessionPolicy
-from cockpit.durations import format_duration
+from cockpit.durations import format_duration, parse_duration
 from cockpit.errors import CockpitError
+from cockpit.guard import Confirmation, ConfirmationKind
 from cockpit.journal import Journal
 from cockpit.paths import state_dir
+from screens.confirm import ConfirmScreen
 from screens.pane_env import PaneEnv
 from screens.prompt import PromptScreen
 from widgets.footer import KeyBar
 
 _MARK = {"done": "✔", "skipped": "-", "failed": "✘", "running": "▶", "pending": " "}
 _STYLE = {"done": "green", "skipped": "dim", "failed": "bold red", "running": "bold yellow", "pending": ""}
+_OTHER_COLUMNS = 36  # mark, status, deadline ("23h 20m left"), cell padding and the scrollbar
 HOLDER_KEYS = ("done", "skip", "fail", "note", "run_step", "finish")
 
 
@@ -47,7 +50,7 @@ class ChecklistRunScreen(Screen[None]):
         Binding("s", "skip", "Skip"),
         Binding("f", "fail", "Fail"),
         Binding("n", "note", "Note"),
-        Binding("a", "run_step", "Run check/action"),
+        Binding("a", "run_step", "Run"),
         Binding("F", "finish", "Finish"),
         Binding("e", "export", "Export"),
         Binding("T", "take_over", "Take over"),
@@ -55,6 +58,8 @@ class ChecklistRunScreen(Screen[None]):
     DEFAULT_CSS = """
     ChecklistRunScreen #run-title { height: 1; background: $boost; padding: 0 1; }
     ChecklistRunScreen #run-status { height: 1; padding: 0 1; color: $text-muted; }
+    ChecklistRunScreen #run-status.-window-warning { color: $warning; text-style: bold; }
+    ChecklistRunScreen #run-status.-window-critical { background: $error; color: $background; }
     ChecklistRunScreen #run-steps { height: 1fr; }
     ChecklistRunScreen #run-detail { height: 6; border-top: solid $accent; padding: 0 1; }
     """
@@ -71,6 +76,7 @@ class ChecklistRunScreen(Screen[None]):
             windows=self._windows(), allow_commands=env.probe_context.settings.checklist_commands,
         )  # fmt: skip
         self._beats = 0
+        self._ready = False
 
     def _windows(self) -> list[Any]:
         wanted = self.state.checklist.window
@@ -94,25 +100,33 @@ class ChecklistRunScreen(Screen[None]):
         table = self.query_one("#run-steps", DataTable)
         for column in ("", "step", "status", "deadline"):
             table.add_column(column.upper(), key=column or "mark")
+        now = self.journal.now()
         for state in self.state.steps.values():
-            table.add_row(*self._cells(state), key=state.step.id)
+            table.add_row(*self._cells(state, now), key=state.step.id)
         current = self.state.current
         if current is not None:
             table.move_cursor(row=list(self.state.steps).index(current.step.id))
         table.focus()
+        self._ready = True
         self._show()
         self.set_interval(0.5, self._follow)
 
+    def on_resize(self) -> None:
+        if self._ready:  # the table's rows are added on mount; a resize may come first
+            self._show()
+
     # -- showing ---------------------------------------------------------------------------------
 
-    def _cells(self, state: StepState) -> tuple[Text, str, Text, str]:
+    def _cells(self, state: StepState, now: datetime) -> tuple[Text, Text, Text, str]:
         deadline = ""
         due = self.state.deadline(state)
         if due is not None and state.status != "skipped":
-            met = self.state.deadline_met(state)
-            left = due - datetime.now(UTC)
+            met = self.state.deadline_met(state, now)
+            left = due - now
             deadline = "met" if met else "MISSED" if met is False else f"{format_duration(left)} left"
-        title = fill(state.step.title, self.state.info.params)
+        # The status and deadline columns stay in view at 80 columns: titles give way (detail below).
+        title = Text(fill(state.step.title, self.state.info.params))
+        title.truncate(max(20, self.app.size.width - _OTHER_COLUMNS), overflow="ellipsis")
         return (
             Text(_MARK[state.status], style=_STYLE[state.status]),
             title,
@@ -129,14 +143,21 @@ class ChecklistRunScreen(Screen[None]):
         who = "you hold this run" if state.holder == self.me else f"held by {state.holder}: following"
         if self.env.read_only:
             who = f"READ-ONLY: following {state.holder}"
-        window = ""
+        status = self.query_one("#run-status", Label)
+        window, urgency = "", ""
         if state.checklist.window:
-            window = f"  window {state.checklist.window}: {self.operator.window().describe()}"
-        self.query_one("#run-status", Label).update(f"{state.status}; {who}{window}")
+            window_state = self.operator.window()
+            window = f"; {window_state.describe()}"
+            warn_before = parse_duration(self.env.probe_context.settings.window_warning)
+            urgency = "" if state.finished else window_state.urgency(warn_before)
+        status.update(f"{state.status}; {who}{window}")
+        status.set_class(urgency == "warning", "-window-warning")
+        status.set_class(urgency == "critical", "-window-critical")
         table = self.query_one("#run-steps", DataTable)
+        now = self.journal.now()
         for step_state in state.steps.values():
             for column, value in zip(
-                ("mark", "step", "status", "deadline"), self._cells(step_state), strict=True
+                ("mark", "step", "status", "deadline"), self._cells(step_state, now), strict=True
             ):
                 table.update_cell(step_state.step.id, column, value)
         self._show_detail()
@@ -278,11 +299,26 @@ class ChecklistRunScreen(Screen[None]):
         self._move(lambda: self.operator.finish(self.state))
 
     def action_take_over(self) -> None:
-        self._move(self.operator.take_over)
+        """Taking a run from someone is deliberate: say who holds it and whether they are there."""
+        info = self.journal.run(self.run_id)
+        there = "still active" if info.holder_active else "silent for over a minute"
+        summary = f"Take over run {self.run_id} from {self.state.holder} ({there})?"
+        details = (f"{self.state.holder} will only be able to follow it; the take-over is audited.",)
+
+        def answered(answer: Confirmation | None) -> None:
+            if answer is not None and answer.confirmed:
+                self._move(self.operator.take_over)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                summary, self.env.probe_context.target_name, ConfirmationKind.YES, details, verb="Take over"
+            ),
+            answered,
+        )
 
     def action_export(self) -> None:
         folder = state_dir() / "reports"
         folder.mkdir(parents=True, exist_ok=True)
         path = Path(folder) / f"{self.state.info.checklist_id}-{self.run_id}.md"
-        path.write_text(render_report(self.state), encoding="utf-8")
+        path.write_text(render_report(self.state, self.journal.now()), encoding="utf-8")
         self.notify(f"report written to {path}")

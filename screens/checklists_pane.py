@@ -18,12 +18,10 @@ from textual.widgets import DataTable, Label
 
 from cockpit.checklist_format import Checklist
 from cockpit.checklist_library import Library, load_library
-from cockpit.checklist_run import start_run
 from cockpit.errors import CockpitError
 from cockpit.journal import Journal, RunInfo
-from screens.checklist_run import ChecklistRunScreen
+from screens.checklist_start import open_run, start_checklist
 from screens.pane_env import PaneEnv
-from screens.prompt import PromptScreen
 
 
 class ChecklistsPane(Vertical):
@@ -118,34 +116,7 @@ class ChecklistsPane(Vertical):
         self.action_open()
 
     def _open(self, run_id: str) -> None:
-        self.app.push_screen(ChecklistRunScreen(self.env, self.journal, run_id, self.me))
+        open_run(self, self.env, run_id)
 
-    def _start(self, checklist: Checklist, params: dict[str, str] | None = None) -> None:
-        if self.env.read_only:
-            self.notify("read-only: observers follow runs, they do not start them", severity="warning")
-            return
-        params = dict(params or {})
-        missing = [p for p in checklist.params if p.name not in params]
-        if missing:
-            param = missing[0]
-            choices = f" ({'/'.join(param.choices)})" if param.choices else ""
-
-            def answered(value: str | None) -> None:
-                if value is not None:
-                    self._start(checklist, {**params, param.name: value.strip()})
-
-            self.app.push_screen(PromptScreen(f"{param.name}{choices}: {param.prompt}"), answered)
-            return
-        try:
-            run_id = start_run(
-                self.journal,
-                checklist,
-                target=self.env.probe_context.target_name,
-                operator=self.me,
-                params=params,
-            )
-        except CockpitError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self._load()
-        self._open(run_id)
+    def _start(self, checklist: Checklist) -> None:
+        start_checklist(self, self.env, checklist, on_started=lambda _: self._load())

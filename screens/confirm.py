@@ -18,9 +18,16 @@ class ConfirmScreen(ModalScreen[Confirmation]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
-        self, summary: str, target: str, kind: ConfirmationKind, details: tuple[str, ...] = ()
+        self,
+        summary: str,
+        target: str,
+        kind: ConfirmationKind,
+        details: tuple[str, ...] = (),
+        *,
+        verb: str = "Run",
     ) -> None:
         super().__init__()
+        self.verb = verb
         self.summary = summary
         self.target = target
         self.kind = kind
@@ -39,7 +46,7 @@ class ConfirmScreen(ModalScreen[Confirmation]):
                 yield Input(placeholder=self.target, id="confirm-typed")
             with Horizontal(id="confirm-buttons"):
                 yield Button(
-                    "Run", variant="error", id="confirm-run", disabled=self.kind is ConfirmationKind.TYPED
+                    self.verb, variant="error", id="confirm-run", disabled=self.kind is ConfirmationKind.TYPED
                 )
                 yield Button("Cancel", id="confirm-cancel")
 

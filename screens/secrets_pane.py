@@ -4,7 +4,8 @@ Expiry moves in days, so the pane reads every ``settings.secrets_interval_s`` (5
 screen, or on `r`: each read is one TLS handshake per endpoint (concurrent, one timeout at most),
 one query per database, and the state store. `v` cycles the four views; the problem findings of
 all three are counted on the status line. Rotation is recorded from the command line
-(`cockpit secret rotate NAME`), which keeps no old value; the pane shows its effects.
+(`cockpit secret rotate NAME`), which keeps no old value; the pane shows its effects, and `R` on
+a secret starts (or reopens) the key-rotation checklist for it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
+from cockpit.checklist_library import load_library
+from cockpit.errors import CockpitError
 from cockpit.model import Severity
 from cockpit.probes.secrets import SecretsReading, judge, read_secrets
 from screens.cadence import SlowCadence
+from screens.checklist_start import start_checklist
 from screens.pane_env import PaneEnv
 from widgets.secrets_tables import CertificatesTable, CloudKeysTable, InventoryTable, RolesTable
 from widgets.view_switcher import ViewSwitcher
@@ -30,7 +34,10 @@ VIEWS = ("certificates", "inventory", "roles", "cloud-keys")
 
 
 class SecretsPane(Vertical):
-    BINDINGS = [Binding("v", "next_view", "View")]
+    BINDINGS = [
+        Binding("v", "next_view", "View"),
+        Binding("R", "rotate", "Rotate (checklist)"),
+    ]
 
     DEFAULT_CSS = """
     SecretsPane > #secrets-status { height: 1; color: $text-muted; padding: 0 1; }
@@ -107,9 +114,35 @@ class SecretsPane(Vertical):
             f"{self._took_ms:.0f} ms, every {every:g} min (r: now)" + (f"; {errors}" if errors else "")
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Rotation is for operators, on a secret of the inventory: absent otherwise."""
+        if action == "rotate":
+            return not self.env.read_only and self.view == "inventory"
+        return True
+
+    def action_rotate(self) -> None:
+        """Start (or reopen) the key-rotation checklist for the secret under the cursor."""
+        secret = self.query_one(InventoryTable).selected_key()
+        if secret is None:
+            self.notify("no secret selected: the inventory lists them (settings in config)")
+            return
+        self._start_rotation(secret)
+
+    @work(thread=True, group="secrets-rotate", exit_on_error=False)
+    def _start_rotation(self, secret: str) -> None:
+        try:
+            checklist = load_library(self.env.probe_context.settings).get("key-rotation")
+        except CockpitError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(
+            start_checklist, self, self.env, checklist, {"secret": secret}, reuse_running=True
+        )
+
     def action_next_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
         self.query_one(ViewSwitcher).show(self.view)
+        self.refresh_bindings()
         if self.reading is not None:
             self.query_one("#secrets-status", Label).update(
                 self._status_line(self.reading, datetime.now(UTC))

@@ -28,6 +28,8 @@ class CockpitHeader(Horizontal):
     CockpitHeader.-protected #protected { display: block; }
     CockpitHeader #window { width: 1fr; text-align: right; color: $text-muted; }
     CockpitHeader.-in-window #window { color: $success; text-style: bold; }
+    CockpitHeader.-window-warning #window { color: $warning; text-style: bold; }
+    CockpitHeader.-window-critical #window { background: $error; color: $background; text-style: bold; }
     """
 
     target: reactive[str] = reactive("")
@@ -35,6 +37,7 @@ class CockpitHeader(Horizontal):
     protected: reactive[bool] = reactive(False)
     window: reactive[str] = reactive("")
     in_window: reactive[bool] = reactive(False)
+    window_urgency: reactive[str] = reactive("")  # "", "warning" or "critical" as the window closes
 
     def compose(self) -> ComposeResult:
         yield Label("ops-cockpit", id="title")
@@ -57,3 +60,7 @@ class CockpitHeader(Horizontal):
 
     def watch_in_window(self, value: bool) -> None:
         self.set_class(value, "-in-window")
+
+    def watch_window_urgency(self, value: str) -> None:
+        self.set_class(value == "warning", "-window-warning")
+        self.set_class(value == "critical", "-window-critical")

@@ -3,12 +3,20 @@ reason, all journaled; an observer's run screen follows the holder and offers no
 
 from __future__ import annotations
 
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
+import pytest
 from textual.widgets import DataTable, Input
 
 from cockpit.app import CockpitApp
+from cockpit.checklist_library import load_library
+from cockpit.checklist_run import start_run
 from cockpit.config import load_config
+from cockpit.errors import CockpitError
 from cockpit.journal import Journal
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
@@ -69,3 +77,55 @@ async def test_a_run_from_the_pane_then_an_observer_follows(sandbox: Sandbox, tm
         assert len(Journal.local(store).events(run_id)) == len(events) + 1  # nothing more written
     observer_store.close()
     store.close()
+
+
+@pytest.fixture
+def shared_journal_url(sandbox: Sandbox) -> Iterator[str]:
+    """A database of its own on the sandbox's server, as `[state] url` for several cockpits."""
+    name = f"journal_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield sandbox.postgres.dsn(name)
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+async def test_an_observer_on_another_host_follows_through_the_shared_journal(
+    sandbox: Sandbox, shared_journal_url: str, tmp_path: Path
+) -> None:
+    """The holder is a cockpit elsewhere (its journal handle here); the observer is this TUI, with
+    its own state store, sharing nothing with the holder but `[state] url`."""
+    config_path = tmp_path / "cockpit.toml"
+    config_path.write_text(
+        sandbox.config_path.read_text() + f'\n[state]\nurl = "{shared_journal_url}"\n', encoding="utf-8"
+    )
+    config = load_config(config_path)
+    observer_store = StateStore(tmp_path / "observer.sqlite3")
+    observer = CockpitApp(config, store=observer_store, read_only=True)
+    with pytest.raises(CockpitError, match="no checklist journal there yet"):
+        observer.pane_env().checklist_journal()  # an observer's read-only session creates nothing
+
+    holder = Journal.shared(shared_journal_url)
+    checklist = load_library(config.settings).get("gdpr-data-request")
+    run_id = start_run(holder, checklist, target="sandbox", operator="alice", params={})
+    async with observer.run_test(size=(80, 24)) as pilot:
+        await pilot.press("6")
+        runs = observer.query_one("#checklist-runs", DataTable)
+        await wait_until(pilot, lambda: runs.row_count == 1)
+        assert str(runs.get_cell(run_id, "holder")) == "alice"
+        runs.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(observer.screen, ChecklistRunScreen))
+        screen = observer.screen
+        assert isinstance(screen, ChecklistRunScreen) and not screen.holding
+        journal = observer.pane_env().checklist_journal()
+        assert journal._db.query("SHOW default_transaction_read_only") == [("on",)]
+        holder.append(run_id, "alice", "step_done", "verify-identity", {"note": "passport checked"})
+        started = time.monotonic()
+        await wait_until(pilot, lambda: screen.state.steps["verify-identity"].status == "done", 3)
+        assert time.monotonic() - started < 1.5  # "within about a second"
+        await pilot.press("d", "T")
+        await pilot.pause()
+    assert [e.kind for e in holder.events(run_id)] == ["run_started", "step_done"]
+    holder.close()
+    observer_store.close()

@@ -10,11 +10,13 @@ from textual.widgets import ContentSwitcher, Label
 
 from cockpit.app import CockpitApp
 from cockpit.config import load_config
+from cockpit.journal import Journal
 from cockpit.probes.certificates import CertificateReading
 from cockpit.probes.cloud_keys import AccessKey
 from cockpit.probes.secrets import RoleExpiry, SecretAge
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import Rotation
+from screens.checklist_run import ChecklistRunScreen
 from screens.secrets_pane import SecretsPane
 from tests.ui.conftest import wait_until
 from widgets.secrets_tables import CertificatesTable, CloudKeysTable, InventoryTable, RolesTable
@@ -45,6 +47,37 @@ async def test_certificates_inventory_and_roles_from_the_sandbox(sandbox: Sandbo
         assert app.query_one(SecretsPane).view == "roles"
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
         assert "v" in keys
+
+
+async def test_rotate_starts_the_key_rotation_checklist_for_the_secret(sandbox: Sandbox, store) -> None:
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5", "tab", "v")
+        inventory = app.query_one(InventoryTable)
+        await wait_until(pilot, lambda: inventory.row_count == 1)
+        assert "R" in {b.key for _, b, enabled, *_ in app.active_bindings.values() if enabled}
+        await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
+        screen = app.screen
+        assert isinstance(screen, ChecklistRunScreen) and screen.holding
+        assert screen.state.checklist.id == "key-rotation"
+        assert screen.state.info.params == {"secret": "payments-api-key"}
+        await pilot.press("escape", "R")  # again: the rotation under way reopens, no second run
+        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
+        assert app.screen is not screen and app.screen.run_id == screen.run_id  # type: ignore[attr-defined]
+    assert [r.id for r in Journal.local(store).runs()] == [screen.run_id]
+
+
+async def test_observers_get_no_rotate_key(sandbox: Sandbox, store) -> None:
+    app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5", "tab", "v")
+        await wait_until(pilot, lambda: app.query_one(InventoryTable).row_count == 1)
+        assert "R" not in {b.key for _, b, enabled, *_ in app.active_bindings.values() if enabled}
+        await pilot.press("R")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChecklistRunScreen)
+    assert Journal.local(store).runs() == []
 
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

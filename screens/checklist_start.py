@@ -1,0 +1,83 @@
+"""Starting a checklist run from any pane: ask for the missing parameters, record the run, open it.
+
+The Checklists pane starts whatever is picked; other panes start the checklist for what is under
+the cursor (the Secrets pane: key rotation for the selected secret), with its parameters given.
+The journal may be a shared PostgreSQL across the network, so recording runs in a thread worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widget import Widget
+
+from cockpit.checklist_format import Checklist
+from cockpit.checklist_run import start_run
+from cockpit.errors import CockpitError
+from screens.checklist_run import ChecklistRunScreen
+from screens.pane_env import PaneEnv
+from screens.prompt import PromptScreen
+
+
+def start_checklist(
+    host: Widget,
+    env: PaneEnv,
+    checklist: Checklist,
+    params: dict[str, str] | None = None,
+    *,
+    reuse_running: bool = False,
+    on_started: Callable[[str], object] | None = None,
+) -> None:
+    """Ask each missing parameter in turn, then start the run and open its screen.
+
+    ``reuse_running``: a run of this checklist with the same parameters still running is opened
+    instead of starting a second one (one rotation of one secret at a time).
+    """
+    if env.read_only:
+        host.notify("read-only: observers follow runs, they do not start them", severity="warning")
+        return
+    params = dict(params or {})
+    missing = [p for p in checklist.params if p.name not in params]
+    if missing:
+        param = missing[0]
+        choices = f" ({'/'.join(param.choices)})" if param.choices else ""
+
+        def answered(value: str | None) -> None:
+            if value is not None:
+                start_checklist(
+                    host, env, checklist, {**params, param.name: value.strip()},
+                    reuse_running=reuse_running, on_started=on_started,
+                )  # fmt: skip
+
+        host.app.push_screen(PromptScreen(f"{param.name}{choices}: {param.prompt}"), answered)
+        return
+    me = env.guard.actor.user
+
+    def record() -> None:
+        journal = env.checklist_journal()
+        try:
+            running = [
+                r for r in journal.runs(unfinished=True)
+                if reuse_running and r.checklist_id == checklist.id
+                and all(r.params.get(k) == v for k, v in params.items())
+            ]  # fmt: skip
+            if running:
+                run_id = running[0].id
+                host.app.call_from_thread(host.notify, f"already running: run {run_id} ({running[0].holder})")
+            else:
+                target = env.probe_context.target_name
+                run_id = start_run(journal, checklist, target=target, operator=me, params=params)
+        except CockpitError as exc:
+            host.app.call_from_thread(host.notify, str(exc), severity="error")
+            return
+        if on_started is not None:
+            host.app.call_from_thread(on_started, run_id)
+        host.app.call_from_thread(open_run, host, env, run_id)
+
+    host.run_worker(record, thread=True, group="checklist-start", exit_on_error=False)
+
+
+def open_run(host: Widget, env: PaneEnv, run_id: str) -> None:
+    """The run's screen: to carry on if you hold it, to follow it otherwise."""
+    journal = env.checklist_journal()
+    host.app.push_screen(ChecklistRunScreen(env, journal, run_id, env.guard.actor.user))
