@@ -10,6 +10,7 @@ guard and progress bar.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ class ChecklistRunScreen(Screen[None]):
         Binding("F", "finish", "Finish"),
         Binding("e", "export", "Export"),
         Binding("T", "take_over", "Take over"),
+        Binding("N", "next_open", "Next open step", show=False),
     ]
     DEFAULT_CSS = """
     ChecklistRunScreen #run-title { height: 1; background: $boost; padding: 0 1; }
@@ -77,6 +79,7 @@ class ChecklistRunScreen(Screen[None]):
         )  # fmt: skip
         self._beats = 0
         self._ready = False
+        self._refresh_lock = threading.Lock()
 
     def _windows(self) -> list[Any]:
         wanted = self.state.checklist.window
@@ -196,9 +199,14 @@ class ChecklistRunScreen(Screen[None]):
     def _follow(self) -> None:
         self._follow_worker()
 
+    def _refresh(self) -> bool:
+        """Apply the journal's new events (from a worker; one at a time, or events apply twice)."""
+        with self._refresh_lock:
+            return refresh(self.journal, self.state)
+
     @work(thread=True, exclusive=True, group="run-follow", exit_on_error=False)
     def _follow_worker(self) -> None:
-        changed = refresh(self.journal, self.state)
+        changed = self._refresh()
         self._beats += 1
         if self.holding and self._beats % 40 == 0:  # every 20 s: the lease says we are still here
             self.journal.heartbeat(self.run_id, self.me)
@@ -215,15 +223,34 @@ class ChecklistRunScreen(Screen[None]):
         return True
 
     def _move(self, what: Any) -> None:
-        self._move_worker(what)
+        selected = self._selected()
+        self._move_worker(what, selected.step.id if selected else None)
 
     @work(thread=True, group="run-move", exit_on_error=False)
-    def _move_worker(self, what: Any) -> None:
+    def _move_worker(self, what: Any, step_id: str | None) -> None:
         try:
             what()
         except CockpitError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
-        self.app.call_from_thread(self._follow)
+        self._refresh()
+        self.app.call_from_thread(self._show)
+        self.app.call_from_thread(self._advance_from, step_id)
+
+    def _advance_from(self, step_id: str | None) -> None:
+        """Once the step the cursor was on is resolved, the cursor goes on to the next open one."""
+        selected = self._selected()
+        if selected is not None and selected.step.id == step_id and selected.resolved:
+            self.action_next_open()
+
+    def action_next_open(self) -> None:
+        """The cursor to the next step still open (after the cursor, then from the top)."""
+        ids = list(self.state.steps)
+        selected = self._selected()
+        start = ids.index(selected.step.id) + 1 if selected else 0
+        for step_id in ids[start:] + ids[:start]:
+            if not self.state.steps[step_id].resolved:
+                self.query_one("#run-steps", DataTable).move_cursor(row=ids.index(step_id))
+                return
 
     def _ask(self, question: str, then: Any, *, required: bool = True) -> None:
         def answered(text: str | None) -> None:

@@ -29,6 +29,7 @@ add) when the target lacks what it needs.
 them too, and database sessions are opened read-only.
 
 **Protected** targets ask you to type the target's name before any change.
+The header's window is green inside a maintenance window, yellow then red as it closes.
 Every action is audited: who, from where, when, what, and the result.
 """
 

@@ -225,3 +225,19 @@ async def test_take_over_asks_first(app_on) -> None:  # type: ignore[no-untyped-
         assert screen.holding
         records = [r for r in app.store.audit_records() if r.action == "checklist.take_over"]
         assert [(r.result, r.detail) for r in records] == [("ok", f"taken over from {me}")]
+
+
+async def test_the_cursor_goes_on_to_the_next_open_step(app_on) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(START)
+    app = app_on(clock)
+    incident_run(app, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await resumed(pilot, app)
+        assert screen._selected().step.id == "respond-p0"  # the first open step
+        await pilot.press("N")  # past the skipped P1-P3 responses and the done health check
+        assert screen._selected().step.id == "blocking"
+        await pilot.press("d")
+        await wait_until(pilot, lambda: screen._selected().step.id == "status-page", 5)
+        assert screen.state.steps["blocking"].status == "done"
+        await pilot.press("N", "N")
+        assert screen._selected().step.id == "mitigate"
