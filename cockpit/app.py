@@ -7,6 +7,7 @@ Its backends are injected (config, store, clock), so tests run it on the real sa
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
 from cockpit.guard import (
     ActionContext,
     ActionRequest,
+    Arming,
     CancelToken,
     Confirmation,
     ConfirmationKind,
@@ -60,6 +62,7 @@ class CockpitApp(App[int]):
         Binding("t", "switch_target", "Target"),
         Binding("r", "refresh_pane", "Refresh"),
         Binding("ctrl+x", "cancel_action", "Cancel action", show=False),
+        Binding("A", "arm", "Arm/disarm writes"),
         *(Binding(p.key, f"show_pane('{p.id}')", p.title, show=False) for p in PANES),
     ]
 
@@ -100,6 +103,8 @@ class CockpitApp(App[int]):
         return window_state(self.target.maintenance_windows, self.now())
 
     def _make_guard(self) -> Guard:
+        # A protected target starts read-only even for operators: `A` arms its writes a while.
+        arming = Arming(minutes=self.target.arm_minutes) if self.target.protected else None
         return Guard(
             target=self.target_name,
             store=self.store,
@@ -107,6 +112,7 @@ class CockpitApp(App[int]):
             protected=self.target.protected,
             require_window=self.target.require_window,
             windows=self._windows,
+            arming=arming,
         )
 
     def pane_env(self) -> PaneEnv:
@@ -117,7 +123,11 @@ class CockpitApp(App[int]):
                 target=self.target,
                 thresholds=self.config.thresholds_for(self.target),
                 settings=settings,
-                policy=SessionPolicy.from_settings(settings, read_only=self.read_only),
+                # Probes never write: on a protected target their sessions are read-only even
+                # when armed (actions take a session of their own: PaneEnv.action_policy).
+                policy=SessionPolicy.from_settings(
+                    settings, read_only=self.read_only or self.target.protected
+                ),
                 store=self.store,
             ),
             guard=self.guard,
@@ -161,11 +171,61 @@ class CockpitApp(App[int]):
     def on_mount(self) -> None:
         self._update_header()
         self.set_interval(10, self._update_header)
+        self.set_interval(1, self._watch_arming)  # the countdown; returns at once where unarmed
+
+    # -- arming a protected target's writes ------------------------------------------------------
+
+    def action_arm(self) -> None:
+        """Arm writes (the target's name typed), or disarm them at once if armed."""
+        if self.guard.arming is None or self.guard.observer:
+            return
+        if self.guard.arming.armed:
+            self.guard.disarm("disarmed by the operator")
+            self._armed_changed()
+            return
+        minutes = self.guard.arming.minutes
+
+        def answered(answer: Confirmation | None) -> None:
+            if answer is None or not answer.confirmed:
+                return
+            try:
+                self.guard.arm(answer.typed)
+            except ActionRefused as exc:
+                self.notify(str(exc), severity="error")
+            self._armed_changed()
+
+        summary = f"Arm writes on {self.target_name} for {minutes:g} minutes"
+        details = (
+            "Actions are offered until the countdown ends (A disarms sooner); each is still confirmed.",
+        )
+        self.push_screen(
+            ConfirmScreen(summary, self.target_name, ConfirmationKind.TYPED, details, verb="Arm"), answered
+        )
+
+    def _watch_arming(self) -> None:
+        arming = self.guard.arming
+        if arming is None or arming.until is None:
+            return
+        if arming.until is not None and not arming.armed:
+            self.guard.disarm(f"lapsed after {arming.minutes:g} min")
+            self.notify(f"writes on {self.target_name} disarmed: the time ran out", severity="warning")
+            self._armed_changed()
+        elif arming.armed:
+            self.query_one(CockpitHeader).armed = _countdown(arming.seconds_left)
+
+    def _armed_changed(self) -> None:
+        """Every screen's bindings follow (absent again once disarmed); the header says so."""
+        header = self.query_one(CockpitHeader)
+        header.read_only = self.guard.read_only
+        arming = self.guard.arming
+        header.armed = _countdown(arming.seconds_left) if arming and arming.armed else ""
+        for screen in self.screen_stack:
+            screen.refresh_bindings()
 
     def _update_header(self) -> None:
         header = self.query_one(CockpitHeader)
         header.target = self.target_name
-        header.read_only = self.read_only
+        header.read_only = self.guard.read_only
         header.protected = self.target.protected
         state = self._windows()
         header.window = state.describe()
@@ -221,6 +281,7 @@ class CockpitApp(App[int]):
             self.notify("an action is running: cancel it or let it finish first", severity="warning")
             return
         self.workers.cancel_all()
+        self.guard.disarm(f"switched to target {name}")
         self.target_name, self.target = self.config.target(name)
         self.guard = self._make_guard()
         await self.recompose()
@@ -229,6 +290,8 @@ class CockpitApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_action":
             return self._cancel is not None
+        if action == "arm":  # only where there is something to arm, never for an observer
+            return self.guard.arming is not None and not self.guard.observer
         return True
 
     def action_cancel_action(self) -> None:
@@ -343,6 +406,11 @@ class CockpitApp(App[int]):
             self._opened_journal.close()
         if self._owns_store:
             self.store.close()
+
+
+def _countdown(seconds: float) -> str:
+    """Whole minutes left (rounded up) until the last one, then seconds: calm, and still exact."""
+    return f"{math.ceil(seconds / 60)}m" if seconds > 60 else f"{math.ceil(seconds)}s"
 
 
 def run_app(config: Config, *, target: str | None, read_only: bool) -> int:

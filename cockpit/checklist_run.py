@@ -183,7 +183,7 @@ class RunOperator:
         self._anytime = guard.variant(protected=False, require_window=False)
 
     def _append(self, kind: str, step: str | None = None, **detail: Any) -> Event:
-        if self.guard.read_only:
+        if self.guard.observer:  # ticking a run changes no target: armed or not, operators may
             raise ActionRefused(f"read-only mode: {kind} on checklist run {self.run_id} is refused")
         return self.journal.append(self.run_id, self.operator, kind, step, detail)
 
@@ -205,12 +205,16 @@ class RunOperator:
             self._append("note", step.id if step else None, text=text.strip())
 
     def take_over(self) -> None:
-        request_params = {"run": self.run_id}
+        """Become the holder; audited. A journal matter, not a change to the target: an operator
+        may take over on a protected target that is not armed; an observer never."""
         from cockpit.guard import ActionRequest
 
+        if self.guard.observer:
+            raise ActionRefused(f"read-only mode: taking over checklist run {self.run_id} is refused")
         request = ActionRequest(
-            "checklist.take_over", f"Take over checklist run {self.run_id}", request_params
-        )
+            "checklist.take_over", f"Take over checklist run {self.run_id}", {"run": self.run_id},
+            mutating=False,
+        )  # fmt: skip
         with self._anytime.begin(request, Confirmation(confirmed=True)) as context:
             event = self.journal.take_over(self.run_id, self.operator)
             context.result_detail = f"taken over from {event.detail.get('from')}"

@@ -273,6 +273,7 @@ class Target(_Section, frozen=True):
 
     description: str = ""
     protected: bool = False
+    arm_minutes: float = 15  # protected: how long writes stay armed in the TUI once its name is typed
     read_only: bool = False
     require_window: bool = False
     databases: list[Database] = []

@@ -3,7 +3,8 @@
 Every action (VACUUM, backup, cancel backend, record a rotation...) is an ``ActionRequest`` that
 passes ``Guard.begin``, which
 
-1. refuses every mutating action in read-only mode, with the reason;
+1. refuses every mutating action in read-only mode, with the reason (an observer's, or a protected
+   target's in the TUI until its writes are armed: the target's name typed, for N minutes);
 2. requires the confirmation the screen obtained: a yes, or for a protected target the target's
    name typed back;
 3. refuses mutations outside a maintenance window on targets that require one;
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,6 +95,23 @@ class CancelToken:
 
 
 @dataclass
+class Arming:
+    """A protected target's writes in the TUI: off until armed (its name typed), then on for a
+    while. Shared by a guard and its variants, so disarming reaches every one of them."""
+
+    minutes: float = 15
+    until: float | None = None  # time.monotonic() when the writes lapse
+
+    @property
+    def armed(self) -> bool:
+        return self.until is not None and time.monotonic() < self.until
+
+    @property
+    def seconds_left(self) -> float:
+        return max(0.0, self.until - time.monotonic()) if self.until is not None else 0.0
+
+
+@dataclass
 class ActionContext:
     """Handed to a running action: report progress, watch for cancellation."""
 
@@ -122,10 +141,12 @@ class Guard:
         require_window: bool = False,
         windows: Callable[[], WindowState] | None = None,
         actor: Actor | None = None,
+        arming: Arming | None = None,
     ) -> None:
         self.target = target
         self.store = store
-        self.read_only = read_only
+        self.observer = read_only  # fixed for the session: --read-only, or the target's read_only
+        self.arming = arming  # None: no arming (the CLI, whose --confirm NAME arms one command)
         self.protected = protected
         self.require_window = require_window
         self._windows = windows or (lambda: window_state(()))
@@ -140,11 +161,54 @@ class Guard:
     ) -> Guard:
         """The same target, store, actor and read-only state, with these rules changed."""
         return Guard(
-            target=self.target, store=self.store, read_only=self.read_only,
+            target=self.target, store=self.store, read_only=self.observer,
             protected=self.protected if protected is None else protected,
             require_window=self.require_window if require_window is None else require_window,
-            windows=windows or self._windows, actor=self.actor,
+            windows=windows or self._windows, actor=self.actor, arming=self.arming,
         )  # fmt: skip
+
+    @property
+    def read_only(self) -> bool:
+        """No change can pass now: an observer, or writes not armed (or lapsed) where they must be."""
+        return self.observer or (self.arming is not None and not self.arming.armed)
+
+    # -- arming a protected target's writes (TUI) ----------------------------------------------
+
+    def arm(self, typed: str) -> None:
+        """Allow changes for ``arming.minutes``: the target's name typed back; audited either way."""
+        if self.arming is None:
+            raise ActionRefused(f"{self.target} needs no arming")
+        minutes = self.arming.minutes
+        reason = None
+        if self.observer:
+            reason = f"read-only mode: writes on {self.target} cannot be armed"
+        elif typed.strip() != self.target:
+            reason = f"type the target's name ({self.target!r}) to arm its writes"
+        audit_id = self._audit_start("target.arm", {"minutes": minutes})
+        if reason is not None:
+            self.store.audit_end(audit_id, "refused", reason)
+            raise ActionRefused(reason)
+        self.arming.until = time.monotonic() + minutes * 60
+        self.store.audit_end(audit_id, "ok", f"writes armed for {minutes:g} min")
+
+    def disarm(self, why: str) -> None:
+        """Back to read-only (by the operator, or the time ran out); audited."""
+        if self.arming is None or self.arming.until is None:
+            return
+        self.arming.until = None
+        audit_id = self._audit_start("target.disarm", {})
+        self.store.audit_end(audit_id, "ok", why)
+
+    def _audit_start(self, action: str, params: dict[str, Any]) -> int:
+        return self.store.audit_start(
+            actor=self.actor.user,
+            sudo_user=self.actor.sudo_user,
+            ssh_client=self.actor.ssh_client,
+            host=self.actor.host,
+            target=self.target,
+            action=action,
+            params=redact_params(params),
+        )
 
     # -- what the UI asks before offering anything --------------------------------------------
 
@@ -161,8 +225,10 @@ class Guard:
         """Why the guard would refuse, or None. Pure: no audit record."""
         if not request.mutating:
             return None
-        if self.read_only:
+        if self.observer:
             return f"read-only mode: {request.action} on {self.target} changes things and is refused"
+        if self.read_only:
+            return f"{self.target} is protected: arm its writes first (A, then type its name)"
         if confirmation is None or not confirmation.confirmed:
             return f"{request.action} needs a confirmation that was not given"
         if self.protected and confirmation.typed.strip() != self.target:
@@ -185,15 +251,7 @@ class Guard:
         on_progress: Callable[[ProgressUpdate], None] | None = None,
     ) -> Iterator[ActionContext]:
         """Check, audit the start, yield a context, audit the end. Refusals are audited too."""
-        audit_id = self.store.audit_start(
-            actor=self.actor.user,
-            sudo_user=self.actor.sudo_user,
-            ssh_client=self.actor.ssh_client,
-            host=self.actor.host,
-            target=self.target,
-            action=request.action,
-            params=redact_params(dict(request.params)),
-        )
+        audit_id = self._audit_start(request.action, dict(request.params))
         reason = self.refusal(request, confirmation)
         if reason is not None:
             self.store.audit_end(audit_id, "refused", reason)

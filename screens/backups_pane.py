@@ -126,7 +126,7 @@ class BackupsPane(Vertical):
         if chosen is None:
             return
         store, database = chosen
-        policy = self.env.probe_context.policy
+        policy = self.env.action_policy()
         self._run(backup_request(store, database), lambda ctx: run_backup(ctx, store, database, policy))
 
     def action_verify(self) -> None:
@@ -139,7 +139,7 @@ class BackupsPane(Vertical):
         if chosen is None:
             return
         database = chosen[1]
-        policy = self.env.probe_context.policy
+        policy = self.env.action_policy()
         self._run(
             verify_request(inv.store, key), lambda ctx: verify_backup(ctx, inv.store, key, database, policy)
         )
@@ -154,7 +154,7 @@ class BackupsPane(Vertical):
         except CockpitError as exc:
             self.notify(str(exc), severity="error")
             return
-        policy = self.env.probe_context.policy
+        policy = self.env.action_policy()
         self._run(
             export_request(store, database, tables),
             lambda ctx: run_export(ctx, store, database, tables, policy),

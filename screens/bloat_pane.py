@@ -255,7 +255,7 @@ class BloatPane(Vertical):
         self._run("vacuum_analyze", Target("", ""))
 
     def _run(self, kind: Kind, target: Target) -> None:
-        database, policy = self.database, self.env.probe_context.policy
+        database, policy = self.database, self.env.action_policy()
 
         def run(context: ActionContext) -> None:
             try:
@@ -298,7 +298,7 @@ class BloatPane(Vertical):
             rule = plan.rule
             self.notify(f"nothing to archive: no row of {rule.table} is older than {rule.older_than}")
             return
-        policy = self.env.probe_context.policy
+        policy = self.env.action_policy()
 
         def run(context: ActionContext) -> None:
             try:

@@ -27,7 +27,6 @@ from cockpit.checklist_actions import ActionEnv
 from cockpit.checklist_format import fill
 from cockpit.checklist_report import render_report
 from cockpit.checklist_run import RunOperator, RunState, StepState, load_run, refresh
-from cockpit.db import SessionPolicy
 from cockpit.durations import format_duration, parse_duration
 from cockpit.errors import CockpitError
 from cockpit.guard import Confirmation, ConfirmationKind
@@ -88,7 +87,7 @@ class ChecklistRunScreen(Screen[None]):
 
     @property
     def holding(self) -> bool:
-        return not self.env.read_only and self.state.holder == self.me and not self.state.finished
+        return not self.env.observer and self.state.holder == self.me and not self.state.finished
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -144,7 +143,7 @@ class ChecklistRunScreen(Screen[None]):
             f"{state.info.title}  [{done}/{len(state.steps)}]  run {state.info.id}"
         )
         who = "you hold this run" if state.holder == self.me else f"held by {state.holder}: following"
-        if self.env.read_only:
+        if self.env.observer:
             who = f"READ-ONLY: following {state.holder}"
         status = self.query_one("#run-status", Label)
         window, urgency = "", ""
@@ -219,7 +218,7 @@ class ChecklistRunScreen(Screen[None]):
         if action in HOLDER_KEYS:
             return self.holding
         if action == "take_over":
-            return not self.env.read_only and self.state.holder != self.me and not self.state.finished
+            return not self.env.observer and self.state.holder != self.me and not self.state.finished
         return True
 
     def _move(self, what: Any) -> None:
@@ -304,8 +303,7 @@ class ChecklistRunScreen(Screen[None]):
 
     @work(thread=True, group="run-move", exit_on_error=False)
     def _prepare(self, step: Any) -> None:
-        env = ActionEnv(self.env.probe_context.target, SessionPolicy.from_settings(
-            self.env.probe_context.settings, read_only=self.env.read_only))  # fmt: skip
+        env = ActionEnv(self.env.probe_context.target, self.env.action_policy())
         try:
             prepared = self.operator.prepare_action(step, env)
         except CockpitError as exc:

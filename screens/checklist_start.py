@@ -33,7 +33,7 @@ def start_checklist(
     ``reuse_running``: a run of this checklist with the same parameters still running is opened
     instead of starting a second one (one rotation of one secret at a time).
     """
-    if env.read_only:
+    if env.observer:
         host.notify("read-only: observers follow runs, they do not start them", severity="warning")
         return
     params = dict(params or {})

@@ -95,7 +95,7 @@ class ChecklistsPane(Vertical):
         for error in library.errors:
             self.notify(error, severity="error", timeout=10)
         mine = [r for r in runs if r.status == "running" and r.holder == self.me]
-        if resume and mine and not self.env.read_only:
+        if resume and mine and not self.env.observer:
             self.notify(f"resuming your unfinished run {mine[0].id} ({mine[0].title})")
             self._open(mine[0].id)
 

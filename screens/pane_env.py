@@ -7,9 +7,10 @@ or on small fakes without patching globals.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from cockpit.db import SessionPolicy
 from cockpit.guard import ActionContext, ActionRequest, CancelToken, Confirmation, Guard, ProgressUpdate
 from cockpit.journal import Journal
 from cockpit.probes import ProbeContext
@@ -43,4 +44,15 @@ class PaneEnv:
 
     @property
     def read_only(self) -> bool:
+        """No change can be made now: an observer, or a protected target not armed."""
         return self.guard.read_only
+
+    @property
+    def observer(self) -> bool:
+        """Read-only for the whole session: may follow a checklist run, never hold one."""
+        return self.guard.observer
+
+    def action_policy(self) -> SessionPolicy:
+        """The sessions an action opens: writable only while the guard lets changes through
+        (the probes' sessions stay read-only on protected targets)."""
+        return replace(self.probe_context.policy, read_only=self.read_only)

@@ -327,7 +327,7 @@ class QueriesPane(Vertical):
 
     def _send(self, kind: Kind, sessions: list[Session]) -> None:
         request = request_for(kind, self.database, sessions)
-        database, policy = self.database, self.env.probe_context.policy
+        database, policy = self.database, self.env.action_policy()
 
         def run(context: ActionContext) -> None:
             signal_sessions(context, kind, database, policy, sessions)
@@ -339,7 +339,7 @@ class QueriesPane(Vertical):
         if schema is None:
             self.notify("pg_stat_statements is not available here", severity="warning")
             return
-        database, policy = self.database, self.env.probe_context.policy
+        database, policy = self.database, self.env.action_policy()
 
         def run(context: ActionContext) -> None:
             reset_statements(context, database, policy, schema)

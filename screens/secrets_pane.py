@@ -117,7 +117,7 @@ class SecretsPane(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Rotation is for operators, on a secret of the inventory: absent otherwise."""
         if action == "rotate":
-            return not self.env.read_only and self.view == "inventory"
+            return not self.env.observer and self.view == "inventory"
         return True
 
     def action_rotate(self) -> None:

@@ -176,7 +176,7 @@ class StatementDetail(ModalScreen[None]):
             return
         database, policy, text, timeout = (
             self.database,
-            self.env.probe_context.policy,
+            self.env.action_policy(),
             self.statement.text,
             self.timeout_ms,
         )

@@ -9,7 +9,8 @@ from textual.widgets import Label
 
 
 class CockpitHeader(Horizontal):
-    """Target name, a READ-ONLY badge for observers, a PROTECTED badge, the window state."""
+    """Target name, a READ-ONLY badge (observers, and protected targets until armed), a PROTECTED
+    badge, the armed writes' countdown, the window state."""
 
     DEFAULT_CSS = """
     CockpitHeader {
@@ -24,8 +25,10 @@ class CockpitHeader(Horizontal):
     CockpitHeader .badge { display: none; text-style: bold; }
     CockpitHeader #read-only { background: $warning; color: $background; }
     CockpitHeader #protected { background: $error; color: $background; }
+    CockpitHeader #armed { background: $error; color: $text; }
     CockpitHeader.-read-only #read-only { display: block; }
     CockpitHeader.-protected #protected { display: block; }
+    CockpitHeader.-armed #armed { display: block; }
     CockpitHeader #window { width: 1fr; text-align: right; color: $text-muted; }
     CockpitHeader.-in-window #window { color: $success; text-style: bold; }
     CockpitHeader.-window-warning #window { color: $warning; text-style: bold; }
@@ -35,6 +38,7 @@ class CockpitHeader(Horizontal):
     target: reactive[str] = reactive("")
     read_only: reactive[bool] = reactive(False)
     protected: reactive[bool] = reactive(False)
+    armed: reactive[str] = reactive("")  # a protected target's writes: time left while armed
     window: reactive[str] = reactive("")
     in_window: reactive[bool] = reactive(False)
     window_urgency: reactive[str] = reactive("")  # "", "warning" or "critical" as the window closes
@@ -44,6 +48,7 @@ class CockpitHeader(Horizontal):
         yield Label("", id="target")
         yield Label("READ-ONLY", id="read-only", classes="badge")
         yield Label("PROTECTED", id="protected", classes="badge")
+        yield Label("", id="armed", classes="badge")
         yield Label("", id="window")
 
     def watch_target(self, value: str) -> None:
@@ -54,6 +59,10 @@ class CockpitHeader(Horizontal):
 
     def watch_protected(self, value: bool) -> None:
         self.set_class(value, "-protected")
+
+    def watch_armed(self, value: str) -> None:
+        self.query_one("#armed", Label).update(f"WRITES ARMED {value}")
+        self.set_class(bool(value), "-armed")
 
     def watch_window(self, value: str) -> None:
         self.query_one("#window", Label).update(value)

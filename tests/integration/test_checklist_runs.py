@@ -21,7 +21,7 @@ from cockpit.checklist_run import RunOperator, load_run, refresh, start_run
 from cockpit.config import load_config
 from cockpit.db import SessionPolicy
 from cockpit.errors import ActionRefused, CockpitError
-from cockpit.guard import Confirmation, Guard
+from cockpit.guard import Arming, Confirmation, Guard
 from cockpit.journal import Journal, NotHolder
 from cockpit.probes import ProbeContext
 from cockpit.sandbox.manager import Sandbox
@@ -89,15 +89,16 @@ def table(sandbox: Sandbox) -> Iterator[str]:
 
 
 def operator_for(
-    sandbox: Sandbox, journal: Journal, run_id: str, who: str, store: StateStore, *, read_only: bool = False
-) -> RunOperator:
+    sandbox: Sandbox, journal: Journal, run_id: str, who: str, store: StateStore, *, read_only: bool = False,
+    arming: Arming | None = None,
+) -> RunOperator:  # fmt: skip
     config = load_config(sandbox.config_path)
     name, target = config.target(None)
     context = ProbeContext(
         target_name=name, target=target, thresholds=config.thresholds_for(target),
         settings=config.settings, policy=SessionPolicy.from_settings(config.settings, read_only=True),
     )  # fmt: skip
-    guard = Guard(target=name, store=store, read_only=read_only)
+    guard = Guard(target=name, store=store, read_only=read_only, protected=arming is not None, arming=arming)
     return RunOperator(journal, run_id, who, guard=guard, probe_context=context)
 
 
@@ -161,6 +162,33 @@ def test_read_only_cannot_write_to_a_run(sandbox: Sandbox, store: StateStore, ta
     with pytest.raises(ActionRefused, match="read-only"):
         observer.take_over()
     assert len(journal.events(run_id)) == 2  # run_started and the condition's skip
+
+
+def test_a_protected_target_unarmed_the_run_goes_on_but_its_actions_wait(
+    sandbox: Sandbox, store: StateStore, table: str
+) -> None:
+    """Ticking steps and taking over change no target: allowed unarmed. The ANALYZE is refused
+    until the operator arms the target's writes, then runs (the name typed, as always)."""
+    checklist = parse_checklist(CHECKLIST.format(table=table), "test.toml")
+    journal = Journal.local(store)
+    run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
+    arming = Arming()
+    alice = operator_for(sandbox, journal, run_id, "alice", store, arming=arming)
+    alice.done(checklist.step("announce"), "posted in #ops")
+    prepared = alice.prepare_action(checklist.step("analyze"), action_env(sandbox))
+    typed = Confirmation(confirmed=True, typed=alice.guard.target)
+    with pytest.raises(ActionRefused, match="is protected: arm its writes first"):
+        alice.run_action(checklist.step("analyze"), prepared, typed)
+    operator_for(sandbox, journal, run_id, "bob", store, arming=arming).take_over()
+    bob = operator_for(sandbox, journal, run_id, "bob", store, arming=arming)
+    bob.guard.arm(bob.guard.target)
+    bob.run_action(checklist.step("analyze"), prepared, typed)
+    state = load_run(journal, run_id)
+    assert [state.steps[s].status for s in ("announce", "analyze")] == ["done", "done"]
+    assert [(r.action, r.result) for r in reversed(store.audit_records())] == [
+        ("bloat.analyze", "refused"), ("checklist.take_over", "ok"), ("target.arm", "ok"),
+        ("bloat.analyze", "ok"),
+    ]  # fmt: skip
 
 
 def test_a_window_only_action_outside_a_window_is_refused_and_recorded(

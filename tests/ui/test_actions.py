@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
+import pytest
 from textual.widgets import Button, Input
 
+from cockpit.errors import ActionRefused
 from cockpit.guard import ActionContext, ActionRequest
 from screens.confirm import ConfirmScreen
+from tests.ui.conftest import wait_until
 
 VACUUM = ActionRequest("bloat.vacuum", "VACUUM (ANALYZE) public.audit_log", {"table": "public.audit_log"})
 
@@ -47,6 +51,7 @@ async def test_cancel_in_the_dialog_runs_nothing(make_app) -> None:
 async def test_protected_target_needs_the_name_typed(make_app) -> None:
     app = make_app(target="prod")
     async with app.run_test(size=(80, 24)) as pilot:
+        app.guard.arm("prod")
         app.start_action(VACUUM, lambda ctx: None)
         await pilot.pause()
         run = app.screen.query_one("#confirm-run", Button)
@@ -60,6 +65,71 @@ async def test_protected_target_needs_the_name_typed(make_app) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert app.store.audit_records()[0].result == "ok"
+
+
+def enabled_keys(app) -> set[str]:  # type: ignore[no-untyped-def]
+    return {b.key for _, b, enabled, *_ in app.active_bindings.values() if enabled}
+
+
+async def test_a_protected_target_is_read_only_until_armed_then_counts_down(make_app) -> None:
+    app = make_app(target="prod")
+    ran: list[int] = []
+    async with app.run_test(size=(100, 24)) as pilot:
+        header = app.query_one("#header")
+        assert app.guard.read_only and header.has_class("-read-only") and "A" in enabled_keys(app)
+        assert app.pane_env().probe_context.policy.read_only and app.pane_env().action_policy().read_only
+        app.start_action(VACUUM, lambda ctx: ran.append(1))  # reached anyway: refused, no dialog
+        await wait_until(pilot, lambda: len(app.store.audit_records()) == 1)
+        assert not isinstance(app.screen, ConfirmScreen)
+
+        await pilot.press("A")  # a wrong name arms nothing
+        assert isinstance(app.screen, ConfirmScreen) and app.screen.verb == "Arm"
+        app.screen.query_one(Input).value = "staging"
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmScreen)  # the Arm button stays off, enter does nothing
+        await pilot.press("escape")
+        assert app.guard.read_only
+
+        await pilot.press("A", *"prod", "enter")
+        await pilot.pause()
+        assert not app.guard.read_only and not header.has_class("-read-only")
+        assert header.has_class("-armed") and "WRITES ARMED 15m" in str(header.query_one("#armed").render())
+        assert not app.pane_env().action_policy().read_only  # an action's session may write now
+        assert app.pane_env().probe_context.policy.read_only  # the probes' never do
+        app.guard.arming.until -= 14.5 * 60  # type: ignore[union-attr]  # 30 s left
+        shown = lambda: str(header.query_one("#armed").render())  # noqa: E731
+        await wait_until(pilot, lambda: re.fullmatch(r"WRITES ARMED (2\d|30)s", shown()) is not None, 3)
+        app.guard.arming.until -= 31  # type: ignore[union-attr]  # the time is up
+        await wait_until(pilot, lambda: header.has_class("-read-only"), 3)
+        assert app.guard.read_only and not header.has_class("-armed")
+        app.start_action(VACUUM, lambda ctx: ran.append(1))
+        await wait_until(pilot, lambda: len(app.store.audit_records()) == 4)
+
+        await pilot.press("A", *"prod", "enter", "A")  # armed again, then disarmed by hand
+        await pilot.pause()
+        assert app.guard.read_only
+    assert ran == []
+    records = [(r.action, r.result, r.detail) for r in reversed(app.store.audit_records())]
+    assert records == [
+        ("bloat.vacuum", "refused", "prod is protected: arm its writes first (A, then type its name)"),
+        ("target.arm", "ok", "writes armed for 15 min"),
+        ("target.disarm", "ok", "lapsed after 15 min"),
+        ("bloat.vacuum", "refused", "prod is protected: arm its writes first (A, then type its name)"),
+        ("target.arm", "ok", "writes armed for 15 min"),
+        ("target.disarm", "ok", "disarmed by the operator"),
+    ]
+
+
+async def test_an_observer_cannot_arm_a_protected_target(make_app) -> None:
+    app = make_app(target="prod", read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "A" not in enabled_keys(app)
+        await pilot.press("A")
+        assert not isinstance(app.screen, ConfirmScreen)
+        with pytest.raises(ActionRefused, match="cannot be armed"):
+            app.guard.arm("prod")
+        assert app.guard.read_only
+    assert [(r.action, r.result) for r in app.store.audit_records()] == [("target.arm", "refused")]
 
 
 async def test_read_only_offers_nothing_and_the_guard_refuses(make_app) -> None:

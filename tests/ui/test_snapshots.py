@@ -25,6 +25,8 @@ def test_protected_confirmation_80x24(snap_compare, make_app) -> None:
     app: CockpitApp = make_app(target="prod")
 
     async def open_dialog(pilot) -> None:  # type: ignore[no-untyped-def]
+        app.guard.arm("prod")  # armed: the header counts down, and each change still asks the name
+        app._armed_changed()
         app.start_action(ActionRequest("bloat.vacuum_full", "VACUUM FULL public.audit_log"), lambda ctx: None)
         await pilot.pause()
 
