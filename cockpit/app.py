@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from cockpit.config import Config
@@ -251,7 +251,11 @@ class CockpitApp(App[int]):
     # -- bindings -----------------------------------------------------------------------------
 
     def action_show_pane(self, pane: str) -> None:
-        self.query_one(TabbedContent).active = pane
+        tabbed = self.query_one(TabbedContent)
+        # Focus leaves the pane first: focus moving on to the old pane's next table would make
+        # TabbedContent switch straight back to it (a digit pressed inside a pane did nothing).
+        tabbed.query_one(Tabs).focus()
+        tabbed.active = pane
 
     def action_help(self) -> None:
         from screens.help import HelpScreen  # Markdown is heavy: not on the first frame's path

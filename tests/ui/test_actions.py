@@ -11,6 +11,7 @@ from textual.widgets import Button, Input
 from cockpit.errors import ActionRefused
 from cockpit.guard import ActionContext, ActionRequest
 from screens.confirm import ConfirmScreen
+from screens.panes import PANES
 from tests.ui.conftest import wait_until
 
 VACUUM = ActionRequest("bloat.vacuum", "VACUUM (ANALYZE) public.audit_log", {"table": "public.audit_log"})
@@ -145,6 +146,9 @@ async def test_read_only_offers_nothing_and_the_guard_refuses(make_app) -> None:
     assert [r.result for r in app.store.audit_records()] == ["refused"]
 
 
+SCREENS_SEEN: set[str] = set()  # every screen of ours a walk opened (the live walk checks them all)
+
+
 async def press_and_come_back(app, pilot, key: str) -> None:  # type: ignore[no-untyped-def]
     """Press ``key`` on the main screen; walk the keys of any dialog of ours it opens; come back."""
     main = app.screen
@@ -152,6 +156,7 @@ async def press_and_come_back(app, pilot, key: str) -> None:  # type: ignore[no-
     if isinstance(app.focused, Input) and app.screen is main:  # a filter box took the keys
         await pilot.press("escape")
     dialog = app.screen
+    SCREENS_SEEN.add(type(dialog).__name__)
     if dialog is not main and type(dialog).__module__.startswith("screens."):
         for binding in dialog.BINDINGS:
             for one in binding.key.split(","):
@@ -172,6 +177,12 @@ async def walk_every_binding(app, pilot) -> set[str]:  # type: ignore[no-untyped
     for pane_key in panes:
         await pilot.press(pane_key, "tab")  # into the pane, so its own bindings are live
         pane = app.query_one("TabbedContent").active_pane
+        # A digit pressed with the focus inside the last pane switches too (it once did not).
+        assert pane is not None and pane.id == next(p.id for p in PANES if p.key == pane_key)
+        first = next((w for w in pane.walk_children() if w.focusable and w.display), None)
+        if first is not None:  # where tab lands depends on the last pane's focus: the first one
+            first.focus()
+            await pilot.pause()
         bindings = {b.key for b in app.BINDINGS} | {b.key for _, b, *_ in app.active_bindings.values()}
         for widget in pane.walk_children():
             bindings |= {b.key for b in getattr(widget, "BINDINGS", []) if hasattr(b, "key")}
@@ -204,20 +215,34 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
     import psycopg
 
     from cockpit.app import CockpitApp
+    from cockpit.checklist_library import load_library
+    from cockpit.checklist_run import start_run
     from cockpit.config import load_config
+    from cockpit.journal import Journal
     from screens.queries_pane import VIEWS, QueriesPane
 
+    config = load_config(sandbox.config_path)
+    journal = Journal.local(store)  # an operator's run in progress, for the observer to open
+    checklist = load_library(config.settings).get("maintenance-window")
+    run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={})
+    events = journal.events(run_id)
+    SCREENS_SEEN.clear()
     victim = psycopg.connect(sandbox.postgres.dsn(), application_name="walk-victim", autocommit=True)
     pid = victim.info.backend_pid
     threading.Thread(target=lambda: _sleep(victim), daemon=True).start()
     with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
         statements_before = admin.execute("SELECT count(*) FROM pg_stat_statements").fetchone()[0]  # type: ignore[index]
-    app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
+    app = CockpitApp(config, store=store, read_only=True)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("6")  # the runs are listed, so the walk's tab lands on them
+            await wait_until(pilot, lambda: app.query_one("#checklist-runs").row_count == 1)
+            await pilot.press("1")
             pressed = await walk_every_binding(app, pilot)
             await pilot.press("2", "tab")
             pane = app.query_one(QueriesPane)
+            while pane.view != VIEWS[0]:  # the walk above pressed v there too
+                await pilot.press("v")
             keys = [
                 one for b in QueriesPane.BINDINGS for one in b.key.split(",") if b.key not in ("v", "escape")
             ]
@@ -238,6 +263,34 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
     assert row == ("active", "SELECT pg_sleep(60)")  # neither cancelled nor terminated
     assert statements_after >= statements_before  # not reset
     assert all(r.result == "refused" for r in store.audit_records())
+    assert journal.events(run_id) == events  # the run was opened and walked, and not touched
+    assert (
+        not our_screens()
+        - SCREENS_SEEN
+        - {
+            "ConfirmScreen",  # never offered to an observer: the audit above has only refusals
+            "PromptScreen",  # asks operators only (a run's parameters, a note, a skip's reason)
+        }
+    ), "a screen the walk never opened: teach the walk how to reach it"
+
+
+def our_screens() -> set[str]:
+    """Every Screen class in the screens package (a new one must be reached by the walk)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import screens
+
+    found = set()
+    for module_info in pkgutil.iter_modules(screens.__path__):
+        module = importlib.import_module(f"screens.{module_info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Screen) and cls.__module__ == module.__name__:
+                found.add(cls.__name__)
+    return found
 
 
 def _sleep(conn) -> None:  # type: ignore[no-untyped-def]
