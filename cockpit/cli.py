@@ -169,11 +169,18 @@ def _demo(*, read_only: bool) -> int:
     folder = Path(tempfile.mkdtemp(prefix="cockpit-demo-"))
     sandbox = Sandbox(folder)
 
+    stopping = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
+
     def stop_on_signal(signum: int, _frame: object) -> None:
+        # The first signal wins; the ones after it (a hang-up comes twice: tmux, then the kernel
+        # as the terminal goes) are ignored at once, before they can cut the cleanup short.
+        for sig in stopping:
+            signal.signal(sig, signal.SIG_IGN)
         raise SystemExit(128 + signum)
 
     # A dropped SSH session (SIGHUP) or a kill (SIGTERM) still stops the sandbox.
     previous = {s: signal.signal(s, stop_on_signal) for s in (signal.SIGHUP, signal.SIGTERM)}
+    previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
     try:
         print("cockpit: starting the sandbox (PostgreSQL, S3, HTTPS endpoints)...", file=sys.stderr)
         config_path = sandbox.up(store_keys_in_keyring=False, owner_pid=os.getpid())
@@ -181,14 +188,22 @@ def _demo(*, read_only: bool) -> int:
         os.environ.setdefault("COCKPIT_STATE_DIR", str(folder / "state"))
         return _run_tui(str(config_path), None, read_only)
     finally:
-        # A hang-up comes twice (tmux, then the kernel as the terminal goes): cleaning up must
-        # not be cut short by the second one.
-        for sig in previous:
+        # Nothing may cut the cleanup short (`q`, then the terminal closed while it runs).
+        for sig in stopping:
             signal.signal(sig, signal.SIG_IGN)
+        # Textual leaves its SIGCONT handler behind; a hang-up brings a SIGCONT, and that handler
+        # (resuming a TUI that is gone) raised in the middle of stopping the servers.
+        signal.signal(signal.SIGCONT, signal.SIG_DFL)
         try:
             sandbox.down()
-        finally:
+        except BaseException:
+            # Keep the folder: its PostgreSQL is stopped from it (the sandbox's own dead man's
+            # switch does, or `cockpit sandbox down DIR`); removed, nothing could stop it.
+            print(f"cockpit: the sandbox in {folder} did not stop cleanly", file=sys.stderr)
+            raise
+        else:
             shutil.rmtree(folder, ignore_errors=True)
+        finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 

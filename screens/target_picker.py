@@ -22,17 +22,17 @@ class TargetPicker(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
+        names = [name for name, _ in self.targets]
+        options = OptionList(
+            *(Option(f"{name}  {description}".rstrip(), id=name) for name, description in self.targets),
+            id="picker-options",
+        )
+        # Set here, not on mount: a `q` typed right after `t` (a paste, a slow link) unmounts the
+        # screen before its on_mount could find the list.
+        options.highlighted = names.index(self.current) if self.current in names else 0
         with Vertical(id="picker-box"):
             yield Label("Switch target")
-            yield OptionList(
-                *(Option(f"{name}  {description}".rstrip(), id=name) for name, description in self.targets),
-                id="picker-options",
-            )
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        names = [name for name, _ in self.targets]
-        options.highlighted = names.index(self.current) if self.current in names else 0
+            yield options
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -125,15 +125,62 @@ def test_a_killed_demo_does_not_leave_its_servers(tmp_path: Path) -> None:
     tmux.start(f"{COCKPIT} demo", env)
     try:
         tmux.wait_for("primary+0", timeout=90)
-        demo = subprocess.run(
-            ["pgrep", "-f", f"{COCKPIT} demo"], capture_output=True, text=True
-        ).stdout.split()
-        assert demo
-        for pid in demo:
-            os.kill(int(pid), signal.SIGKILL)
+        # This pane's demo only: a pgrep for "cockpit demo" would kill the other tests' too.
+        demo = int(tmux.run("display-message", "-p", "-t", tmux.session, "#{pane_pid}").strip())
+        assert "demo" in Path(f"/proc/{demo}/cmdline").read_text()
+        os.kill(demo, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while demo_processes(f"{tmp_path}/cockpit-demo-") and time.monotonic() < deadline:
             time.sleep(0.3)
         assert demo_processes(f"{tmp_path}/cockpit-demo-") == ""
     finally:
         tmux.kill()
+
+
+def test_q_then_a_hang_up_during_the_cleanup_leaves_nothing(tmp_path: Path) -> None:
+    """`q`, and the terminal closes while the demo is stopping its servers: the second signal
+    must not cut the cleanup short (it once left PostgreSQL running, its folder gone)."""
+    tmux = Tmux(tmp_path)
+    env = clean_env(TERM="xterm-256color", TMPDIR=str(tmp_path))
+    tmux.start(f"{COCKPIT} demo", env)
+    try:
+        tmux.wait_for("primary+0", timeout=90)
+        tmux.keys("q")
+        time.sleep(0.3)  # the app is closing; the sandbox not yet down
+    finally:
+        tmux.kill()  # SIGHUP now, in the middle of the cleanup
+    deadline = time.monotonic() + 60
+    while demo_processes(f"{tmp_path}/cockpit-demo-") and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert demo_processes(f"{tmp_path}/cockpit-demo-") == ""
+    deadline = time.monotonic() + 10
+    while list(tmp_path.glob("cockpit-demo-*")) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not list(tmp_path.glob("cockpit-demo-*"))
+
+
+def test_40x12_without_colour_degrades_and_quits(tmp_path: Path) -> None:
+    """A phone's SSH client: 40 columns, 12 rows, NO_COLOR. Every pane opens, nothing crashes."""
+    tmux = Tmux(tmp_path)
+    done = tmp_path / "exit-code"
+    env = clean_env(TERM="xterm", NO_COLOR="1", TMPDIR=str(tmp_path))
+    tmux.start(f"{COCKPIT} demo; echo $? > {done}; sleep 60", env, size=(40, 12))
+    try:
+        tmux.wait_for("sandbox", timeout=90)
+        for pane in "123456":
+            tmux.keys(pane)
+            time.sleep(0.5)
+            assert "Traceback" not in tmux.screen()
+        tmux.keys("Tab", "v", "?")  # tmux's key names
+        tmux.wait_for("go to a pane")  # the help, scrolled to fit
+        tmux.keys("Escape")
+        time.sleep(0.5)  # Escape then q at once is Alt+q to a terminal
+        tmux.keys("q")
+        deadline = time.monotonic() + 60
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert done.exists(), f"the demo did not quit; the screen was:\n{tmux.screen()}"
+        assert done.read_text().strip() == "0"
+    finally:
+        tmux.kill()
+    assert demo_processes(f"{tmp_path}/cockpit-demo-") == ""
