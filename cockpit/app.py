@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from cockpit.config import Config
 from cockpit.db import SessionPolicy
-from cockpit.durations import format_duration, parse_duration
+from cockpit.durations import format_duration
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
 from cockpit.guard import (
     ActionContext,
@@ -94,10 +94,6 @@ class CockpitApp(App[int]):
     @property
     def read_only(self) -> bool:
         return self.forced_read_only or self.target.read_only
-
-    @property
-    def window_warning(self) -> timedelta:
-        return parse_duration(self.config.settings.window_warning)
 
     def _windows(self) -> WindowState:
         return window_state(self.target.maintenance_windows, self.now())
@@ -206,7 +202,7 @@ class CockpitApp(App[int]):
         arming = self.guard.arming
         if arming is None or arming.until is None:
             return
-        if arming.until is not None and not arming.armed:
+        if not arming.armed:
             self.guard.disarm(f"lapsed after {arming.minutes:g} min")
             self.notify(f"writes on {self.target_name} disarmed: the time ran out", severity="warning")
             self._armed_changed()
@@ -230,7 +226,7 @@ class CockpitApp(App[int]):
         state = self._windows()
         header.window = state.describe()
         header.in_window = state.in_window
-        header.window_urgency = urgency = state.urgency(self.window_warning)
+        header.window_urgency = urgency = state.urgency(self.config.settings.window_warning_before)
         self.sub_title = self.target_name
         closing = (state.active_name or "", state.active_until or self.now())
         if urgency and self._window_warned != closing and not self.read_only:

@@ -15,6 +15,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -65,6 +66,11 @@ class Settings(_Section, frozen=True):
     checklists_dir: str | None = None  # your own checklists (*.toml); default: the config dir's checklists/
     checklist_commands: bool = False  # run a command step's command (else it is shown for copying)
     window_warning: str = "15m"  # warn this long before a maintenance window closes (red in the last third)
+
+    @property
+    def window_warning_before(self) -> timedelta:
+        """``window_warning`` as a duration (the header and the run screen both colour by it)."""
+        return parse_duration(self.window_warning)
 
     def __post_init__(self) -> None:
         _require_duration(self.history_retention, "history_retention")

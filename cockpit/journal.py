@@ -199,8 +199,9 @@ class Journal:
         self, *, checklist_id: str, title: str, target: str, definition: dict[str, Any],
         params: dict[str, str], operator: str,
     ) -> str:  # fmt: skip
-        now = self._stamp()
-        run_id = f"{self.now().astimezone(UTC):%Y%m%d-%H%M}-{uuid.uuid4().hex[:6]}"
+        moment = self.now().astimezone(UTC)  # read once: the id and the start time agree
+        now = moment.isoformat(timespec="milliseconds")
+        run_id = f"{moment:%Y%m%d-%H%M}-{uuid.uuid4().hex[:6]}"
         with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO checklist_runs (id, checklist_id, title, target, definition, params,"

@@ -27,7 +27,7 @@ from cockpit.checklist_actions import ActionEnv
 from cockpit.checklist_format import fill
 from cockpit.checklist_report import render_report
 from cockpit.checklist_run import RunOperator, RunState, StepState, load_run, refresh
-from cockpit.durations import format_duration, parse_duration
+from cockpit.durations import format_duration
 from cockpit.errors import CockpitError
 from cockpit.guard import Confirmation, ConfirmationKind
 from cockpit.journal import Journal
@@ -150,7 +150,7 @@ class ChecklistRunScreen(Screen[None]):
         if state.checklist.window:
             window_state = self.operator.window()
             window = f"; {window_state.describe()}"
-            warn_before = parse_duration(self.env.probe_context.settings.window_warning)
+            warn_before = self.env.probe_context.settings.window_warning_before
             urgency = "" if state.finished else window_state.urgency(warn_before)
         status.update(f"{state.status}; {who}{window}")
         status.set_class(urgency == "warning", "-window-warning")

@@ -58,9 +58,8 @@ def start_checklist(
         try:
             running = [
                 r for r in journal.runs(unfinished=True)
-                if reuse_running and r.checklist_id == checklist.id
-                and all(r.params.get(k) == v for k, v in params.items())
-            ]  # fmt: skip
+                if r.checklist_id == checklist.id and all(r.params.get(k) == v for k, v in params.items())
+            ] if reuse_running else []  # fmt: skip
             if running:
                 run_id = running[0].id
                 host.app.call_from_thread(host.notify, f"already running: run {run_id} ({running[0].holder})")
