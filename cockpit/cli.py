@@ -43,6 +43,26 @@ def _tui_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="observer mode: look, never touch (no action is offered or run)",
     )
+    _refresh_option(parser)
+
+
+def _refresh_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--refresh",
+        metavar="SECONDS",
+        type=_refresh_seconds,
+        help="refresh interval of the live panes (default: settings.refresh_interval_s, 2)",
+    )
+
+
+def _refresh_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.2 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give 0.2 to 3600 seconds")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="start the sandbox, open the cockpit on it, stop it on exit")
     demo.add_argument("--read-only", action="store_true", help="open in observer mode")
+    _refresh_option(demo)
+
+    serve = commands.add_parser(
+        "serve", help="serve the cockpit to browsers, read-only (textual-serve); loopback by default"
+    )
+    serve.add_argument("--config", metavar="PATH", help="config file")
+    serve.add_argument("--target", metavar="NAME", help="target (environment) to open")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787)")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host: anyone reaching the port watches, with no login",
+    )
+    serve.add_argument("--public-url", metavar="URL", help="the URL browsers use (behind a proxy)")
+    _refresh_option(serve)
 
     sandbox = commands.add_parser("sandbox", help="start or stop the embedded sandbox")
     sandbox_commands = sandbox.add_subparsers(
@@ -132,9 +168,11 @@ def _crash(exc: Exception) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command is None:
-        return _run_tui(args.config, args.target, args.read_only)
+        return _run_tui(args.config, args.target, args.read_only, args.refresh)
     if args.command == "demo":
-        return _demo(read_only=args.read_only)
+        return _demo(read_only=args.read_only, refresh=args.refresh)
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "sandbox":
         return _sandbox(args)
     if args.command == "check":
@@ -150,17 +188,38 @@ def _dispatch(args: argparse.Namespace) -> int:
     return _secret(args)
 
 
-def _run_tui(config_path: str | None, target: str | None, read_only: bool) -> int:
+def _run_tui(config_path: str | None, target: str | None, read_only: bool, refresh: float | None) -> int:
     from cockpit.config import load_config
 
-    config = load_config(config_path)
+    config = load_config(config_path).with_refresh(refresh)
     config.target(target)  # a bad --target is a usage error before the screen opens
     from cockpit.app import run_app
 
     return run_app(config, target=target, read_only=read_only)
 
 
-def _demo(*, read_only: bool) -> int:
+def _serve(args: argparse.Namespace) -> int:
+    from cockpit.config import load_config
+    from cockpit.serve import ServeOptions, serve
+
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        allow_remote=args.allow_remote,
+        public_url=args.public_url,
+        config_path=args.config,
+        target=args.target,
+        refresh_s=args.refresh,
+    )
+    warning = options.check_bind()
+    # The config is checked here, once, so a broken file is one line now rather than in every tab.
+    name, _target = load_config(args.config).target(args.target)
+    if warning:
+        print(warning, file=sys.stderr)
+    return serve(options, title=f"ops-cockpit: {name} (read-only)")
+
+
+def _demo(*, read_only: bool, refresh: float | None) -> int:
     import shutil
     import tempfile
 
@@ -186,7 +245,7 @@ def _demo(*, read_only: bool) -> int:
         config_path = sandbox.up(store_keys_in_keyring=False, owner_pid=os.getpid())
         os.environ.update(sandbox.s3_environment())
         os.environ.setdefault("COCKPIT_STATE_DIR", str(folder / "state"))
-        return _run_tui(str(config_path), None, read_only)
+        return _run_tui(str(config_path), None, read_only, refresh)
     finally:
         # Nothing may cut the cleanup short (`q`, then the terminal closed while it runs).
         for sig in stopping:

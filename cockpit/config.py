@@ -332,6 +332,14 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError(f"{self._where()}: no target {chosen!r} (configured: {known})")
         return chosen, self.targets[chosen]
 
+    def with_refresh(self, seconds: float | None) -> Config:
+        """This config with the live panes' refresh set from the command line (``--refresh``)."""
+        if seconds is None:
+            return self
+        return msgspec.structs.replace(
+            self, settings=msgspec.structs.replace(self.settings, refresh_interval_s=seconds)
+        )
+
     def thresholds_for(self, target: Target) -> Thresholds:
         """Global thresholds with the target's overrides applied."""
         return msgspec.structs.replace(self.thresholds, **target.thresholds)

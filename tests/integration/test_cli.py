@@ -75,6 +75,10 @@ dsn = "postgresql://postgres@127.0.0.1:{free_port()}/app"
         (["sandbox"], "the following arguments are required"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
         (["check", "--config", "/nonexistent/c.toml"], "config file not found"),
+        (["--refresh", "0.05"], "give 0.2 to 3600 seconds"),
+        (["demo", "--refresh", "soon"], "'soon' is not a number of seconds"),
+        (["serve", "--host", "0.0.0.0"], "add --allow-remote to bind it anyway"),
+        (["serve", "--host", "192.0.2.1", "--port", "1"], "is not a loopback address"),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(args: list[str], expected: str, run_cockpit) -> None:
@@ -114,6 +118,7 @@ def test_version_and_help_on_every_command(run_cockpit) -> None:
         ["secret", "set"],
         ["secret", "list"],
         ["secret", "delete"],
+        ["serve"],
     ):
         result = run_cockpit(*command, "--help")
         assert result.returncode == 0 and "usage: cockpit" in result.stdout
@@ -156,3 +161,50 @@ def check_sandbox_lifecycle(folder: Path, config_path: Path, run_cockpit) -> Non
     assert postgres.stdout.strip() == ""
     twice = run_cockpit("sandbox", "down", "--dir", str(folder))
     assert twice.returncode == 0 and "nothing to stop" in twice.stderr
+
+
+def test_serve_beyond_loopback_warns_and_a_port_in_use_is_one_line(sandbox: Sandbox, tmp_path: Path) -> None:
+    """--allow-remote binds with a warning about who can watch; a taken port says what to do."""
+    import signal
+    import socket
+    import time
+
+    from tests.conftest import COCKPIT, clean_env
+
+    env = clean_env(COCKPIT_STATE_DIR=str(tmp_path / "state"))
+    config = str(sandbox.config_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = subprocess.run(
+            [COCKPIT, "serve", "--config", config, "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    assert busy.returncode == 1, busy.stderr
+    assert busy.stderr.endswith(
+        f"cannot listen on 127.0.0.1:{port} (address already in use): pick another with --port\n"
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    remote = subprocess.Popen(
+        [COCKPIT, "serve", "--config", config, "--host", "0.0.0.0", "--allow-remote", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not port_is_listening(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert port_is_listening(port)
+    finally:
+        remote.send_signal(signal.SIGTERM)
+        _out, err = remote.communicate(timeout=20)
+    assert remote.returncode == 0
+    assert "WARNING: serving on 0.0.0.0" in err and "anyone who reaches this port watches" in err

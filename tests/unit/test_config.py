@@ -69,6 +69,15 @@ def test_defaults_are_the_runbooks_numbers() -> None:
     assert (t.cert_warn_days, t.cert_crit_days, t.key_rotation_days, t.disk_warn_pct) == (30, 7, 90, 80)
 
 
+def test_refresh_from_the_command_line_overrides_the_file() -> None:
+    config = parse_config(GOOD)
+    assert config.with_refresh(None) is config
+    faster = config.with_refresh(0.5)
+    assert faster.settings.refresh_interval_s == 0.5
+    assert faster.settings.statement_timeout_ms == config.settings.statement_timeout_ms
+    assert config.settings.refresh_interval_s == 2.0  # the loaded config is left as it was
+
+
 def test_unknown_key_is_an_error_with_its_path_and_line() -> None:
     text = GOOD + 'dns = "oops"\n'
     message = error_of(text)
