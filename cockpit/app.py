@@ -168,6 +168,7 @@ class CockpitApp(App[int]):
         self._update_header()
         self.set_interval(10, self._update_header)
         self.set_interval(1, self._watch_arming)  # the countdown; returns at once where unarmed
+        self.call_after_refresh(self._focus_into_pane)
 
     # -- arming a protected target's writes ------------------------------------------------------
 
@@ -251,7 +252,22 @@ class CockpitApp(App[int]):
         # Focus leaves the pane first: focus moving on to the old pane's next table would make
         # TabbedContent switch straight back to it (a digit pressed inside a pane did nothing).
         tabbed.query_one(Tabs).focus()
-        tabbed.active = pane
+        tabbed.active = pane  # shows the pane at once (ContentSwitcher sets display)
+        self._focus_into_pane(pane)  # now, so a key typed right after the digit lands in the pane
+
+    def _focus_into_pane(self, pane: str | None = None) -> None:
+        """Take the keys into the pane shown, so its bindings work at once (keyboard first).
+
+        Only if ``pane`` is the one shown: focusing a widget of another pane makes TabbedContent
+        switch to it (once, from a TabActivated handler, that made two tabs ping-pong forever).
+        """
+        tabbed = self.query_one(TabbedContent)
+        shown = tabbed.active_pane
+        if shown is None or (pane is not None and shown.id != pane) or self.screen is not tabbed.screen:
+            return
+        target = next((w for w in self.screen.focus_chain if shown in w.ancestors), None)
+        if target is not None:
+            target.focus()
 
     def action_help(self) -> None:
         from screens.help import HelpScreen  # Markdown is heavy: not on the first frame's path

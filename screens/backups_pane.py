@@ -31,6 +31,7 @@ from cockpit.probes.backups import StoreInventory, inventory, judge
 from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.backups_table import BackupsTable
+from widgets.status_line import StatusLine
 
 
 class BackupsPane(Vertical):
@@ -42,7 +43,6 @@ class BackupsPane(Vertical):
     ]
 
     DEFAULT_CSS = """
-    BackupsPane > #backups-status { height: 1; color: $text-muted; padding: 0 1; }
     BackupsPane BackupsTable { height: 1fr; }
     """
 
@@ -53,7 +53,7 @@ class BackupsPane(Vertical):
         self._cadence = SlowCadence(lambda: env.probe_context.settings.backups_interval_s)
 
     def compose(self) -> ComposeResult:
-        yield Label("listing the backup stores...", id="backups-status")
+        yield StatusLine("listing the backup stores...", id="backups-status")
         yield BackupsTable()
 
     def on_mount(self) -> None:

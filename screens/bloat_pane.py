@@ -36,6 +36,7 @@ from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.bloat_tables import IndexesTable, TablesTable
 from widgets.filter_box import FilterBox
+from widgets.status_line import StatusLine
 from widgets.view_switcher import ViewSwitcher
 
 VIEWS = ("tables", "indexes")
@@ -58,7 +59,6 @@ class BloatPane(Vertical):
     ]
 
     DEFAULT_CSS = """
-    BloatPane > #bloat-status { height: 1; color: $text-muted; padding: 0 1; }
     BloatPane > ViewSwitcher { height: 1fr; }
     BloatPane InPlaceTable { height: 1fr; }
     """
@@ -77,7 +77,7 @@ class BloatPane(Vertical):
         self._conn: Any = None  # psycopg.AsyncConnection, imported lazily
 
     def compose(self) -> ComposeResult:
-        yield Label("waiting for the first estimate...", id="bloat-status")
+        yield StatusLine("waiting for the first estimate...", id="bloat-status")
         yield FilterBox(placeholder="filter: schema:NAME min:10MB words  (enter: apply, escape: close)")
         with ViewSwitcher(initial="tables"):
             yield TablesTable(id="tables")

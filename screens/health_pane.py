@@ -37,6 +37,7 @@ from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
 from widgets.findings_table import FindingsTable
 from widgets.health_tables import DatabaseTable, EndpointTable
+from widgets.status_line import StatusLine
 
 PRUNE_EVERY_S = 600.0
 # Samples arrive one by one (200 endpoints: 100 a second); the screen is updated at most this
@@ -51,7 +52,6 @@ class HealthPane(Vertical):
     show_all = False
 
     DEFAULT_CSS = """
-    HealthPane > #health-status { height: 1; color: $text-muted; padding: 0 1; }
     HealthPane > EndpointTable { height: auto; max-height: 35%; }
     HealthPane > DatabaseTable { height: auto; max-height: 25%; margin-top: 1; }
     HealthPane > FindingsTable { height: 1fr; margin-top: 1; }
@@ -77,7 +77,7 @@ class HealthPane(Vertical):
         self._dirty_findings = False
 
     def compose(self) -> ComposeResult:
-        yield Label("starting...", id="health-status")
+        yield StatusLine("starting...", id="health-status")
         if self.endpoints:
             yield EndpointTable(id="health-endpoints")
         if self.databases:

@@ -21,13 +21,13 @@ from cockpit.check import CheckReport, run_checks
 from cockpit.durations import format_duration
 from screens.pane_env import PaneEnv
 from widgets.findings_table import FindingsTable
+from widgets.status_line import StatusLine
 
 
 class ProbePane(Vertical):
     """Findings of ``pane``'s probes, refreshed every ``env.refresh_interval_s`` while visible."""
 
     DEFAULT_CSS = """
-    ProbePane > #probe-status { height: 1; color: $text-muted; padding: 0 1; }
     ProbePane > FindingsTable { height: 1fr; }
     """
 
@@ -38,7 +38,7 @@ class ProbePane(Vertical):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("waiting for the first results...", id="probe-status")
+        yield StatusLine("waiting for the first results...", id="probe-status")
         yield FindingsTable(id=f"{self.pane}-findings")
 
     def on_show(self) -> None:

@@ -46,6 +46,7 @@ from screens.pane_env import PaneEnv
 from screens.statement_detail import StatementDetail
 from widgets.filter_box import FilterBox
 from widgets.queries_tables import HintsTable, LockTree, SessionsTable, StatementsTable
+from widgets.status_line import StatusLine
 from widgets.view_switcher import ViewSwitcher
 
 VIEWS = ("statements", "sessions", "locks", "hints")
@@ -80,7 +81,6 @@ class QueriesPane(Vertical):
     ]
 
     DEFAULT_CSS = """
-    QueriesPane > #queries-status { height: 1; color: $text-muted; padding: 0 1; }
     QueriesPane > ViewSwitcher { height: 1fr; }
     QueriesPane InPlaceTable { height: 1fr; }
     QueriesPane LockTree { height: 1fr; padding: 0 1; }
@@ -106,7 +106,7 @@ class QueriesPane(Vertical):
         self._conn: Any = None  # psycopg.AsyncConnection, imported lazily
 
     def compose(self) -> ComposeResult:
-        yield Label("connecting...", id="queries-status")
+        yield StatusLine("connecting...", id="queries-status")
         yield FilterBox(
             placeholder="filter: user:NAME db:NAME min:30s words  (enter: apply, escape: close)",
             id="queries-filter",

@@ -28,6 +28,7 @@ from screens.cadence import SlowCadence
 from screens.checklist_start import start_checklist
 from screens.pane_env import PaneEnv
 from widgets.secrets_tables import CertificatesTable, CloudKeysTable, InventoryTable, RolesTable
+from widgets.status_line import StatusLine
 from widgets.view_switcher import ViewSwitcher
 
 VIEWS = ("certificates", "inventory", "roles", "cloud-keys")
@@ -40,7 +41,6 @@ class SecretsPane(Vertical):
     ]
 
     DEFAULT_CSS = """
-    SecretsPane > #secrets-status { height: 1; color: $text-muted; padding: 0 1; }
     SecretsPane > ViewSwitcher { height: 1fr; }
     SecretsPane InPlaceTable { height: 1fr; }
     """
@@ -54,7 +54,7 @@ class SecretsPane(Vertical):
         self._cadence = SlowCadence(lambda: env.probe_context.settings.secrets_interval_s)
 
     def compose(self) -> ComposeResult:
-        yield Label("reading certificates, roles and the inventory...", id="secrets-status")
+        yield StatusLine("reading certificates, roles and the inventory...", id="secrets-status")
         with ViewSwitcher(initial="certificates"):
             yield CertificatesTable(id="certificates")
             yield InventoryTable(id="inventory")

@@ -27,7 +27,7 @@ async def test_estimate_exact_figure_and_a_guarded_vacuum(sandbox: Sandbox, stor
     app = CockpitApp(load_config(sandbox.config_path), store=store)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("3", "tab")
+            await pilot.press("3")
             pane = app.query_one(BloatPane)
             tables = app.query_one(TablesTable)
             await wait_until(pilot, lambda: f"public.{name}" in {k.value for k in tables.rows})
@@ -72,7 +72,7 @@ async def test_archive_counts_first_then_moves_the_rows_once_confirmed(
     app = CockpitApp(load_config(config), store=store)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("3", "tab", "m")
+            await pilot.press("3", "m")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             assert isinstance(app.screen, ConfirmScreen)
             assert app.screen.summary == (
@@ -93,7 +93,7 @@ async def test_archive_counts_first_then_moves_the_rows_once_confirmed(
 async def test_read_only_offers_no_maintenance(sandbox: Sandbox, store) -> None:
     app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("3", "tab")
+        await pilot.press("3")
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
         assert {"v", "x", "slash"} <= keys and not keys & {"V", "A", "F", "I", "m"}
         pane = app.query_one(BloatPane)

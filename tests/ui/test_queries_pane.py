@@ -38,7 +38,7 @@ async def test_statements_sessions_and_a_cancel(sandbox: Sandbox, store) -> None
     app = CockpitApp(load_config(sandbox.config_path), store=store)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("2", "tab")  # into the pane: its keys are live
+            await pilot.press("2")  # the digit takes the keys into the pane
             statements = app.query_one(StatementsTable)
 
             def texts() -> list[str]:
@@ -67,7 +67,7 @@ async def test_statements_sessions_and_a_cancel(sandbox: Sandbox, store) -> None
 async def test_read_only_offers_no_signal(sandbox: Sandbox, store) -> None:
     app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2", "tab", "v")
+        await pilot.press("2", "v")
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
         assert "v" in keys and "c" not in keys and "K" not in keys
         await pilot.press("c", "K")
@@ -168,7 +168,7 @@ async def test_a_filter_chooses_the_group_and_the_confirmation_lists_it(sandbox:
     app = CockpitApp(load_config(sandbox.config_path), store=store)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("2", "tab", "v")
+            await pilot.press("2", "v")
             sessions = app.query_one(SessionsTable)
             await wait_until(pilot, lambda: pids <= {int(k.value) for k in sessions.rows if k.value})
             await pilot.press("C")  # no filter yet: refused with a hint, nothing asked
@@ -201,7 +201,7 @@ async def test_a_filter_chooses_the_group_and_the_confirmation_lists_it(sandbox:
 async def test_statement_detail_explains_and_hints_are_labelled(sandbox: Sandbox, store) -> None:
     app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2", "tab")
+        await pilot.press("2")
         pane = app.query_one(QueriesPane)
         await wait_until(pilot, lambda: any("pg_sleep" in s.text for s in pane.statements))
         table = app.query_one(StatementsTable)
@@ -235,7 +235,7 @@ async def test_explain_analyze_is_guarded_and_audited(sandbox: Sandbox, store) -
         7, "postgres", "app", 1, 1.0, 1.0, 1, 0, 0, "SELECT count(*) FROM profiles WHERE id > $1"
     )
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2", "tab")
+        await pilot.press("2")
         pane = app.query_one(QueriesPane)
         pane.open_statement(statement)
         await pilot.pause()

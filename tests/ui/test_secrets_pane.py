@@ -29,7 +29,7 @@ def text(cell: object) -> str:
 async def test_certificates_inventory_and_roles_from_the_sandbox(sandbox: Sandbox, store) -> None:
     app = CockpitApp(load_config(sandbox.config_path), store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("5", "tab")
+        await pilot.press("5")
         certificates = app.query_one(CertificatesTable)
         await wait_until(pilot, lambda: certificates.row_count == 3)
         assert [k.value for k in certificates.rows] == ["failing", "slow", "healthy"]  # soonest first
@@ -52,7 +52,7 @@ async def test_certificates_inventory_and_roles_from_the_sandbox(sandbox: Sandbo
 async def test_rotate_starts_the_key_rotation_checklist_for_the_secret(sandbox: Sandbox, store) -> None:
     app = CockpitApp(load_config(sandbox.config_path), store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("5", "tab", "v")
+        await pilot.press("5", "v")
         inventory = app.query_one(InventoryTable)
         await wait_until(pilot, lambda: inventory.row_count == 1)
         assert "R" in {b.key for _, b, enabled, *_ in app.active_bindings.values() if enabled}
@@ -71,7 +71,7 @@ async def test_rotate_starts_the_key_rotation_checklist_for_the_secret(sandbox: 
 async def test_observers_get_no_rotate_key(sandbox: Sandbox, store) -> None:
     app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("5", "tab", "v")
+        await pilot.press("5", "v")
         await wait_until(pilot, lambda: app.query_one(InventoryTable).row_count == 1)
         assert "R" not in {b.key for _, b, enabled, *_ in app.active_bindings.values() if enabled}
         await pilot.press("R")

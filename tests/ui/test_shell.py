@@ -139,9 +139,10 @@ async def test_a_pane_can_offer_palette_commands(make_app) -> None:
         assert "Bloat: VACUUM ANALYZE all" in titles
 
 
-async def test_tab_moves_into_the_pane_and_the_app_stays_idle(sandbox, store) -> None:
-    """`tab` takes the keys into the pane (its bindings then work). Focusing a pane's widget from
-    a TabActivated handler once made two tabs ping-pong forever (a full core); never again."""
+async def test_a_digit_takes_the_keys_into_the_pane_and_the_app_stays_idle(sandbox, store) -> None:
+    """A pane's digit takes the keys into it: its bindings work at once, the key bar lists them.
+    Focusing a pane's widget from a TabActivated handler once made two tabs ping-pong forever (a
+    full core); never again."""
     import asyncio
 
     from cockpit.app import CockpitApp
@@ -149,10 +150,11 @@ async def test_tab_moves_into_the_pane_and_the_app_stays_idle(sandbox, store) ->
 
     app = CockpitApp(load_config(sandbox.config_path), store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2", "tab")
+        await pilot.press("2")
         await asyncio.sleep(0.5)
         focused = app.focused
         assert focused is not None and app.query_one("TabPane#queries") in focused.ancestors
+        assert any(b.binding.action == "next_view" for b in app.active_bindings.values())
         changes: list[object] = []
         app.screen.bindings_updated_signal.subscribe(focused, changes.append)
         await asyncio.sleep(1.0)
