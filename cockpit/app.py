@@ -76,6 +76,10 @@ class CockpitApp(App[int]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
+        if self.console.color_system in ("standard", "windows"):
+            # A 16-colour terminal: the terminal's own colours, no grey patchwork of downsampled
+            # theme shades behind tables (Textual's ANSI theme).
+            self.theme = "ansi-dark"
         self.config = config
         self.forced_read_only = read_only
         self.store = store or StateStore()

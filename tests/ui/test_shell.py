@@ -117,6 +117,23 @@ async def test_no_color_is_honoured_and_severities_stay_words(make_app, monkeypa
     assert [severity_text(s).plain for s in Severity] == ["OK", "WARN", "CRIT", "UNKNOWN"]
 
 
+async def test_a_16_colour_terminal_gets_the_terminals_own_colours(make_app, monkeypatch) -> None:
+    """TERM=xterm (16 colours): the ANSI theme, not theme shades downsampled to a grey patchwork;
+    a 256-colour terminal keeps the default theme."""
+    monkeypatch.delenv("COLORTERM", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.console.color_system == "standard"
+        assert app.theme == "ansi-dark"
+        await pilot.press("2")
+        assert app.query_one(TabbedContent).active == "queries"
+    monkeypatch.setenv("TERM", "xterm-256color")
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        assert app.theme != "ansi-dark"
+
+
 async def test_tiny_terminal_degrades_without_crashing(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(40, 12)) as pilot:
