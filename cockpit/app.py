@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import TabbedContent, TabPane, Tabs
+from textual.widgets import DataTable, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from cockpit.config import Config
@@ -47,6 +47,7 @@ from screens.target_picker import TargetPicker
 from widgets.action_status import ActionStatus
 from widgets.footer import KeyBar
 from widgets.header import CockpitHeader
+from widgets.in_place_table import InPlaceTable
 from widgets.not_configured import NotConfigured
 
 
@@ -242,6 +243,20 @@ class CockpitApp(App[int]):
                 severity="warning",
                 timeout=15,
             )
+
+    @on(DataTable.RowSelected)
+    def _show_row(self, event: DataTable.RowSelected) -> None:
+        """``enter`` on a row with no view of its own: every column, whole (80x24 cuts some)."""
+        table, key = event.data_table, event.row_key.value
+        if not isinstance(table, InPlaceTable) or key is None:
+            return
+        cells = table.row_cells(key)
+        if cells:
+            from screens.row_detail import RowDetail
+
+            label, value = cells[0]
+            plain = value.plain if not isinstance(value, str) else value
+            self.push_screen(RowDetail(f"{label}: {plain}", cells))
 
     @on(TabbedContent.TabActivated)
     def _remember_pane(self, event: TabbedContent.TabActivated) -> None:

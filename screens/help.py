@@ -16,8 +16,9 @@ add) when the target lacks what it needs.
 
 | key | does |
 |---|---|
-| `1`-`6` | go to a pane (Health, Queries, Bloat, Backups, Secrets, Checklists) |
-| `tab` / `shift+tab` | move into the pane (its own keys then work) and between widgets |
+| `1`-`6` | go to a pane (Health, Queries, Bloat, Backups, Secrets, Checklists): its keys work at once |
+| `tab` / `shift+tab` | move between the pane's tables and boxes |
+| `enter` | the row under the cursor, whole: every column, even those a narrow terminal drops |
 | `r` | refresh the current pane now |
 | `t` | switch target (environment) |
 | `ctrl+p` | command palette: panes, targets, actions |

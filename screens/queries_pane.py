@@ -357,6 +357,7 @@ class QueriesPane(Vertical):
 
     @on(StatementsTable.RowSelected)
     def _open_statement(self, event: StatementsTable.RowSelected) -> None:
+        event.stop()  # a statement has its own detail, not the generic row view
         statement = next((s for s in self.statements if s.key == event.row_key.value), None)
         if statement is not None:
             self.open_statement(statement)
@@ -364,6 +365,7 @@ class QueriesPane(Vertical):
     @on(HintsTable.RowSelected)
     def _show_hint(self, event: HintsTable.RowSelected) -> None:
         """At 80 columns the reason is cut: enter shows it whole."""
+        event.stop()
         hint = next((h for h in self.hints if h.key == event.row_key.value), None)
         if hint is not None:
             self.notify(f"{hint.relation}: {hint.why}", title=f"Hint: {hint.kind}", timeout=15)

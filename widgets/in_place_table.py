@@ -47,6 +47,11 @@ class InPlaceTable(DataTable[Cell]):
         value = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return value
 
+    def row_cells(self, key: str) -> list[tuple[str, Cell]]:
+        """Every column of row ``key``, the ones too wide for the terminal included."""
+        cells = self._rows.get(key, {})
+        return [(column, cells[column]) for column in self.NARROW + self.WIDE_EXTRA if column in cells]
+
     def _put(self, rows: dict[str, dict[str, Cell]], *, complete: bool = True) -> set[str]:
         """Upsert ``rows`` in their order; when ``complete``, rows not given are removed.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from textual.widgets import TabbedContent
+from textual.widgets import Static, TabbedContent
 
 from screens.help import HelpScreen
 from screens.target_picker import TargetPicker
@@ -205,3 +205,27 @@ async def test_a_running_action_shows_its_progress_above_the_keys(make_app) -> N
             assert "halfway there (ctrl+x cancels)" in plain(status.query_one("#action-label").render())
         finally:
             release.set()
+
+
+async def test_enter_shows_a_whole_row_the_narrow_terminal_cut(sandbox, store) -> None:
+    """At 80x24 the endpoint table drops P50 and REASON; enter on the row shows them whole."""
+    from cockpit.app import CockpitApp
+    from cockpit.config import load_config
+    from screens.row_detail import RowDetail
+    from widgets.health_tables import EndpointTable
+
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        table = app.query_one(EndpointTable)
+        await wait_until(pilot, lambda: "failing" in {k.value for k in table.rows})
+        assert "reason" not in {c.value for c in table.columns}  # cut at 80 columns
+        table.move_cursor(row=table.get_row_index("failing"))
+        assert app.focused is table
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RowDetail))
+        text = plain(app.screen.query_one("#row-detail-cells", Static).content)
+        assert "ENDPOINT  failing" in text and "REASON" in text
+        assert "unexpected status 503 (expected 200)" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RowDetail)
