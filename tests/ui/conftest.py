@@ -16,6 +16,7 @@ from cockpit.state import StateStore
 # Monday 23 November 2026, noon UTC: the next weekly window is Sunday 02:00.
 FIXED_NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
+
 @pytest.fixture(autouse=True)
 def truecolor_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same colours whatever terminal runs the tests: a 16-colour TERM (CI's may be plain
