@@ -18,9 +18,10 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+if TYPE_CHECKING:  # cryptography costs ~20 ms to import: paid when a certificate is read, not at start
+    from cryptography import x509
 
 from cockpit.config import Certificate, Thresholds
 from cockpit.model import Finding, Severity
@@ -51,6 +52,8 @@ class CertificateReading:
 
 
 def describe_key(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         return f"RSA {key.key_size}"
@@ -66,6 +69,8 @@ def describe_key(cert: x509.Certificate) -> str:
 
 
 def _names(cert: x509.Certificate) -> tuple[str, ...]:
+    from cryptography import x509
+
     try:
         extension = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:
@@ -76,6 +81,8 @@ def _names(cert: x509.Certificate) -> tuple[str, ...]:
 def reading_of(
     name: str, where: str, der_or_cert: bytes | x509.Certificate, *, verified: bool, verify_error: str
 ) -> CertificateReading:
+    from cryptography import x509
+
     cert = (
         der_or_cert
         if isinstance(der_or_cert, x509.Certificate)
@@ -157,6 +164,8 @@ async def probe_endpoint(
 
 def read_file(entry: Certificate) -> CertificateReading:
     """A PEM file on disk: its first certificate (the leaf, by convention)."""
+    from cryptography import x509
+
     path = Path(entry.file or "")
     try:
         certs = x509.load_pem_x509_certificates(path.read_bytes())
