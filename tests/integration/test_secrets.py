@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,7 +199,7 @@ def test_rotation_through_the_cli_keeps_no_old_value_and_tracks_revocation(
     import subprocess
 
     stored = subprocess.run(
-        ["python", "-c", "import keyring; print(keyring.get_password('ops-cockpit', 'ai-api-key'))"],
+        [sys.executable, "-c", "import keyring; print(keyring.get_password('ops-cockpit', 'ai-api-key'))"],
         capture_output=True, text=True, env=env, check=True,
     )  # fmt: skip
     assert stored.stdout.strip() == second
