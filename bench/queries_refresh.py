@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pty_run import PtySession, cockpit_on
+from pty_run import PtySession, cockpit_on, cpu_seconds, find_pg_activity, pg_activity_on
 
 from cockpit.sandbox.postgres import SandboxPostgres
 
@@ -42,15 +42,8 @@ SERVER_TIME = """
 SELECT coalesce(sum(s.total_exec_time + s.total_plan_time), 0)
 FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = %s
 """
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # ops-cockpit's Queries pane: the status line of each view, in the order `v` cycles them.
 VIEW_MARKERS = [b"waiting on a lock", b"index hints", b"statements by", b"sessions (idle"]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (threads included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def fill_statements(dsn: str, count: int) -> None:
@@ -123,10 +116,7 @@ def cockpit_session(folder: Path, dsn: str, view: str = "sessions") -> PtySessio
 
 
 def pg_activity_session(pg_activity: str, port: int) -> PtySession:
-    session = PtySession(
-        [pg_activity, "-h", "127.0.0.1", "-p", str(port), "-U", "pga_bench", "-d", "postgres"],
-        env={"TERM_PROGRAM": "Apple_Terminal"},
-    )
+    session = pg_activity_on(pg_activity, port, user="pga_bench", dbname="postgres")
     session.wait_for(b"PID", timeout=30)
     session.drain(3.0)
     return session
@@ -180,9 +170,7 @@ def main() -> int:
             f"in {time.perf_counter() - started:.0f}s"
         )
         cockpit_dsn = server.dsn("postgres", user="cockpit_bench")
-        pg_activity = shutil.which("pg_activity", path=str(Path(sys.executable).parent)) or shutil.which(
-            "pg_activity"
-        )
+        pg_activity = find_pg_activity()
         for _ in range(args.runs):
             for view, name in (("sessions", "ops-cockpit"), ("statements", "ops-cockpit statements view")):
                 session = cockpit_session(folder, cockpit_dsn, view)

@@ -41,6 +41,11 @@ RUNS = [
         r"input latency while refreshing, cursor down/up .* p50 [\d.]+ ms",
     ),
     (
+        "idle_footprint.py",
+        ["--runs", "1", "--seconds", "2", "--settle", "1"],
+        r"ops-cockpit Health +1 s +[\d.]+ % +[\d.]+ MB +[\d.]+ kB/s +[\d.]+ kB",
+    ),
+    (
         "cert_endpoints.py",
         ["--endpoints", "12", "--hanging", "2", "--timeout", "0.5", "--rounds", "1"],
         r"ops-cockpit round +median +[\d.]+ s +max +[\d.]+ s +verified 10, timed out 2",
