@@ -19,6 +19,13 @@ Cell = Text | str
 class InPlaceTable(DataTable[Cell]):
     """A keyed table whose columns depend on the width; rows are updated cell by cell."""
 
+    # No horizontal scrollbar: at 80 columns most tables are a little wider than the screen, and
+    # the scrollbar (an escape sequence per cell) was repainted after every refresh, the larger
+    # part of the bytes written at idle. What is cut is one `enter` away (RowDetail).
+    DEFAULT_CSS = """
+    InPlaceTable { overflow-x: hidden; }
+    """
+
     NARROW: tuple[str, ...] = ()
     WIDE_EXTRA: tuple[str, ...] = ()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.text import Text
+from textual.visual import VisualType
 from textual.widgets import Label
 
 
@@ -11,6 +14,9 @@ class StatusLine(Label):
     At 80 columns a summary such as "s3 warn (...); folder crit (newest backup 30h old...)" is
     wider than the screen: it wraps to a second line rather than losing its end, the part an
     operator most often needs. Two lines at most, so the tables keep their rows at 80x24.
+
+    An update asks for a layout pass only when the summary changes its number of lines: a
+    layout pass on every refresh made Textual redraw more than the text (bench/idle_footprint.py).
     """
 
     DEFAULT_CSS = """
@@ -22,3 +28,19 @@ class StatusLine(Label):
         padding: 0 1;
     }
     """
+
+    _shown: str | None = None
+    _lines = 0
+
+    def update(self, content: VisualType = "", *, layout: bool | None = None) -> None:
+        text = content.plain if isinstance(content, Text) else str(content)
+        if text == self._shown:
+            return
+        self._shown = text
+        width = self.content_size.width
+        lines = 1 if width and cell_len(text) <= width else 2
+        super().update(content, layout=lines != self._lines if layout is None else layout)
+        self._lines = lines
+
+    def on_resize(self) -> None:
+        self._shown = None  # the next update measures again at the new width
