@@ -41,6 +41,7 @@ from cockpit.redact import redact
 from cockpit.state import StateStore
 from cockpit.windows import WindowState, window_state
 from screens.confirm import ConfirmScreen
+from screens.deferred_pane import DeferredPane
 from screens.pane_env import PaneEnv, Runner
 from screens.panes import PANES
 from screens.target_picker import TargetPicker
@@ -151,17 +152,20 @@ class CockpitApp(App[int]):
     def compose(self) -> ComposeResult:
         yield CockpitHeader(id="header")
         env = self.pane_env()
-        with TabbedContent(id="panes", initial=self._initial_pane()):
+        initial = self._initial_pane()
+        with TabbedContent(id="panes", initial=initial):
             for spec in PANES:
                 with TabPane(f"{spec.key} {spec.title}", id=spec.id):
-                    if spec.configured(self.target):
-                        yield spec.build(env)
-                    else:
+                    if not spec.configured(self.target):
                         yield NotConfigured(
                             spec.what,
                             f"targets.{self.target_name}.{spec.section}",
                             spec.example.replace("targets.NAME", f"targets.{self.target_name}"),
                         )
+                    elif spec.deferred and spec.id != initial:
+                        yield DeferredPane(spec.build, env, spec.id)
+                    else:
+                        yield spec.build(env)
         yield ActionStatus(id="action-status")
         yield KeyBar()
 
@@ -173,7 +177,7 @@ class CockpitApp(App[int]):
         self._update_header()
         self.set_interval(10, self._update_header)
         self.set_interval(1, self._watch_arming)  # the countdown; returns at once where unarmed
-        self.call_after_refresh(self._focus_into_pane)
+        self.call_after_refresh(self.focus_into_pane)
 
     # -- arming a protected target's writes ------------------------------------------------------
 
@@ -272,9 +276,9 @@ class CockpitApp(App[int]):
         # TabbedContent switch straight back to it (a digit pressed inside a pane did nothing).
         tabbed.query_one(Tabs).focus()
         tabbed.active = pane  # shows the pane at once (ContentSwitcher sets display)
-        self._focus_into_pane(pane)  # now, so a key typed right after the digit lands in the pane
+        self.focus_into_pane(pane)  # now, so a key typed right after the digit lands in the pane
 
-    def _focus_into_pane(self, pane: str | None = None) -> None:
+    def focus_into_pane(self, pane: str | None = None) -> None:
         """Take the keys into the pane shown, so its bindings work at once (keyboard first).
 
         Only if ``pane`` is the one shown: focusing a widget of another pane makes TabbedContent

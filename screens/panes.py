@@ -12,13 +12,7 @@ from dataclasses import dataclass
 from textual.widget import Widget
 
 from cockpit.config import Target
-from screens.backups_pane import BackupsPane
-from screens.bloat_pane import BloatPane
-from screens.checklists_pane import ChecklistsPane
-from screens.health_pane import HealthPane
 from screens.pane_env import PaneEnv
-from screens.queries_pane import QueriesPane
-from screens.secrets_pane import SecretsPane
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +25,45 @@ class PaneSpec:
     example: str
     configured: Callable[[Target], bool]
     build: Callable[[PaneEnv], Widget]
+    # Built when first shown (its module imported then): only the pane on screen and the ones
+    # that must watch from the start (health) hold back the first frame.
+    deferred: bool = True
+
+
+def _health(env: PaneEnv) -> Widget:
+    from screens.health_pane import HealthPane
+
+    return HealthPane(env, id="health-pane")
+
+
+def _queries(env: PaneEnv) -> Widget:
+    from screens.queries_pane import QueriesPane
+
+    return QueriesPane(env, id="queries-pane")
+
+
+def _bloat(env: PaneEnv) -> Widget:
+    from screens.bloat_pane import BloatPane
+
+    return BloatPane(env, id="bloat-pane")
+
+
+def _backups(env: PaneEnv) -> Widget:
+    from screens.backups_pane import BackupsPane
+
+    return BackupsPane(env, id="backups-pane")
+
+
+def _secrets(env: PaneEnv) -> Widget:
+    from screens.secrets_pane import SecretsPane
+
+    return SecretsPane(env, id="secrets-pane")
+
+
+def _checklists(env: PaneEnv) -> Widget:
+    from screens.checklists_pane import ChecklistsPane
+
+    return ChecklistsPane(env, id="checklists-pane")
 
 
 DATABASE_EXAMPLE = """
@@ -55,7 +88,8 @@ name = "api"
 url = "https://api.example.com/api/monitoring/health"
 """,
         lambda t: bool(t.databases or t.health),
-        lambda env: HealthPane(env, id="health-pane"),
+        _health,
+        False,
     ),
     PaneSpec(
         "queries",
@@ -65,7 +99,7 @@ url = "https://api.example.com/api/monitoring/health"
         "no database to read statements from",
         DATABASE_EXAMPLE,
         lambda t: bool(t.databases),
-        lambda env: QueriesPane(env, id="queries-pane"),
+        _queries,
     ),
     PaneSpec(
         "bloat",
@@ -75,7 +109,7 @@ url = "https://api.example.com/api/monitoring/health"
         "no database to estimate bloat in",
         DATABASE_EXAMPLE,
         lambda t: bool(t.databases),
-        lambda env: BloatPane(env, id="bloat-pane"),
+        _bloat,
     ),
     PaneSpec(
         "backups",
@@ -91,7 +125,7 @@ bucket = "backups"
 rpo = "24h"
 """,
         lambda t: bool(t.backups),
-        lambda env: BackupsPane(env, id="backups-pane"),
+        _backups,
     ),
     PaneSpec(
         "secrets",
@@ -111,7 +145,7 @@ lives_in = "payment provider"
 policy_days = 90
 """,
         lambda t: bool(t.certificates or t.secrets or t.databases),  # databases: login roles' expiry
-        lambda env: SecretsPane(env, id="secrets-pane"),
+        _secrets,
     ),
     PaneSpec(
         "checklists",
@@ -121,6 +155,7 @@ policy_days = 90
         "",
         "",
         lambda t: True,  # the built-in runbooks need no config
-        lambda env: ChecklistsPane(env, id="checklists-pane"),
+        _checklists,
+        False,  # reopens the run you hold at start, whatever the pane (a dropped SSH session)
     ),
 )

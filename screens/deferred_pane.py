@@ -1,0 +1,39 @@
+"""A pane built the first time it is shown, so the first frame pays only for the pane on screen.
+
+Importing and mounting all six panes (tables, filters, views) held the first frame back; a pane
+that only works while visible (queries, bloat, backups, secrets, checklists) loses nothing by
+being built on its first showing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widget import Widget
+
+from screens.pane_env import PaneEnv
+
+
+class DeferredPane(Widget):
+    """Stands in a TabPane until shown; then mounts the real pane there and goes."""
+
+    DEFAULT_CSS = "DeferredPane { height: 1fr; }"
+
+    def __init__(self, build: Callable[[PaneEnv], Widget], env: PaneEnv, pane_id: str) -> None:
+        super().__init__()
+        self._build = build
+        self._env = env
+        self.pane_id = pane_id
+        self._building = False
+
+    async def on_show(self) -> None:
+        parent = self.parent
+        if self._building or not isinstance(parent, Widget):
+            return
+        self._building = True
+        pane = self._build(self._env)
+        await parent.mount(pane, before=self)
+        await self.remove()
+        focus_into = getattr(self.app, "focus_into_pane", None)
+        if callable(focus_into):
+            focus_into(self.pane_id)  # the keys follow the digit that showed it
