@@ -88,7 +88,7 @@ class HealthPane(Vertical):
         self.set_interval(FLUSH_EVERY_S, self._flush)
         # After the first frame: the probes' first steps import psycopg and httpx (100 ms and
         # more), which would otherwise hold the first frame back (bench/first_frame.py).
-        self.call_after_refresh(self.run_worker, self._start(), group="health", exit_on_error=False)
+        self.call_after_refresh(lambda: self.run_worker(self._start(), group="health", exit_on_error=False))
 
     async def _start(self) -> None:
         await self._seed_from_history()

@@ -6,6 +6,7 @@ A pane issue replaces its ``build`` with its own screen; everything else (tabs, 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,40 +31,15 @@ class PaneSpec:
     deferred: bool = True
 
 
-def _health(env: PaneEnv) -> Widget:
-    from screens.health_pane import HealthPane
+def _built_by(module: str, widget_class: str) -> Callable[[PaneEnv], Widget]:
+    """A pane's build: ``screens.<module>`` is imported when the pane is first built, not at start."""
 
-    return HealthPane(env, id="health-pane")
+    def build(env: PaneEnv) -> Widget:
+        pane_class = getattr(importlib.import_module(f"screens.{module}"), widget_class)
+        widget: Widget = pane_class(env, id=module.replace("_", "-"))
+        return widget
 
-
-def _queries(env: PaneEnv) -> Widget:
-    from screens.queries_pane import QueriesPane
-
-    return QueriesPane(env, id="queries-pane")
-
-
-def _bloat(env: PaneEnv) -> Widget:
-    from screens.bloat_pane import BloatPane
-
-    return BloatPane(env, id="bloat-pane")
-
-
-def _backups(env: PaneEnv) -> Widget:
-    from screens.backups_pane import BackupsPane
-
-    return BackupsPane(env, id="backups-pane")
-
-
-def _secrets(env: PaneEnv) -> Widget:
-    from screens.secrets_pane import SecretsPane
-
-    return SecretsPane(env, id="secrets-pane")
-
-
-def _checklists(env: PaneEnv) -> Widget:
-    from screens.checklists_pane import ChecklistsPane
-
-    return ChecklistsPane(env, id="checklists-pane")
+    return build
 
 
 DATABASE_EXAMPLE = """
@@ -88,7 +64,7 @@ name = "api"
 url = "https://api.example.com/api/monitoring/health"
 """,
         lambda t: bool(t.databases or t.health),
-        _health,
+        _built_by("health_pane", "HealthPane"),
         False,
     ),
     PaneSpec(
@@ -99,7 +75,7 @@ url = "https://api.example.com/api/monitoring/health"
         "no database to read statements from",
         DATABASE_EXAMPLE,
         lambda t: bool(t.databases),
-        _queries,
+        _built_by("queries_pane", "QueriesPane"),
     ),
     PaneSpec(
         "bloat",
@@ -109,7 +85,7 @@ url = "https://api.example.com/api/monitoring/health"
         "no database to estimate bloat in",
         DATABASE_EXAMPLE,
         lambda t: bool(t.databases),
-        _bloat,
+        _built_by("bloat_pane", "BloatPane"),
     ),
     PaneSpec(
         "backups",
@@ -125,7 +101,7 @@ bucket = "backups"
 rpo = "24h"
 """,
         lambda t: bool(t.backups),
-        _backups,
+        _built_by("backups_pane", "BackupsPane"),
     ),
     PaneSpec(
         "secrets",
@@ -145,7 +121,7 @@ lives_in = "payment provider"
 policy_days = 90
 """,
         lambda t: bool(t.certificates or t.secrets or t.databases),  # databases: login roles' expiry
-        _secrets,
+        _built_by("secrets_pane", "SecretsPane"),
     ),
     PaneSpec(
         "checklists",
@@ -155,7 +131,7 @@ policy_days = 90
         "",
         "",
         lambda t: True,  # the built-in runbooks need no config
-        _checklists,
+        _built_by("checklists_pane", "ChecklistsPane"),
         False,  # reopens the run you hold at start, whatever the pane (a dropped SSH session)
     ),
 )
