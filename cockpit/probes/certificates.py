@@ -115,8 +115,8 @@ def _contexts(ca_bundle: str | None) -> tuple[ssl.SSLContext, ssl.SSLContext]:
 async def _handshake(kind: str, host: str, port: int, server_name: str, context: ssl.SSLContext) -> bytes:
     """The peer's leaf certificate (DER) after a TLS handshake, SSLRequest first for PostgreSQL.
 
-    TCP first, then TLS on it: the writer is closed on every way out, a timeout's cancellation
-    included (a cancelled ``open_connection(ssl=...)`` can leave its transport open)."""
+    TCP first, then TLS on it: the connection is aborted on every way out, a timeout's
+    cancellation included (a cancelled ``open_connection(ssl=...)`` can leave its transport open)."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
         if kind == "postgres":
@@ -131,7 +131,11 @@ async def _handshake(kind: str, host: str, port: int, server_name: str, context:
             raise ConnectionError("no certificate was presented")
         return bytes(der)
     finally:
-        writer.close()
+        # Aborted, not closed: a probe owes the peer no TLS goodbye, and a graceful close runs on
+        # after we return; the loop may be gone by then (`cockpit check`), leaving the socket
+        # open. One pass of the loop lets the abort close it, a timeout's cancellation included.
+        writer.transport.abort()
+        await asyncio.sleep(0)
 
 
 async def probe_endpoint(
