@@ -216,7 +216,7 @@ class CockpitApp(App[int]):
             self.guard.disarm(f"lapsed after {arming.minutes:g} min")
             self.notify(f"writes on {self.target_name} disarmed: the time ran out", severity="warning")
             self._armed_changed()
-        elif arming.armed:
+        else:
             self.query_one(CockpitHeader).armed = _countdown(arming.seconds_left)
 
     def _armed_changed(self) -> None:

@@ -83,7 +83,8 @@ class ServeOptions:
 
 
 def serve(options: ServeOptions, title: str) -> int:
-    """Serve until SIGINT/SIGTERM (the bind checked first); a port in use is one line."""
+    """Serve until SIGINT/SIGTERM (the caller checks the bind first: ServeOptions.check_bind); a
+    port in use is one line."""
     from textual_serve.server import Server
 
     server = Server(
