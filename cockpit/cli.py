@@ -230,11 +230,18 @@ def _demo(*, read_only: bool, refresh: float | None) -> int:
 
     stopping = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
 
+    def quiet_signals() -> None:
+        """Nothing may cut the cleanup short. SIGCONT first: Textual leaves its handler behind,
+        a hang-up brings a SIGCONT, and that handler (resuming a TUI that is gone) raised in the
+        middle of stopping the servers, or as the next handler was set, before they were stopped."""
+        signal.signal(signal.SIGCONT, signal.SIG_DFL)
+        for sig in stopping:
+            signal.signal(sig, signal.SIG_IGN)
+
     def stop_on_signal(signum: int, _frame: object) -> None:
         # The first signal wins; the ones after it (a hang-up comes twice: tmux, then the kernel
         # as the terminal goes) are ignored at once, before they can cut the cleanup short.
-        for sig in stopping:
-            signal.signal(sig, signal.SIG_IGN)
+        quiet_signals()
         raise SystemExit(128 + signum)
 
     # A dropped SSH session (SIGHUP) or a kill (SIGTERM) still stops the sandbox.
@@ -247,12 +254,7 @@ def _demo(*, read_only: bool, refresh: float | None) -> int:
         os.environ.setdefault("COCKPIT_STATE_DIR", str(folder / "state"))
         return _run_tui(str(config_path), None, read_only, refresh)
     finally:
-        # Nothing may cut the cleanup short (`q`, then the terminal closed while it runs).
-        for sig in stopping:
-            signal.signal(sig, signal.SIG_IGN)
-        # Textual leaves its SIGCONT handler behind; a hang-up brings a SIGCONT, and that handler
-        # (resuming a TUI that is gone) raised in the middle of stopping the servers.
-        signal.signal(signal.SIGCONT, signal.SIG_DFL)
+        quiet_signals()  # `q`, then the terminal closed while the cleanup runs
         try:
             sandbox.down()
         except BaseException:

@@ -121,10 +121,13 @@ class HealthPane(Vertical):
         asyncio.run(self._probe_forever(get_current_worker()))
 
     async def _probe_forever(self, worker: Worker[None]) -> None:
+        app = self.app  # now, while the pane is attached
         prober = HttpProber(self.env.probe_context.settings.http_concurrency)
         loops = [asyncio.create_task(self._endpoint_loop(prober, e)) for e in self.endpoints]
         try:
-            while not worker.is_cancelled:
+            # The app gone counts as cancelled: an exit cut short by a signal never cancels this
+            # thread, which then held the process (and the demo's sandbox) open at exit.
+            while not worker.is_cancelled and app.is_running:
                 await asyncio.sleep(0.2)
         finally:
             for loop in loops:
