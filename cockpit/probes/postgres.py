@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections import deque
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from cockpit.config import Database, Thresholds
 
 SIZE_EVERY_S = 300.0
+# The mean statement time is taken over about this span: over one refresh (1-2 s) a single slow
+# statement swung it across the alert threshold and back every few seconds (a flapping finding).
+MEAN_SPAN_S = 60.0
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
 STATEMENTS_HINT = (
@@ -53,7 +57,8 @@ class PgHealthMonitor:
         self._last_error = ""
         self._size: int | None = None
         self._size_at = 0.0
-        self._previous_totals: tuple[float, int] | None = None
+        # (monotonic time, total ms, calls) of pg_stat_statements, oldest first, over MEAN_SPAN_S.
+        self._totals: deque[tuple[float, float, int]] = deque()
         self._ever_connected = False
 
     async def _connect(self) -> psycopg.AsyncConnection[Any] | None:
@@ -73,7 +78,7 @@ class PgHealthMonitor:
         )
         row = await cursor.fetchone()
         self._statements_schema = row[0] if row else None
-        self._previous_totals = None
+        self._totals.clear()
         return self._conn
 
     def _fail(self, message: str) -> None:
@@ -145,15 +150,20 @@ class PgHealthMonitor:
         )
 
     def _mean(self, totals: tuple[Any, ...] | None) -> float | None:
-        """Mean ms per call since the previous reading (cumulative on the first)."""
+        """Mean ms per call over the last MEAN_SPAN_S (since the session opened, until then;
+        cumulative on the first reading, which is all a one-shot ``cockpit check`` has)."""
         if totals is None or totals[0] is None:
             return None
-        total, calls = float(totals[0]), int(totals[1])
-        previous = self._previous_totals
-        self._previous_totals = (total, calls)
-        if previous is not None and calls > previous[1]:
-            return (total - previous[0]) / (calls - previous[1])
-        return total / calls if calls else None
+        now, total, calls = time.monotonic(), float(totals[0]), int(totals[1])
+        if self._totals and calls < self._totals[-1][2]:
+            self._totals.clear()  # pg_stat_statements_reset(): start again
+        self._totals.append((now, total, calls))
+        while len(self._totals) > 2 and self._totals[1][0] <= now - MEAN_SPAN_S:
+            self._totals.popleft()
+        if len(self._totals) == 1:
+            return total / calls if calls else None
+        _, base_total, base_calls = self._totals[0]
+        return (total - base_total) / (calls - base_calls) if calls > base_calls else None
 
     async def _drop(self) -> None:
         if self._conn is not None:

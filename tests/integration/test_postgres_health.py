@@ -35,6 +35,33 @@ async def test_reading_the_sandbox(sandbox: Sandbox) -> None:
     assert "postgres.mean_statement" in findings
 
 
+async def test_mean_statement_time_is_taken_over_a_span(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One slow statement keeps counting for the span, then leaves it: over a single refresh the
+    mean swung across the alert threshold and back every few seconds (a flapping finding)."""
+    import psycopg
+
+    from cockpit.probes import postgres
+
+    monkeypatch.setattr(postgres, "MEAN_SPAN_S", 1.5)
+    monitor = PgHealthMonitor(Database(name="app", dsn=sandbox.postgres.dsn()), SessionPolicy())
+    try:
+        await monitor.read()
+        with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as slow:
+            slow.execute("SELECT pg_sleep(0.4)")
+        after_slow = await monitor.read()
+        next_refresh = await monitor.read()  # only the monitor's own fast statements since
+        await asyncio.sleep(2)
+        await monitor.read()
+        span_later = await monitor.read()
+    finally:
+        await monitor.aclose()
+    assert after_slow.mean_statement_ms is not None and after_slow.mean_statement_ms > 20
+    assert next_refresh.mean_statement_ms is not None and next_refresh.mean_statement_ms > 20
+    assert span_later.mean_statement_ms is not None and span_later.mean_statement_ms < 20
+
+
 async def test_thresholds_turn_readings_into_warnings(sandbox: Sandbox) -> None:
     monitor = PgHealthMonitor(Database(name="app", dsn=sandbox.postgres.dsn()), SessionPolicy())
     deadline = time.monotonic() + 15
