@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 WIDE = 110
 Cell = Text | str
@@ -74,15 +75,20 @@ class InPlaceTable(DataTable[Cell]):
                 self.remove_row(row_key)
         existing = {k.value for k in self.rows}
         changed: set[str] = set()
+        changed_cells: set[tuple[RowKey, ColumnKey]] = set()
         for key, cells in rows.items():
             if key not in existing:
                 self.add_row(*(cells[c] for c in self._columns()), key=key)
                 changed.update(self._columns())
                 continue
+            row_key, data = RowKey(key), self._data[RowKey(key)]
             for column in self._columns():
-                if self.get_cell(key, column) != cells[column]:
-                    self.update_cell(key, column, cells[column])
+                column_key = ColumnKey(column)
+                if data[column_key] != cells[column]:
+                    data[column_key] = cells[column]
                     changed.add(column)
+                    changed_cells.add((row_key, column_key))
+        self._repaint_cells(changed_cells)
         if complete:
             self._reorder(list(rows))
         if selected is not None and selected in rows:
@@ -90,6 +96,33 @@ class InPlaceTable(DataTable[Cell]):
             if index != self.cursor_row:
                 self.move_cursor(row=index, scroll=False)
         return changed
+
+    def _repaint_cells(self, cells: set[tuple[RowKey, ColumnKey]]) -> None:
+        """Forget what was drawn for ``cells`` and their rows, and repaint those rows' lines only.
+
+        DataTable.update_cell counts an update that is part of every render cache key, so one
+        changed cell (a latency, an age) re-rendered every row of the table on every refresh:
+        most of the idle CPU (bench/idle_footprint.py). Here only those cells' and rows' cache
+        entries go (Textual is pinned, see pyproject.toml: these caches are DataTable's internals).
+        """
+        keys = {row_key for row_key, _ in cells}
+        if not keys:
+            return
+        if len(keys) > max(8, len(self._row_locations) // 2):
+            self._update_count += 1  # most of a big table changed: DataTable's way, a full repaint
+            self.refresh()
+            return
+        # LRUCache is not iterable: hence keys() (noqa SIM118).
+        for cell_key in [k for k in self._cell_render_cache.keys() if k[:2] in cells]:  # noqa: SIM118
+            self._cell_render_cache.discard(cell_key)
+        for row_key in [k for k in self._row_render_cache.keys() if k[0] in keys]:  # noqa: SIM118
+            self._row_render_cache.discard(row_key)
+        self._line_cache.clear()  # keyed by screen line; rebuilt from the rows' caches
+        for key in keys:
+            index = self._row_locations.get(key)
+            if index is not None:
+                self._row_renderable_cache.discard((self._update_count, index))
+                self.refresh_row(index)
 
     def _reorder(self, wanted: list[str]) -> None:
         """Show rows in ``wanted`` order; a no-op (no repaint) when they already are.

@@ -53,3 +53,26 @@ async def test_an_unchanged_put_repaints_nothing() -> None:
         updates = table._update_count
         assert table._put(rows(("a", "1"), ("b", "2"))) == set()
         assert table._update_count == updates
+
+
+async def test_a_changed_cell_repaints_its_row_only() -> None:
+    """DataTable.update_cell re-rendered every row for one changed cell: at a 1 s refresh that
+    was most of the cockpit's idle CPU. The new value must still reach the screen."""
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(Table)
+        table._put(rows(*((f"r{i}", "0") for i in range(10))))
+        await pilot.pause()
+        rendered: list[str] = []
+        render_row = table._render_line_in_row
+
+        def spy(row_key, *args, **kwargs):  # type: ignore[no-untyped-def]
+            rendered.append(str(row_key.value))
+            return render_row(row_key, *args, **kwargs)
+
+        table._render_line_in_row = spy  # type: ignore[method-assign]
+        table._put(rows(*((f"r{i}", "99" if i == 3 else "0") for i in range(10))))
+        await pilot.pause()
+        assert set(rendered) == {"r3"}
+        assert "99" in table.render_line(4).text  # line 0 is the header
+        assert "99" not in table.render_line(3).text
