@@ -11,6 +11,7 @@ as ``cockpit check --pane health``.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import deque
 from datetime import timedelta
@@ -75,6 +76,7 @@ class HealthPane(Vertical):
         self._dirty_endpoints: set[str] = set()
         self._pending: list[tuple[str, str, Sample]] = []
         self._dirty_findings = False
+        self._unmounted = threading.Event()  # read by the probing thread
 
     def compose(self) -> ComposeResult:
         yield StatusLine("starting...", id="health-status")
@@ -125,9 +127,10 @@ class HealthPane(Vertical):
         prober = HttpProber(self.env.probe_context.settings.http_concurrency)
         loops = [asyncio.create_task(self._endpoint_loop(prober, e)) for e in self.endpoints]
         try:
-            # The app gone counts as cancelled: an exit cut short by a signal never cancels this
-            # thread, which then held the process (and the demo's sandbox) open at exit.
-            while not worker.is_cancelled and app.is_running:
+            # The app gone or the pane removed counts as cancelled: an exit cut short by a signal
+            # never cancels this thread, which then held the process (and the demo's sandbox)
+            # open at exit; a pane removed as its worker started held a test's event loop.
+            while not worker.is_cancelled and app.is_running and not self._unmounted.is_set():
                 await asyncio.sleep(0.2)
         finally:
             for loop in loops:
@@ -216,6 +219,7 @@ class HealthPane(Vertical):
         self._wake.now()
 
     async def on_unmount(self) -> None:
+        self._unmounted.set()
         store = self.env.probe_context.store
         if store is not None and self._pending:  # samples taken since the last flush are kept
             history.record(store, self.env.probe_context.target_name, self._pending)
