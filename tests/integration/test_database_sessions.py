@@ -19,9 +19,10 @@ def test_session_policy_reaches_the_server(sandbox: Sandbox) -> None:
     with connect(database(sandbox), policy) as conn:
         row = conn.execute(
             "SELECT current_setting('application_name'), current_setting('statement_timeout'),"
-            " current_setting('lock_timeout'), current_setting('default_transaction_read_only')"
+            " current_setting('lock_timeout'), current_setting('default_transaction_read_only'),"
+            " current_setting('jit')"
         ).fetchone()
-    assert row == ("ops-cockpit", "1234ms", "567ms", "off")
+    assert row == ("ops-cockpit", "1234ms", "567ms", "off", "off")
 
 
 def test_read_only_sessions_cannot_write(sandbox: Sandbox) -> None:
