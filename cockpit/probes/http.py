@@ -12,6 +12,7 @@ import asyncio
 import json
 import socket
 import ssl
+import sys
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,17 @@ DEFAULT_CONCURRENCY = 32
 USER_AGENT = "ops-cockpit health probe"
 
 
+def _skip_httpx_cli() -> None:
+    """Called before ``import httpx``: it must not import its command-line tool.
+
+    httpx imports its CLI (click, pygments, rich.syntax: about 3 MB of the TUI's resident memory,
+    bench/idle_footprint.py) whenever click happens to be installed; the cockpit never runs it,
+    and httpx falls back to a stub when the import fails.
+    """
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 def _tls_reason(error: ssl.SSLCertVerificationError) -> str:
     code = getattr(error, "verify_code", None)
     message = getattr(error, "verify_message", "") or str(error)
@@ -49,6 +61,7 @@ def _tls_reason(error: ssl.SSLCertVerificationError) -> str:
 
 def classify(error: BaseException, timeout_s: float) -> str:
     """One phrase for what went wrong: DNS, refused, which TLS problem, timeout..."""
+    _skip_httpx_cli()
     import httpx
 
     if isinstance(error, TimeoutError | httpx.TimeoutException):
@@ -104,6 +117,7 @@ class HttpProber:
         self._tokens: dict[str, str] = {}
 
     def _client(self, endpoint: HealthEndpoint) -> httpx.AsyncClient:
+        _skip_httpx_cli()
         import httpx
 
         key = (endpoint.verify_tls, endpoint.ca_bundle)

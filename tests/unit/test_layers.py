@@ -44,3 +44,15 @@ def test_import_linter_contracts_hold() -> None:
     result = subprocess.run([str(linter)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 kept, 0 broken" in result.stdout
+
+
+def test_the_http_probe_leaves_httpx_command_line_tool_out() -> None:
+    """httpx imports its CLI (click, pygments, rich.syntax: about 3 MB resident) whenever click
+    is installed, as it is in the test environment; the probe keeps it out of the TUI."""
+    setup = (
+        "from cockpit.probes.http import HttpProber, classify\n"
+        "classify(TimeoutError(), 1.0)\n"
+        "import httpx\nassert httpx.AsyncClient"
+    )
+    assert loaded_after(setup, ("httpx", "click", "pygments")) == ["httpx"]
+    assert loaded_after("import httpx", ("click",)) == ["click"]  # the check can fail
