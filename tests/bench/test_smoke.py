@@ -67,6 +67,11 @@ RUNS = [
         r"ops-cockpit backup run +[\d.]+ s +peak RSS +\d+ MB",
     ),
     (
+        "backup_listing.py",
+        ["--objects", "200", "--runs", "1"],
+        r"ops-cockpit inventory\(\) per refresh +[\d,]+ ms +CPU +[\d,]+ ms +peak RSS +\d+ MB",
+    ),
+    (
         "bloat_estimate.py",
         ["--tables", "20", "--runs", "1", "--presses", "3", "--big-rows", "20000", "--server", "both"],
         r"(?=(?s:.*)input latency while the cockpit's VACUUM runs, .* p50 [\d.]+ ms)"
