@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,6 +57,22 @@ class Store(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+def parse_timestamp(value: Any) -> datetime:
+    """botocore's timestamp parser, made fast for what S3 lists: ``LastModified`` is ISO 8601
+    (``2026-11-23T10:00:00.000Z``), which ``datetime.fromisoformat`` reads (the ``Z`` and any
+    fraction of a second, from Python 3.11) in under a microsecond, against about 33 with
+    botocore's dateutil: half of a large listing's time. Anything else (an HTTP date in a header,
+    epoch seconds) goes to botocore's own parser."""
+    if isinstance(value, str) and len(value) > 10 and value[10] == "T":
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    from botocore.utils import parse_timestamp as botocore_parse_timestamp
+
+    return botocore_parse_timestamp(value)  # type: ignore[no-any-return]
+
+
 def part_size(expected_size: int) -> int:
     """A part size that keeps ``expected_size`` (with 50 % headroom) under S3's 10,000 parts."""
     needed = -(-int(expected_size * 1.5) // MAX_PARTS)
@@ -71,25 +88,36 @@ class S3Store:
         self.prefix = config.prefix
         self._config = config
         self._client = client
+        self._client_lock = threading.Lock()
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            import boto3
-            from botocore.config import Config
+        """Built on first use, then kept: a client is thread-safe (a session is not, and is used
+        here only to build it). Keep the store to keep its client and connections."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._new_client()
+            return self._client
 
-            config = self._config
-            options: dict[str, Any] = {
-                "region_name": config.region,
-                "config": Config(retries={"max_attempts": 3}, connect_timeout=5, read_timeout=60),
-            }
-            if config.endpoint_url:
-                options["endpoint_url"] = config.endpoint_url
-            if config.access_key_id and config.secret_access_key:
-                options["aws_access_key_id"] = credentials.resolve(config.access_key_id)
-                options["aws_secret_access_key"] = credentials.resolve(config.secret_access_key)
-            self._client = boto3.session.Session().client("s3", **options)
-        return self._client
+    def _new_client(self) -> Any:
+        import boto3
+        import botocore.session
+        from botocore.config import Config
+
+        config = self._config
+        options: dict[str, Any] = {
+            "region_name": config.region,
+            "config": Config(retries={"max_attempts": 3}, connect_timeout=5, read_timeout=60),
+        }
+        if config.endpoint_url:
+            options["endpoint_url"] = config.endpoint_url
+        if config.access_key_id and config.secret_access_key:
+            options["aws_access_key_id"] = credentials.resolve(config.access_key_id)
+            options["aws_secret_access_key"] = credentials.resolve(config.secret_access_key)
+        core = botocore.session.get_session()
+        # A session of our own, so only this store's clients parse timestamps our way.
+        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
+        return boto3.session.Session(botocore_session=core).client("s3", **options)
 
     def _errors(self, doing: str) -> _S3Errors:
         return _S3Errors(self, doing)
