@@ -119,7 +119,7 @@ def _latest(store_config: Any) -> str:
     from cockpit.errors import CockpitError
     from cockpit.probes.backups import inventory
 
-    found = inventory(store_config)
+    found = inventory(store_config, search=0)  # the newest is all it needs
     if found.error:
         raise CockpitError(found.error)
     if not found.backups:

@@ -3,6 +3,8 @@
 The prune never deletes the newest verified backup (it may be the only restore known to work),
 nor the newest backup of all, whatever their age; the confirmation lists exactly the keys it
 will delete, and the list is taken again at execution so nothing newer is caught by surprise.
+That second list searches every manifest for the newest verified backup if need be (the pane's
+search stops at ``MANIFESTS_SEARCHED``), so a verification however old is found and kept.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def prune_request(store: BackupStore, doomed: list[Backup]) -> ActionRequest:
 
 def prune(context: ActionContext, store_config: BackupStore, keys: list[str]) -> str:
     """Delete exactly ``keys`` (dump, then manifest), each still outside retention right now."""
-    found = inventory(store_config)
+    context.progress(f"listing {store_config.name} and finding its newest verified backup", None)
+    found = inventory(store_config, search=None)  # however far back it is: it must be kept
     if found.error:
         raise CockpitError(found.error)
     allowed = {b.key for b in outside_retention(found)}

@@ -93,7 +93,7 @@ def _backup_verify(env: ActionEnv, params: dict[str, Any]) -> StepAction:
 
     store = _store(env, params)
     database = store_database(store, list(env.target.databases))
-    found = inventory(store)
+    found = inventory(store, search=0)  # the newest is all it needs
     if found.error or not found.backups:
         raise CockpitError(found.error or f"store {store.name} holds no backup to verify")
     key = found.backups[0].key

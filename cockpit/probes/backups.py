@@ -2,21 +2,37 @@
 objects, and the findings the runbooks ask for: the newest backup's age against RPO and schedule,
 a sudden size drop, and the last verification's result and age.
 
-Listing pages through the store (1,000 keys a page, in a thread); only the newest backups'
-manifests are read (``MANIFESTS_READ``), so a bucket of 50,000 objects costs its listing, not
-50,000 requests.
+Listing pages through the store (1,000 keys a page, in a thread); a bucket of 50,000 objects
+costs its listing, not 50,000 requests. Two sets of manifests are read:
+
+* the newest backups' (``MANIFESTS_READ``, by the dump's LastModified), for the table;
+* the last verification's. A verification records its result in its backup's manifest (the
+  one source of truth, beside the dump: cockpit/backup_verify.py), which rewrites that object,
+  so its LastModified is when that verification happened. Manifests are read in that order,
+  most recently written first, until one says its restore succeeded and the next was written
+  before that: every verification since (failed ones) and that one are then known, whatever the
+  age of the backups they verified. With hourly backups and a weekly verification that is at
+  most about 170 manifests; the search stops at ``MANIFESTS_SEARCHED`` and the finding says how
+  far it looked (a prune searches all: it must keep the newest verified backup).
+
+A ``StoreReader`` keeps the store (its S3 client and connections) and the manifests it read
+from one refresh to the next; a manifest is read again only when the listing shows it changed
+(its size or LastModified), so a refresh reads what was written since the last.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cockpit.backup_store import StoredObject, open_store
+from cockpit.backup_store import Store, StoredObject, open_store
 from cockpit.config import BackupStore
 from cockpit.durations import parse_duration
 from cockpit.errors import CockpitError
@@ -26,8 +42,11 @@ from cockpit.probes.context import ProbeContext
 MANIFEST_SUFFIX = ".manifest.json"
 EXPORT_PREFIX = "exports/"  # CSV exports: exports/<time>/<schema.table>.csv, then export.json
 EXPORT_MANIFEST = "export.json"
-MANIFESTS_READ = 20
+MANIFESTS_READ = 20  # the newest backups' manifests, for the table
+MANIFESTS_SEARCHED = 1_000  # at most, most recently written first, for the last verification
+READERS = 8  # manifests read at once (botocore's pool holds 10 connections)
 VERIFY_MAX_AGE = timedelta(days=7)  # the runbooks: test restores regularly (weekly)
+NOT_KEPT = frozenset({"row_counts"})  # a row count per table: only verification needs them
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +54,7 @@ class Backup:
     key: str
     size: int
     created: datetime
-    manifest: dict[str, Any] | None  # None: not read (older than the newest MANIFESTS_READ)
+    manifest: dict[str, Any] | None  # without its row counts; None: not read (see the module)
 
     @property
     def database(self) -> str:
@@ -43,8 +62,7 @@ class Backup:
 
     @property
     def verified_at(self) -> datetime | None:
-        text = (self.manifest or {}).get("verified_at")
-        return datetime.fromisoformat(text) if text else None
+        return _when((self.manifest or {}).get("verified_at"))
 
     @property
     def verify_ok(self) -> bool | None:
@@ -62,32 +80,170 @@ class StoreInventory:
     exports: list[StoredObject] = field(default_factory=list)  # one per CSV export folder, newest first
     error: str = ""
     objects: int = 0
+    searched: int = 0  # manifests the search for the last verification read, newest written first
+    unsearched: int = 0  # those it did not reach, stopped by MANIFESTS_SEARCHED; 0 if it could end
+    searched_since: datetime | None = None  # when the oldest manifest it read was written
 
 
-def inventory(config: BackupStore) -> StoreInventory:
-    """List the store and pair dumps with manifests (blocking: run it in a thread)."""
-    store = open_store(config)
-    objects: dict[str, StoredObject] = {}
-    try:
+def inventory(config: BackupStore, *, search: int | None = MANIFESTS_SEARCHED) -> StoreInventory:
+    """List the store and pair dumps with manifests (blocking: run it in a thread). ``search``:
+    how many manifests the search for the last verification may read (None: all of them)."""
+    return StoreReader(config, search=search).inventory()
+
+
+class StoreReader:
+    """One store's inventory, refresh after refresh: keeps the store (its S3 client, built once)
+    and the manifests read, each with the size and LastModified it was listed with. One
+    inventory at a time (a lock); the reads inside one run concurrently on the one client."""
+
+    def __init__(self, config: BackupStore, *, search: int | None = MANIFESTS_SEARCHED) -> None:
+        self.config = config
+        self.search = search
+        self._store: Store | None = None
+        self._kept: dict[str, tuple[tuple[int, datetime], dict[str, Any]]] = {}  # by dump key
+        self._lock = threading.Lock()
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.config)
+        return self._store
+
+    def inventory(self) -> StoreInventory:
+        with self._lock:
+            try:
+                return self._inventory()
+            except CockpitError as exc:  # a StoreError, or a keyring that cannot give the S3 keys
+                self._store = None  # built again next time: the keys may have been fixed or rotated
+                return StoreInventory(self.config, error=str(exc))
+
+    def _inventory(self) -> StoreInventory:
+        store = self.store
+        objects: dict[str, StoredObject] = {}
         for page in store.pages():
             objects.update((o.key, o) for o in page)
-        manifests = {k[: -len(MANIFEST_SUFFIX)] for k in objects if k.endswith(MANIFEST_SUFFIX)}
-        dumps = sorted(
-            (o for k, o in objects.items() if k in manifests), key=lambda o: o.modified, reverse=True
-        )
-        backups = []
-        for index, dump in enumerate(dumps):
-            manifest = store.read_json(dump.key + MANIFEST_SUFFIX) if index < MANIFESTS_READ else None
-            created = _created(manifest, dump)
-            backups.append(Backup(dump.key, dump.size, created, manifest))
-    except CockpitError as exc:  # a StoreError, or a keyring that cannot give the S3 keys
-        return StoreInventory(config, error=str(exc))
-    backups.sort(key=lambda b: b.created, reverse=True)
-    paired = {b.key for b in backups} | {b.key + MANIFEST_SUFFIX for b in backups}
-    exports = _exports(objects)
-    in_exports = tuple(e.key for e in exports)
-    foreign = [o for k, o in sorted(objects.items()) if k not in paired and not k.startswith(in_exports)]
-    return StoreInventory(config, backups, foreign, exports, objects=len(objects))
+        dumps = [
+            objects[k[: -len(MANIFEST_SUFFIX)]]
+            for k in objects
+            if k.endswith(MANIFEST_SUFFIX) and k[: -len(MANIFEST_SUFFIX)] in objects
+        ]
+        dumps.sort(key=lambda o: o.modified, reverse=True)
+        manifests: dict[str, dict[str, Any]] = {}
+        with _Reads(store, objects, self._kept, manifests) as reads:
+            reads.get([d.key for d in dumps[:MANIFESTS_READ]])
+            searched, since, complete = reads.search(dumps, self.search)
+            self._kept = reads.kept
+        backups = [
+            Backup(d.key, d.size, _created(manifests.get(d.key), d), manifests.get(d.key)) for d in dumps
+        ]
+        backups.sort(key=lambda b: b.created, reverse=True)
+        paired = {b.key for b in backups} | {b.key + MANIFEST_SUFFIX for b in backups}
+        exports = _exports(objects)
+        in_exports = tuple(e.key for e in exports)
+        foreign = [o for k, o in objects.items() if k not in paired and not k.startswith(in_exports)]
+        foreign.sort(key=lambda o: o.key)  # the few left, not every key
+        return StoreInventory(
+            self.config, backups, foreign, exports, objects=len(objects), searched=searched,
+            unsearched=0 if complete else len(dumps) - searched, searched_since=since,
+        )  # fmt: skip
+
+
+class _Reads:
+    """One inventory's manifest reads: kept ones reused while unchanged, the rest read
+    ``READERS`` at a time; what was used this time becomes the reader's kept set."""
+
+    def __init__(
+        self,
+        store: Store,
+        objects: dict[str, StoredObject],
+        previous: dict[str, tuple[tuple[int, datetime], dict[str, Any]]],
+        into: dict[str, dict[str, Any]],
+    ) -> None:
+        self.store, self.objects, self.previous, self.into = store, objects, previous, into
+        self.kept: dict[str, tuple[tuple[int, datetime], dict[str, Any]]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._exit = contextlib.ExitStack()
+
+    def __enter__(self) -> _Reads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._exit.close()
+
+    def get(self, keys: list[str]) -> None:
+        """The manifests of these dumps into ``into``."""
+        missing = []
+        for key in keys:
+            if key in self.kept:
+                continue
+            listed = self.objects[key + MANIFEST_SUFFIX]
+            version = (listed.size, listed.modified)  # a verification rewrites it: both change
+            previous = self.previous.get(key)
+            if previous is not None and previous[0] == version:
+                self.kept[key] = previous
+                self.into[key] = previous[1]
+            else:
+                missing.append((key, version))
+        if len(missing) > 1 and self._pool is None:
+            self._pool = self._exit.enter_context(ThreadPoolExecutor(READERS, "manifests"))
+        read = self._pool.map if self._pool is not None else map
+        for (key, version), manifest in zip(missing, read(self._read, [k for k, _ in missing]), strict=True):
+            self.kept[key] = (version, manifest)
+            self.into[key] = manifest
+
+    def _read(self, key: str) -> dict[str, Any]:
+        manifest = self.store.read_json(key + MANIFEST_SUFFIX)
+        return {k: v for k, v in manifest.items() if k not in NOT_KEPT}
+
+    def search(self, dumps: list[StoredObject], limit: int | None) -> tuple[int, datetime | None, bool]:
+        """Manifests most recently written first, until the newest successful verification is
+        known, at most ``limit``: how many were read, when the oldest of them was written, and
+        whether that is known (else the search stopped at ``limit``).
+
+        A verification writes its result into its manifest, so a manifest's LastModified is no
+        earlier than the ``verified_at`` it records: once a successful one is read, manifests
+        written before its ``verified_at`` hold no newer verification, and the search ends. A
+        bucket copied or synced (every LastModified is the copy's) gives no such end: the search
+        goes on to ``limit``."""
+        written = {d.key: self.objects[d.key + MANIFEST_SUFFIX].modified for d in dumps}
+        order = sorted(written, key=lambda k: (written[k], k), reverse=True)
+        reach = len(order) if limit is None else min(limit, len(order))
+        done, newest_ok, batch = 0, None, READERS
+        while done < len(order):
+            if newest_ok is not None and written[order[done]] < newest_ok:
+                break  # the end: nothing written from here on records a newer verification
+            if done == reach:
+                return done, written[order[done - 1]] if done else None, False
+            keys = order[done : min(done + batch, reach)]
+            self.get(keys)  # READERS at a time; past the end, a few read for nothing (and kept)
+            for key in keys:
+                if newest_ok is not None and written[key] < newest_ok:
+                    break
+                at = _verified_ok_at(self.into[key])
+                newest_ok = newest_ok if at is None else max(at, newest_ok or at)
+                done += 1
+            batch = min(batch * 2, READERS * 8)
+        return done, written[order[done - 1]] if done else None, True
+
+
+def _verified_ok_at(manifest: dict[str, Any]) -> datetime | None:
+    """When a verification that succeeded was recorded (as ``Backup.verify_ok``: no result
+    recorded, from older manifests, counts as a success); None otherwise."""
+    if manifest.get("verify_result") not in (None, "ok"):
+        return None
+    return _when(manifest.get("verified_at"))
+
+
+def _when(text: object) -> datetime | None:
+    """A manifest's time (ISO 8601, UTC when it names no zone); None if absent or unreadable: one
+    hand-edited manifest among thousands read must not break the whole inventory."""
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _exports(objects: dict[str, StoredObject]) -> list[StoredObject]:
@@ -165,8 +321,14 @@ def _verification(inv: StoreInventory, now: datetime) -> Finding:
     verified = [b for b in inv.backups if b.verified_at is not None]
     name = inv.store.name
     if not verified:
+        message = "no backup has been verified (a test restore)"
+        if inv.unsearched and inv.searched_since is not None:
+            message = (
+                f"no verified backup among the {inv.searched:,} manifests written since "
+                f"{inv.searched_since:%Y-%m-%d %H:%M} UTC ({inv.unsearched:,} older ones not read)"
+            )
         return Finding(
-            "backup.verified", name, Severity.WARN, "no backup has been verified (a test restore)",
+            "backup.verified", name, Severity.WARN, message,
             hint=f"cockpit backup verify --store {name} --latest",
         )  # fmt: skip
     last = max(verified, key=lambda b: b.verified_at or now)
@@ -176,11 +338,14 @@ def _verification(inv: StoreInventory, now: datetime) -> Finding:
         detail = (last.manifest or {}).get("verify_detail", "")
         return Finding("backup.verified", name, Severity.CRIT, f"last verification failed: {detail}".strip())
     severity = Severity.WARN if now - last.verified_at > VERIFY_MAX_AGE else Severity.OK
+    overdue = f": over {VERIFY_MAX_AGE.days} days" if severity is Severity.WARN else ""
+    if inv.unsearched:  # a copied bucket: write times say nothing of verifications
+        overdue += f" (the newest in the {inv.searched:,} manifests written last)"
     return Finding(
         "backup.verified",
         name,
         severity,
-        f"last verified {days:.1f} days ago ({last.key})",
+        f"last verified {days:.1f} days ago ({last.key}){overdue}",
         hint=f"cockpit backup verify --store {name} --latest" if severity else "",
         value=round(days, 2),
         threshold=VERIFY_MAX_AGE.days,

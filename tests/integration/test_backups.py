@@ -10,6 +10,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import psycopg
 import pytest
@@ -22,7 +23,7 @@ from cockpit.db import SessionPolicy
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
 from cockpit.guard import CancelToken, Confirmation, Guard
 from cockpit.model import Severity
-from cockpit.probes.backups import Backup, StoreInventory, inventory, judge
+from cockpit.probes.backups import Backup, StoreInventory, StoreReader, inventory, judge
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.s3 import BUCKET
 from cockpit.state import StateStore
@@ -245,3 +246,166 @@ def test_prune_deletes_exactly_what_was_listed_and_keeps_the_newest_verified(
     assert detail == "deleted 2 backups from nas; kept 1 that no longer fall outside retention"
     assert sorted(p.name for p in folder.iterdir() if p.suffix == ".dump") == ["01.dump", "10.dump"]
     assert not list(folder.glob("[23]0.dump.manifest.json"))
+
+
+def newer_backups(config: BackupStore, verified: str, hours: int) -> list[str]:
+    """``hours`` hourly backups after ``verified``, written after its verification: its dump
+    (copied in the store) with its manifest as `cockpit backup run` wrote it (no verification)."""
+    client = S3Store(config).client
+    manifest = S3Store(config).read_json(verified + ".manifest.json")
+    created = datetime.fromisoformat(manifest["created_at"])
+    unverified = {k: v for k, v in manifest.items() if not k.startswith(("verif", "rto", "rpo"))}
+    keys = []
+    for hour in range(1, hours + 1):
+        at = created + timedelta(hours=hour)
+        key = f"{at:%Y-%m-%dT%H%M%SZ}.dump"
+        source = {"Bucket": BUCKET, "Key": config.prefix + verified}
+        client.copy_object(Bucket=BUCKET, Key=config.prefix + key, CopySource=source)
+        S3Store(config).write_json(
+            key + ".manifest.json",
+            {**unverified, "key": key, "created_at": at.isoformat(timespec="seconds"), "verified_at": None},
+        )
+        keys.append(key)
+    return keys
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_a_verification_still_counts_behind_more_than_20_newer_backups(
+    sandbox: Sandbox, store: StateStore
+) -> None:
+    """Hourly backups, a weekly verification: the verified backup is older than the newest 20
+    (the table's) a day later, and its verification must still count."""
+    config = s3_store(sandbox)
+    verified, _ = backup_and_verify(config, sandbox, Guard(target="sandbox", store=store, read_only=False))
+    newer = newer_backups(config, verified, hours=25)
+    found = inventory(config)
+    now = datetime.fromisoformat(S3Store(config).read_json(newer[-1] + ".manifest.json")["created_at"])
+    now += timedelta(minutes=30)  # half an hour after the newest backup
+    (finding,) = [f for f in judge(found, now) if f.check == "backup.verified"]
+    assert finding.severity is Severity.OK, finding.message
+    assert finding.message.startswith("last verified 1.1 days ago") and finding.message.endswith(
+        f"({verified})"
+    )
+    assert [b.key for b in found.backups] == [*reversed(newer), verified]
+    assert found.backups[-1].verify_ok is True
+    # Found by reading the manifests written since the verification, not every manifest.
+    assert found.searched == len(newer) + 1 and found.unsearched == 0
+    # A week on without another verification: overdue, and it says since when.
+    (late,) = [f for f in judge(found, now + timedelta(days=7)) if f.check == "backup.verified"]
+    assert late.severity is Severity.WARN and late.message.startswith("last verified 8.1 days ago")
+    assert late.message.endswith(f"({verified}): over 7 days") and late.hint.endswith("--latest")
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_the_panes_reader_keeps_its_client_and_reads_again_only_what_changed(
+    sandbox: Sandbox, store: StateStore
+) -> None:
+    config = s3_store(sandbox)
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    oldest = guard.run(
+        backup_request(config, app(sandbox)),
+        YES,
+        lambda c: run_backup(c, config, app(sandbox), SessionPolicy()),
+    ).key
+    newer = newer_backups(config, oldest, hours=30)
+    reader = StoreReader(config)
+    client = cast(S3Store, reader.store).client
+    reads: list[str] = []
+    client.meta.events.register(
+        "provide-client-params.s3.GetObject", lambda params, **_: reads.append(params["Key"])
+    )
+    never = reader.inventory()  # never verified: every manifest, each read once
+    assert [f.message for f in judge(never) if f.check == "backup.verified"] == [
+        "no backup has been verified (a test restore)"
+    ]
+    assert len(reads) == len(set(reads)) == len(newer) + 1 and never.searched == len(newer) + 1
+    reads.clear()
+    assert reader.inventory().backups == never.backups and reads == []  # nothing changed: no read
+    guard.run(
+        verify_request(config, oldest), YES,
+        lambda c: verify_backup(c, config, oldest, app(sandbox), SessionPolicy()),
+    )  # fmt: skip
+    found = reader.inventory()  # on the same client: the one manifest the verification rewrote
+    assert reads == [config.prefix + oldest + ".manifest.json"]
+    (verified,) = [f for f in judge(found) if f.check == "backup.verified"]
+    assert verified.severity is Severity.OK and verified.message.endswith(f"({oldest})")
+
+
+def folder_backups(folder: Path, now: datetime, hours: list[int], verified: int) -> list[str]:
+    """A folder store's backups ``hours`` old (dump and manifest written then); the one
+    ``verified`` hours old was verified an hour after it was made (its manifest written then)."""
+    import json
+    import os
+
+    folder.mkdir(exist_ok=True)
+    keys = []
+    for age in hours:
+        created = now - timedelta(hours=age)
+        key = f"{created:%Y-%m-%dT%H%M%SZ}.dump"
+        manifest: dict[str, object] = {"created_at": created.isoformat(), "verified_at": None}
+        written = created
+        if age == verified:
+            written = created + timedelta(hours=1)
+            manifest |= {"verified_at": written.isoformat(), "verify_result": "ok"}
+        (folder / key).write_bytes(b"PGDMP")
+        (folder / (key + ".manifest.json")).write_text(json.dumps(manifest))
+        os.utime(folder / key, (created.timestamp(), created.timestamp()))
+        os.utime(folder / (key + ".manifest.json"), (written.timestamp(), written.timestamp()))
+        keys.append(key)
+    return keys
+
+
+def test_prune_keeps_the_newest_verified_behind_more_than_20_newer_backups(
+    store: StateStore, tmp_path: Path
+) -> None:
+    """Every 6 hours, a week's retention, the last verification 10 days ago (none since): 39
+    backups are newer than the verified one, and a prune must still keep it."""
+    from cockpit.backup_retention import outside_retention, prune, prune_request
+
+    now = datetime.now(UTC)
+    keys = folder_backups(tmp_path / "nas", now, hours=list(range(6, 246, 6)), verified=240)
+    verified = keys[-1]
+    config = BackupStore(name="nas", kind="folder", path=str(tmp_path / "nas"), retention_days=7)
+    doomed = [b.key for b in outside_retention(inventory(config), now)]
+    assert doomed == keys[28:-1]  # over 7 days old, but the verified one
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    request = prune_request(config, [b for b in inventory(config).backups if b.key in doomed])
+    guard.run(request, YES, lambda c: prune(c, config, [*doomed, verified]))
+    assert sorted(p.name for p in (tmp_path / "nas").glob("*.dump")) == sorted([*keys[:28], verified])
+
+
+def test_the_search_for_the_last_verification_stops_and_says_where(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    keys = folder_backups(tmp_path / "nas", now, hours=list(range(1, 31)), verified=30)
+    config = BackupStore(name="nas", kind="folder", path=str(tmp_path / "nas"))
+    short = inventory(config, search=10)
+    assert (short.searched, short.unsearched) == (10, 20)
+    assert sum(b.manifest is not None for b in short.backups) == 20  # the table's newest 20
+    (finding,) = [f for f in judge(short, now) if f.check == "backup.verified"]
+    since = f"{now - timedelta(hours=10):%Y-%m-%d %H:%M}"
+    assert finding.severity is Severity.WARN and finding.message == (
+        f"no verified backup among the 10 manifests written since {since} UTC (20 older ones not read)"
+    )
+    found = inventory(config)  # the default search: read until the verification, 29 manifests on
+    assert (found.searched, found.unsearched) == (30, 0) and found.backups[-1].key == keys[-1]
+    (finding,) = [f for f in judge(found, now) if f.check == "backup.verified"]
+    assert finding.severity is Severity.OK and finding.message == f"last verified 1.2 days ago ({keys[-1]})"
+
+
+def test_a_copied_store_is_searched_past_its_first_verification(tmp_path: Path) -> None:
+    """A store copied elsewhere (aws s3 sync, rclone): every manifest written at the copy, so the
+    order they were written in says nothing of when they were verified."""
+    import json
+    import os
+
+    now = datetime.now(UTC)
+    keys = folder_backups(tmp_path / "nas", now, hours=list(range(1, 41)), verified=10)
+    older = tmp_path / "nas" / (keys[29] + ".manifest.json")  # 30 h old, verified an hour ago
+    verified_at = (now - timedelta(hours=1)).isoformat()
+    older.write_text(json.dumps(json.loads(older.read_text()) | {"verified_at": verified_at}))
+    for path in (tmp_path / "nas").iterdir():
+        os.utime(path, (now.timestamp(), now.timestamp()))  # the copy
+    found = inventory(BackupStore(name="nas", kind="folder", path=str(tmp_path / "nas")))
+    (finding,) = [f for f in judge(found, now) if f.check == "backup.verified"]
+    assert finding.message == f"last verified 0.0 days ago ({keys[29]})"  # not keys[9], met first
+    assert (found.searched, found.unsearched) == (40, 0)
