@@ -1,11 +1,12 @@
 """The Backups pane: every store's backups against RPO, verification, retention; guarded actions.
 
 Stores are listed in a thread (S3 pages through the bucket) every ``settings.backups_interval_s``
-(a minute) while on screen, or on `r`. `b` backs up to the selected row's store, `y` verifies the
-selected backup (restore into a scratch database), `P` prunes what falls outside the store's
-retention (the confirmation lists each key), `e` exports the store's ``export_tables`` as CSV;
-all four run through the guard with progress in
-the action bar, and none exists for observers.
+(a minute) while on screen, or on `r`, each by a ``StoreReader`` the pane keeps: one S3 client per
+store for the pane's life, and manifests read again only when they change. `b` backs up to the
+selected row's store, `y` verifies the selected backup (restore into a scratch database), `P`
+prunes what falls outside the store's retention (the confirmation lists each key), `e` exports
+the store's ``export_tables`` as CSV; all four run through the guard with progress in the action
+bar, and none exists for observers.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from cockpit.config import BackupStore, Database
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
 from cockpit.model import Severity
-from cockpit.probes.backups import StoreInventory, inventory, judge
+from cockpit.probes.backups import StoreInventory, StoreReader, judge
 from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.backups_table import BackupsTable
@@ -50,6 +51,7 @@ class BackupsPane(Vertical):
         super().__init__(**kwargs)
         self.env = env
         self.inventories: list[StoreInventory] = []
+        self._readers: dict[str, StoreReader] = {}  # by store name
         self._cadence = SlowCadence(lambda: env.probe_context.settings.backups_interval_s)
 
     def compose(self) -> ComposeResult:
@@ -67,11 +69,20 @@ class BackupsPane(Vertical):
             if self.is_on_screen and self._cadence.due():
                 self._cadence.read()
                 stores = list(self.env.probe_context.target.backups)
+                readers = [self._reader(s) for s in stores]
+                self._readers = {r.config.name: r for r in readers}  # another target's: dropped
                 self.inventories = list(
-                    await asyncio.gather(*(asyncio.to_thread(inventory, s) for s in stores))
+                    await asyncio.gather(*(asyncio.to_thread(r.inventory) for r in readers))
                 )
                 self._show()
             await self._cadence.tick()
+
+    def _reader(self, store: BackupStore) -> StoreReader:
+        """The store's reader, kept from one poll to the next (a new one if its config changed)."""
+        reader = self._readers.get(store.name)
+        if reader is None or reader.config != store:
+            reader = self._readers[store.name] = StoreReader(store)
+        return reader
 
     def refresh_now(self) -> None:
         self._cadence.now()
