@@ -3,10 +3,12 @@
     python bench/backup_listing.py [--objects 50000] [--runs 5] [--threads 10]
 
 Every refresh of the Backups pane (a minute while on screen, or `r`) runs
-``cockpit.probes.backups.inventory`` on each store in a thread: it opens the store (a new boto3
-session and client), pages through everything under the store's prefix (list_objects_v2, 1,000
-keys a page), pairs each ``<key>.dump`` with its ``<key>.dump.manifest.json``, reads the newest
-``MANIFESTS_READ`` manifests and sorts out CSV exports and foreign objects. On a team's bucket
+``StoreReader.inventory`` (cockpit.probes.backups) on each store in a thread, on the reader the
+pane keeps per store (its boto3 client, built once, and the manifests it read): it pages through
+everything under the store's prefix (list_objects_v2, 1,000 keys a page), pairs each
+``<key>.dump`` with its ``<key>.dump.manifest.json``, reads the newest ``MANIFESTS_READ``
+manifests and those written since the last successful verification (the ones it has not read
+yet, or that changed) and sorts out CSV exports and foreign objects. On a team's bucket
 that has grown to tens of thousands of objects the listing is most of that refresh, so this
 measures that function, called as the pane calls it, against the cheapest ways to list the same
 prefix.
@@ -17,17 +19,22 @@ The fixture: a throwaway SeaweedFS S3 (the sandbox's ``weed mini``) whose bucket
 its manifest each, 50 % of the objects), finished CSV exports (6 %) and objects that are not
 backups (the runbooks' hand-made ``pg_dump | gzip`` uploads, notes: 2 %); the rest of the
 bucket is other prefixes the listing must not see: a WAL archive (``prod/app-wal/``, 30 %), a
-staging database's backups (10 %), logs. Then a throwaway embedded PostgreSQL and two real
-``cockpit backup run``, so the newest backups are real ones the cockpit wrote and must find.
-(The fill writes every object within a couple of minutes, so which older manifests make the
-newest ``MANIFESTS_READ`` by LastModified is arbitrary; the real backups come after it.)
+staging database's backups (10 %), logs. Then a throwaway embedded PostgreSQL, two real
+``cockpit backup run`` and a real ``cockpit backup verify --latest``, so the newest backups are
+real ones the cockpit wrote and must find, and the last verification is a real one, its result
+written into the newest backup's manifest last, as it happens. (The fill writes every object
+within a couple of minutes, so which older manifests make the newest ``MANIFESTS_READ`` by
+LastModified is arbitrary, and the fill's verifications, a weekly one in its backups, are dated
+before the fill wrote them: without the real one, the search for the last verification could
+not end before ``MANIFESTS_SEARCHED`` manifests.)
 
 Then, alternating (the order rotates each run), ``--runs`` times each, each contender in a
 fresh process (the Python ones list twice):
 
-1. ops-cockpit: ``inventory()`` on the store's config (credentials from the environment, as a
-   team's config without keyring refs gets them). The second call is the pane's refresh in a
-   running process; the first, from exec, is the cold start.
+1. ops-cockpit: ``StoreReader(config).inventory()`` on the store's config (credentials from
+   the environment, as a team's config without keyring refs gets them), twice on one reader.
+   The second call is the pane's refresh in a running process; the first, from exec, is the
+   cold start (the client built, every manifest it needs read).
 2. The AWS CLI: ``aws s3 ls --recursive s3://backups/prod/app/``, endpoint and credentials in
    environment variables, from exec to exit (a pyenv shim is resolved to the real script first;
    without a working ``aws`` it is skipped, with a line saying why).
@@ -61,7 +68,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from backup_throughput import PeakRss, build
 
-from cockpit.probes.backups import EXPORT_MANIFEST, EXPORT_PREFIX, MANIFEST_SUFFIX, MANIFESTS_READ
+from cockpit.probes.backups import (
+    EXPORT_MANIFEST,
+    EXPORT_PREFIX,
+    MANIFEST_SUFFIX,
+    MANIFESTS_READ,
+    MANIFESTS_SEARCHED,
+)
 from cockpit.sandbox.postgres import SandboxPostgres
 from cockpit.sandbox.s3 import BUCKET, SandboxS3, weed_binary
 
@@ -77,26 +90,32 @@ COCKPIT_LISTING = """
 import json, sys, time
 sys.path.insert(0, sys.argv[4])
 from cockpit.config import BackupStore
-from cockpit.probes.backups import inventory, judge
+from cockpit.probes.backups import StoreReader, judge
 
 config = BackupStore(
     name="bench", kind="s3", bucket=sys.argv[2], prefix=sys.argv[3], endpoint_url=sys.argv[1]
 )
+reader = StoreReader(config)  # as the pane keeps one per store
+gets = []
 out = {}
 for name in ("first", "refresh"):
     wall, cpu = time.monotonic(), time.process_time()
-    found = inventory(config)
+    found = reader.inventory()
     out[name] = [time.monotonic() - wall, time.process_time() - cpu]
     out.setdefault("first_done", time.monotonic())
     out.setdefault("first_cpu", time.process_time())
+    if name == "first" and not found.error:  # count the GETs of the refresh (manifest reads)
+        reader.store.client.meta.events.register(
+            "provide-client-params.s3.GetObject", lambda params, **_: gets.append(params["Key"])
+        )
 if found.error:
     raise SystemExit(found.error)
 newest = found.backups[0] if found.backups else None
 out.update(
     objects=found.objects, backups=len(found.backups), exports=len(found.exports),
     foreign=len(found.foreign), newest=newest and newest.key, newest_database=newest and newest.database,
-    manifests_read=sum(b.manifest is not None for b in found.backups),
-    findings=[f"{f.severity.label} {f.check}: {f.message}" for f in judge(found)],
+    manifests_read=sum(b.manifest is not None for b in found.backups), searched=found.searched,
+    refresh_reads=len(gets), findings=[f"{f.severity.label} {f.check}: {f.message}" for f in judge(found)],
 )
 print(json.dumps(out))
 """
@@ -263,7 +282,8 @@ def fill(s3: SandboxS3, objects: list[tuple[str, bytes]], threads: int) -> float
 
 
 def real_backups(folder: Path, s3: SandboxS3, env: dict[str, str], count: int) -> tuple[list[str], str]:
-    """``count`` real ``cockpit backup run`` of a small database into the store; their keys."""
+    """``count`` real ``cockpit backup run`` of a small database into the store, then a real
+    ``cockpit backup verify --latest``; their keys."""
     import psycopg
 
     server = SandboxPostgres(folder / "pg")
@@ -280,13 +300,15 @@ def real_backups(folder: Path, s3: SandboxS3, env: dict[str, str], count: int) -
             f'[[targets.bench.backups]]\nname = "s3"\nkind = "s3"\nbucket = "{BUCKET}"\n'
             f'prefix = "{PREFIX}"\nendpoint_url = "{s3.endpoint}"\n'
         )
-        cockpit = [str(Path(sys.executable).parent / "cockpit"), "backup", "run", "--config", str(config)]
+        cockpit = [str(Path(sys.executable).parent / "cockpit"), "backup"]
+        state = {**env, "COCKPIT_STATE_DIR": str(folder / "state")}
         keys = []
         for _ in range(count):
-            done = run_child(cockpit, {**env, "COCKPIT_STATE_DIR": str(folder / "state")}, folder)
+            done = run_child([*cockpit, "run", "--config", str(config)], state, folder)
             keys.append(done.out.split(":")[0].split("/", 1)[1])  # "s3/<key>: N bytes, sha256 ..."
             time.sleep(1.1)  # keys are the start time to the second: the next one starts in another
         assert len(set(keys)) == count, keys
+        run_child([*cockpit, "verify", "--config", str(config), "--latest"], state, folder)
         return keys, f"PostgreSQL {version}, database app {size / 1e6:.0f} MB"
     finally:
         server.stop()
@@ -402,7 +424,10 @@ def main() -> None:
             print(f"  {len(objects):7,}  {PREFIX + ' ' if in_store else ''}{what}")
         keys, database = real_backups(folder, s3, env, args.real_backups)
         listed = plan.listed() + 2 * len(keys)
-        print(f"then {len(keys)} real `cockpit backup run` ({database}): {', '.join(keys)}")
+        print(
+            f"then {len(keys)} real `cockpit backup run` ({database}): {', '.join(keys)}; "
+            "`cockpit backup verify --latest`"
+        )
         print(f"under {PREFIX}: {listed:,} objects, what every contender lists")
 
         aws, aws_version = find_aws()
@@ -425,14 +450,18 @@ def main() -> None:
             print(f"run {run + 1}: " + "; ".join(line), flush=True)
 
         print(
-            f"\nthe cockpit found {found['backups']:,} backups ({found['manifests_read']} manifests read,"
-            f" MANIFESTS_READ = {MANIFESTS_READ}), {found['exports']:,} CSV exports,"
-            f" {found['foreign']:,} foreign objects; newest {found['newest']} ({found['newest_database']})"
+            f"\nthe cockpit found {found['backups']:,} backups, {found['exports']:,} CSV exports,"
+            f" {found['foreign']:,} foreign objects; newest {found['newest']} ({found['newest_database']});"
+            f" {found['manifests_read']} manifests read (the newest MANIFESTS_READ = {MANIFESTS_READ}, and"
+            f" {found['searched']} in the search for the last verification, MANIFESTS_SEARCHED ="
+            f" {MANIFESTS_SEARCHED:,}), {found['refresh_reads']} read again on the refresh"
         )
         for finding in found["findings"]:
             print(f"  {finding}")
         if found["newest"] != keys[-1]:
             raise SystemExit(f"the cockpit's newest backup is {found['newest']}, not the real {keys[-1]}")
+        if not any(f.startswith("ok backup.verified") and f"({keys[-1]})" in f for f in found["findings"]):
+            raise SystemExit(f"the cockpit does not find the real verification of {keys[-1]}")
 
         ours, floor = samples["ops-cockpit"], samples["boto3"]
         print(f"\nmedians of {args.runs} runs, {listed:,} objects under {PREFIX} ({args.objects:,} in all)")
