@@ -193,6 +193,8 @@ async def test_a_running_action_shows_its_progress_above_the_keys(make_app) -> N
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        animating = [w for w in app.query("*") if w.auto_refresh]
         app.start_action(ActionRequest(action="test.slow", summary="slow thing", mutating=False), slow)
         status = app.query_one(ActionStatus)
         try:
@@ -205,6 +207,9 @@ async def test_a_running_action_shows_its_progress_above_the_keys(make_app) -> N
             assert "halfway there (ctrl+x cancels)" in plain(status.query_one("#action-label").render())
         finally:
             release.set()
+        await wait_until(pilot, lambda: not status.has_class("-running"))
+        # Nothing animates at idle: a hidden indeterminate bar ticked 15 times a second.
+        assert animating == [] and [w for w in app.query("*") if w.auto_refresh] == []
 
 
 async def test_enter_shows_a_whole_row_the_narrow_terminal_cut(sandbox, store) -> None:
