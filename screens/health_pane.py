@@ -46,8 +46,8 @@ PRUNE_EVERY_S = 600.0
 # Samples arrive one by one (200 endpoints: 100 a second); the screen is updated at most this
 # often, touching only the rows that changed, so the event loop and the SSH link stay idle.
 FLUSH_EVERY_S = 1.0
-# How often the probing thread checks whether it should stop, when not woken: once a second, not
-# five times (its wakeups were a fifth of the idle CPU).
+# How often the probing thread checks whether it should stop when not woken (on_unmount wakes it):
+# once a second rather than five times, wakeups that only cost CPU at idle.
 PROBER_CHECK_S = 1.0
 
 
