@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from rich.text import Text
 from textual.widgets import Static
@@ -42,22 +43,20 @@ class StatementsTable(InPlaceTable):
     WIDE_EXTRA = ("rows", "read", "temp", "user", "database")
 
     def show(self, statements: Sequence[Statement], slow_ms: float) -> None:
-        self._put(
-            {
-                s.key: {
-                    "mean": Text(_ms(s.mean_ms), style="bold yellow" if s.mean_ms > slow_ms else ""),
-                    "calls": f"{s.calls:,}",
-                    "total": _ms(s.total_ms),
-                    "query": short(s.text or f"(queryid {s.queryid})", QUERY_WIDTH),
-                    "rows": f"{s.rows:,}",
-                    "read": f"{s.shared_blks_read:,}",
-                    "temp": f"{s.temp_blks_written:,}",
-                    "user": s.username,
-                    "database": s.database,
-                }
-                for s in statements
+        def cells(s: Statement) -> dict[str, Cell]:
+            return {
+                "mean": Text(_ms(s.mean_ms), style="bold yellow" if s.mean_ms > slow_ms else ""),
+                "calls": f"{s.calls:,}",
+                "total": _ms(s.total_ms),
+                "query": short(s.text or f"(queryid {s.queryid})", QUERY_WIDTH),
+                "rows": f"{s.rows:,}",
+                "read": f"{s.shared_blks_read:,}",
+                "temp": f"{s.temp_blks_written:,}",
+                "user": s.username,
+                "database": s.database,
             }
-        )
+
+        self._put({s.key: self.cells_of(s.key, (s, slow_ms), partial(cells, s)) for s in statements})
 
 
 class SessionsTable(InPlaceTable):

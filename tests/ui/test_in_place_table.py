@@ -76,3 +76,27 @@ async def test_a_changed_cell_repaints_its_row_only() -> None:
         assert set(rendered) == {"r3"}
         assert "99" in table.render_line(4).text  # line 0 is the header
         assert "99" not in table.render_line(3).text
+
+
+async def test_cells_of_builds_a_row_again_only_when_its_source_changed() -> None:
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(Table)
+        built: list[str] = []
+
+        def put(values: dict[str, int]) -> None:
+            def cells(name: str, value: int) -> dict[str, str]:
+                built.append(name)
+                return {"name": name, "value": str(value)}
+
+            table._put({n: table.cells_of(n, v, lambda n=n, v=v: cells(n, v)) for n, v in values.items()})
+
+        put({"a": 1, "b": 2})
+        await pilot.pause()
+        put({"a": 1, "b": 3})
+        await pilot.pause()
+        assert built == ["a", "b", "b"]
+        assert [str(c) for c in table.get_row("b")] == ["b", "3"]
+        put({"b": 3})  # "a" gone: forgotten, built again if it comes back
+        put({"a": 1, "b": 3})
+        assert built == ["a", "b", "b", "a"]
