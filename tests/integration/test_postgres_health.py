@@ -36,7 +36,7 @@ async def test_reading_the_sandbox(sandbox: Sandbox) -> None:
 
 
 async def test_mean_statement_time_is_taken_over_a_span(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One slow statement keeps counting for the span, then leaves it: over a single refresh the
     mean swung across the alert threshold and back every few seconds (a flapping finding)."""
@@ -45,10 +45,16 @@ async def test_mean_statement_time_is_taken_over_a_span(
     from cockpit.probes import postgres
 
     monkeypatch.setattr(postgres, "MEAN_SPAN_S", 1.5)
-    monitor = PgHealthMonitor(Database(name="app", dsn=sandbox.postgres.dsn()), SessionPolicy())
+    # A server of its own: the shared sandbox runs other tests' statements meanwhile.
+    server = SandboxPostgres(tmp_path / "pg")
+    server.init()
+    server.start()
+    with psycopg.connect(server.dsn("postgres"), autocommit=True) as admin:
+        admin.execute("CREATE EXTENSION pg_stat_statements")
+    monitor = PgHealthMonitor(Database(name="own", dsn=server.dsn("postgres")), SessionPolicy())
     try:
         await monitor.read()
-        with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as slow:
+        with psycopg.connect(server.dsn("postgres"), autocommit=True) as slow:
             slow.execute("SELECT pg_sleep(0.4)")
         after_slow = await monitor.read()
         next_refresh = await monitor.read()  # only the monitor's own fast statements since
@@ -57,6 +63,7 @@ async def test_mean_statement_time_is_taken_over_a_span(
         span_later = await monitor.read()
     finally:
         await monitor.aclose()
+        server.stop()
     assert after_slow.mean_statement_ms is not None and after_slow.mean_statement_ms > 20
     assert next_refresh.mean_statement_ms is not None and next_refresh.mean_statement_ms > 20
     assert span_later.mean_statement_ms is not None and span_later.mean_statement_ms < 20
