@@ -229,7 +229,8 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
     SCREENS_SEEN.clear()
     victim = psycopg.connect(sandbox.postgres.dsn(), application_name="walk-victim", autocommit=True)
     pid = victim.info.backend_pid
-    threading.Thread(target=lambda: _sleep(victim), daemon=True).start()
+    sleeper = threading.Thread(target=lambda: _sleep(victim), daemon=True)
+    sleeper.start()
     with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
         statements_before = admin.execute("SELECT count(*) FROM pg_stat_statements").fetchone()[0]  # type: ignore[index]
     app = CockpitApp(config, store=store, read_only=True)
@@ -257,6 +258,9 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
             statements_after = admin.execute("SELECT count(*) FROM pg_stat_statements").fetchone()[0]  # type: ignore[index]
     finally:
         victim.cancel_safe()
+        # Closed only once its thread has left execute(): closing a libpq connection another
+        # thread is using crashed a test worker (a segfault in a fresh-clone run).
+        sleeper.join(timeout=10)
         victim.close()
     assert "a" in pressed  # the health pane's own binding
     assert {"C", "X", "K", "c", "R"} <= set(keys)
