@@ -17,7 +17,8 @@ from cockpit.checklist_format import Step
 from cockpit.config import Database
 from cockpit.errors import CockpitError
 from cockpit.model import Severity
-from cockpit.probes import PANES, ProbeContext
+from cockpit.probes import ProbeContext
+from cockpit.probes.registry import PANES
 
 # Which pane's probes make the findings of each prefix (``backup.age`` comes from backups).
 FINDING_PANES = {

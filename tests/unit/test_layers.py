@@ -56,3 +56,24 @@ def test_the_http_probe_leaves_httpx_command_line_tool_out() -> None:
     )
     assert loaded_after(setup, ("httpx", "click", "pygments")) == ["httpx"]
     assert loaded_after("import httpx", ("click",)) == ["click"]  # the check can fail
+
+
+def probe_modules_after(setup: str) -> set[str]:
+    code = f"import sys\n{setup}\nprint(','.join(m for m in sys.modules if m.startswith('cockpit.probes.')))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return set(filter(None, result.stdout.strip().split(",")))
+
+
+def test_the_app_imports_no_pane_s_probes_before_its_pane_is_built() -> None:
+    """Each pane imports its own probes when it is built: the first frame (Health only) paid about
+    20 ms for the S3, bloat, queries and secrets probes while the package imported them all."""
+    others = {
+        "cockpit.probes.backups",
+        "cockpit.probes.bloat",
+        "cockpit.probes.secrets",
+        "cockpit.probes.queries",
+    }
+    assert probe_modules_after("import cockpit.app") & others == set()
+    assert probe_modules_after("import cockpit.probes.registry") >= others  # the check can fail

@@ -1,0 +1,32 @@
+"""Which probes each pane runs: ``PANE_PROBES``, for the headless ``cockpit check`` and checklist
+checks. The TUI pane and ``cockpit check`` call the same probes, so they always agree. A pane issue
+adds its probe to its pane's list here.
+
+Kept out of ``cockpit.probes`` itself: importing every probe module (S3, bloat, secrets) cost the
+TUI's first frame about 20 ms, and each pane imports only its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from cockpit.model import Snapshot
+from cockpit.probes.backups import backups_check
+from cockpit.probes.bloat_check import bloat_check
+from cockpit.probes.context import ProbeContext
+from cockpit.probes.health import health_check
+from cockpit.probes.queries_check import queries_check
+from cockpit.probes.secrets import secrets_check
+
+Probe = Callable[[ProbeContext], Awaitable[Snapshot]]
+
+PANES: tuple[str, ...] = ("health", "queries", "bloat", "backups", "secrets", "checklists")
+
+PANE_PROBES: dict[str, list[Probe]] = {
+    "health": [health_check],
+    "queries": [queries_check],
+    "bloat": [bloat_check],
+    "backups": [backups_check],
+    "secrets": [secrets_check],
+    "checklists": [],
+}
