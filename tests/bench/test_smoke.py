@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-HELPERS = {"pty_run.py", "servers.py"}  # shared pieces, not benchmarks
+HELPERS = {"pty_run.py", "servers.py", "textual_floor.py"}  # shared pieces, not benchmarks
 
 
 def on_both(figure: str) -> str:
@@ -30,7 +30,7 @@ def on_both(figure: str) -> str:
 
 # (script, tiny arguments, a line the output must contain: a figure with its unit)
 RUNS = [
-    ("first_frame.py", ["--runs", "1"], r"ops-cockpit +median +\d+ ms"),
+    ("first_frame.py", ["--runs", "1"], r"(?s)ops-cockpit +median +\d+ ms.*bare Textual +median +\d+ ms"),
     (
         "health_endpoints.py",
         ["--endpoints", "6", "--hanging", "1", "--timeout", "0.5", "--rounds", "1"],
