@@ -131,14 +131,9 @@ class InPlaceTable(DataTable[Cell]):
         if not keys:
             return
         if len(keys) > max(8, len(self._row_locations) // 2):
-            self._update_count += 1  # most of a big table changed: DataTable's way, a full repaint
-            self.refresh()
+            self._repaint_all()  # most of a big table changed: DataTable's way
             return
-        # LRUCache is not iterable: hence keys() (noqa SIM118).
-        for cell_key in [k for k in self._cell_render_cache.keys() if k[:2] in cells]:  # noqa: SIM118
-            self._cell_render_cache.discard(cell_key)
-        for row_key in [k for k in self._row_render_cache.keys() if k[0] in keys]:  # noqa: SIM118
-            self._row_render_cache.discard(row_key)
+        self._forget(keys, cells)
         self._line_cache.clear()  # keyed by screen line; rebuilt from the rows' caches
         for key in keys:
             index = self._row_locations.get(key)
@@ -146,16 +141,71 @@ class InPlaceTable(DataTable[Cell]):
                 self._row_renderable_cache.discard((self._update_count, index))
                 self.refresh_row(index)
 
+    def _repaint_all(self) -> None:
+        """Every row drawn afresh: a new update count (in every render cache key), then a repaint."""
+        self._update_count += 1
+        self.refresh()
+
+    def _forget(self, rows: set[RowKey], cells: set[tuple[RowKey, ColumnKey]] | None = None) -> None:
+        """Drop the rendered rows ``rows`` (and the cells ``cells``, every cell of ``rows`` when
+        None) from DataTable's render caches, and the entries of earlier update counts (never hit
+        again, they only made these scans longer)."""
+        count = self._update_count
+        # LRUCache is not iterable: hence keys() (noqa SIM118). Cell keys: (row, column, ...,
+        # update count at 6, ...); row keys: (row, line, ..., update count at 8, ...).
+        for cell_key in [
+            k
+            for k in self._cell_render_cache.keys()  # noqa: SIM118
+            if k[6] != count or (k[0] in rows if cells is None else k[:2] in cells)
+        ]:
+            self._cell_render_cache.discard(cell_key)
+        for row_key in [
+            k
+            for k in self._row_render_cache.keys()  # noqa: SIM118
+            if k[8] != count or k[0] in rows
+        ]:
+            self._row_render_cache.discard(row_key)
+
+    def _visible_rows(self) -> set[RowKey]:
+        """The rows in the table's window, by DataTable's line-to-row map (header excluded)."""
+        offsets = self._y_offsets
+        top = self.scroll_offset.y
+        height = self.size.height - (self.header_height if self.show_header else 0)
+        return {offsets[y][0] for y in range(top, min(top + max(height, 0), len(offsets)))}
+
     def _reorder(self, wanted: list[str]) -> None:
         """Show rows in ``wanted`` order; a no-op (no repaint) when they already are.
 
         DataTable.sort can only order by cell values; this sets the same row-location map it
-        builds (Textual is pinned, see pyproject.toml).
+        builds (Textual is pinned, see pyproject.toml). Only the rows whose place changed and
+        that are in the window are repainted: a statement climbing one place repaints two lines,
+        not the table, and a reorder below the window repaints nothing (at a 1 s refresh the
+        statements table was repainted whole every few seconds for reorders no one could see:
+        bench/idle_footprint.py).
         """
         locations = self._row_locations
-        if all(locations.get_key(index) == key for index, key in enumerate(wanted)):
+        moved = {
+            index: key
+            for index, key in enumerate(wanted)
+            if getattr(locations.get_key(index), "value", None) != key
+        }
+        if not moved:
             return
         by_value = {row_key.value: row_key for row_key in self.rows}
         self._row_locations = TwoWayDict({by_value[key]: index for index, key in enumerate(wanted)})
-        self._update_count += 1
-        self.refresh()
+        # What maps lines and indexes to rows, for this update count: built again on demand.
+        self._offset_cache.clear()
+        self._ordered_row_cache.clear()
+        self._row_renderable_cache.clear()
+        self._line_cache.clear()
+        moved_keys = {by_value[key] for key in moved.values()}
+        visible = self._visible_rows()
+        shown = moved_keys & visible  # a row moved out of the window: another moved into its line
+        if len(shown) > max(8, len(visible) // 2):
+            self._repaint_all()
+            return
+        # A moved row's rendering holds its old index (click metadata, cursor, zebra stripes).
+        self._forget(moved_keys)
+        for index, key in moved.items():
+            if by_value[key] in shown:
+                self.refresh_row(index)

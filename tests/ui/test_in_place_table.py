@@ -100,3 +100,89 @@ async def test_cells_of_builds_a_row_again_only_when_its_source_changed() -> Non
         put({"b": 3})  # "a" gone: forgotten, built again if it comes back
         put({"a": 1, "b": 3})
         assert built == ["a", "b", "b", "a"]
+
+
+def row_meta(table: Table, y: int) -> set[int]:
+    """The row indexes a click on screen line ``y`` of the table would report (line 0: header)."""
+    return {s.style.meta["row"] for s in table.render_line(y) if s.style and "row" in s.style.meta}
+
+
+def spy_rendered_rows(table: Table) -> list[str]:
+    rendered: list[str] = []
+    render_row = table._render_line_in_row
+
+    def spy(row_key, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rendered.append(str(row_key.value))
+        return render_row(row_key, *args, **kwargs)
+
+    table._render_line_in_row = spy  # type: ignore[method-assign]
+    return rendered
+
+
+async def test_a_reorder_repaints_the_moved_rows_in_the_window_only() -> None:
+    """A reorder bumped DataTable's update count: the whole table re-rendered for a statement
+    climbing one place, or for rows swapping far below the window (bench/idle_footprint.py)."""
+    app = TableApp()
+    async with app.run_test(size=(80, 12)) as pilot:  # the header and 11 rows in the window
+        table = app.query_one(Table)
+        names = [f"r{i:02}" for i in range(40)]
+        table._put(rows(*((name, name.upper()) for name in names)))
+        await pilot.pause()
+        assert [row_meta(table, y) for y in range(1, 12)] == [{index} for index in range(11)]
+        rendered = spy_rendered_rows(table)
+        updates = table._update_count
+
+        names[2], names[3] = names[3], names[2]  # in the window
+        table._put(rows(*((name, name.upper()) for name in names)))
+        await pilot.pause()
+        assert set(rendered) == {"r02", "r03"} and table._update_count == updates
+        assert "R03" in table.render_line(3).text and "R02" in table.render_line(4).text
+        # Clicks and the cursor go by the index drawn into each line: the moved rows' must be new.
+        assert [row_meta(table, y) for y in range(1, 12)] == [{index} for index in range(11)]
+
+        rendered.clear()
+        names[30], names[35] = names[35], names[30]  # below the window: nothing to draw
+        table._put(rows(*((name, name.upper()) for name in names)))
+        await pilot.pause()
+        assert rendered == [] and order(table) == names
+        table.move_cursor(row=35)  # scrolls: the moved rows are drawn in their new places
+        await pilot.pause()
+        lines = {table.render_line(y).text.split()[0]: row_meta(table, y) for y in range(1, 12)}
+        assert lines["r30"] == {35} and lines["r35"] == {30} and lines["r34"] == {34}
+
+
+async def test_a_reorder_of_most_of_the_window_repaints_it_whole() -> None:
+    app = TableApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        table = app.query_one(Table)
+        names = [f"r{i:02}" for i in range(20)]
+        table._put(rows(*((name, name.upper()) for name in names)))
+        await pilot.pause()
+        updates = table._update_count
+        names.reverse()
+        table._put(rows(*((name, name.upper()) for name in names)))
+        await pilot.pause()
+        assert table._update_count == updates + 1  # DataTable's own way: every cache dropped
+        top = table.scroll_offset.y  # the cursor followed r00 to the bottom
+        assert top > 0 and table.selected_key() == "r00"
+        assert [table.render_line(y).text.split()[0] for y in range(1, 12)] == names[top : top + 11]
+        assert [row_meta(table, y) for y in range(1, 12)] == [{index} for index in range(top, top + 11)]
+
+
+async def test_forgetting_rows_keeps_the_render_caches_to_the_current_update() -> None:
+    """_forget reads the update count at fixed places of DataTable's cache keys (Textual is
+    pinned): entries of earlier counts go, the current ones of other rows stay."""
+    app = TableApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        table = app.query_one(Table)
+        table._put(rows(*((f"r{i}", "0") for i in range(5))))
+        await pilot.pause()
+        for y in range(1, 6):
+            table.render_line(y)
+        count = table._update_count
+        table._forget(set())  # no row to forget: only earlier counts' entries go
+        assert {k[6] for k in table._cell_render_cache.keys()} == {count}  # noqa: SIM118
+        assert {k[8] for k in table._row_render_cache.keys()} == {count}  # noqa: SIM118
+        table._update_count += 1  # as DataTable does on add_row: every entry now stale
+        table._forget(set())
+        assert not list(table._cell_render_cache.keys()) and not list(table._row_render_cache.keys())
