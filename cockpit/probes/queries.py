@@ -125,7 +125,13 @@ async def availability(conn: psycopg.AsyncConnection[Any]) -> StatementsAvailabi
 
 
 class StatementsReader:
-    """Reads top statements on a kept session; caches texts; keeps baselines for deltas."""
+    """Reads top statements on a kept session; caches texts; keeps baselines for deltas.
+
+    Read every refresh (each second at ``--refresh 1``), so the read is kept light: the query is
+    composed once per sort order, rows come as tuples, and a row the server returns unchanged
+    gives back the same ``Statement`` object as before (the table then skips it by identity:
+    bench/idle_footprint.py).
+    """
 
     def __init__(self, schema: str) -> None:
         self.schema = schema
@@ -133,6 +139,8 @@ class StatementsReader:
         self._previous: dict[str, Statement] | None = None
         self._marked: dict[str, Statement] | None = None
         self._current: dict[str, Statement] = {}
+        self._queries: dict[str, Any] = {}  # sort order -> the composed statements query
+        self._built: dict[tuple[Any, ...], Statement] = {}  # the last read's rows, as returned
 
     async def read(
         self,
@@ -141,33 +149,41 @@ class StatementsReader:
         mode: DeltaMode = DeltaMode.CUMULATIVE,
     ) -> list[Statement]:
         """The top statements by ``order``, as cumulative numbers or deltas."""
-        from psycopg import sql as pgsql
-        from psycopg.rows import dict_row
-
         if order not in SORT_COLUMNS:
             raise ValueError(f"cannot sort by {order!r}")
-        query = pgsql.SQL(sql("statements.sql")).format(
-            schema=pgsql.Identifier(self.schema), order=pgsql.Identifier(order)
-        )
-        cursor = conn.cursor(row_factory=dict_row)
-        await cursor.execute(query, {"limit": STATEMENT_LIMIT})
-        rows = await cursor.fetchall()
-        await self._fetch_texts(conn, [int(r["queryid"]) for r in rows])
+        query = self._queries.get(order)
+        if query is None:
+            from psycopg import sql as pgsql
+
+            query = pgsql.SQL(sql("statements.sql")).format(
+                schema=pgsql.Identifier(self.schema), order=pgsql.Identifier(order)
+            )
+            self._queries[order] = query
+        cursor = await conn.execute(query, {"limit": STATEMENT_LIMIT})
+        # (queryid, username, datname, calls, total, mean, rows, read, temp): statements.sql
+        rows: list[tuple[Any, ...]] = await cursor.fetchall()
+        await self._fetch_texts(conn, [int(r[0]) for r in rows])
+        kept, built = self._built, {}
         current = {}
         for r in rows:
-            statement = Statement(
-                queryid=int(r["queryid"]),
-                username=r["username"] or "?",
-                database=r["datname"] or "?",
-                calls=int(r["calls"]),
-                total_ms=float(r["total_exec_time"]),
-                mean_ms=float(r["mean_exec_time"]),
-                rows=int(r["rows"]),
-                shared_blks_read=int(r["shared_blks_read"]),
-                temp_blks_written=int(r["temp_blks_written"]),
-                text=self.texts.get(int(r["queryid"]), ""),
-            )
+            text = self.texts.get(int(r[0]), "")
+            statement = kept.get(r)
+            if statement is None or statement.text != text:
+                statement = Statement(
+                    queryid=int(r[0]),
+                    username=r[1] or "?",
+                    database=r[2] or "?",
+                    calls=int(r[3]),
+                    total_ms=float(r[4]),
+                    mean_ms=float(r[5]),
+                    rows=int(r[6]),
+                    shared_blks_read=int(r[7]),
+                    temp_blks_written=int(r[8]),
+                    text=text,
+                )
+            built[r] = statement
             current[statement.key] = statement
+        self._built = built
         self._previous, self._current = self._current or None, current
         return self.view(mode)
 

@@ -124,6 +124,29 @@ async def test_deltas_since_refresh_and_since_mark(sandbox: Sandbox) -> None:
     assert all(s.calls > 0 for s in since_refresh)
 
 
+async def test_a_row_read_unchanged_gives_back_the_same_statement(sandbox: Sandbox) -> None:
+    """At a 1 s refresh most of the top statements are unchanged from one read to the next: the
+    reader hands back the same object for a row the server returns unchanged (the statements
+    table then skips it by identity), and builds anew the ones that ran meanwhile."""
+    probe = "SELECT pg_sleep(0.2) AS reader_reuse_probe"
+    async with await connect_async(app_db(sandbox), SessionPolicy()) as conn:
+        available = await availability(conn)
+        assert available.schema is not None
+        reader = StatementsReader(available.schema)
+        await conn.execute(probe)
+        first = {s.key: s for s in await reader.read(conn, "mean_exec_time")}
+        await conn.execute(probe)
+        second = await reader.read(conn, "mean_exec_time")
+        by_calls = await reader.read(conn, "calls")  # each order its own query
+    unchanged = [s for s in second if first.get(s.key) == s]
+    assert unchanged and all(first[s.key] is s for s in unchanged)
+    ran = [s for s in second if "reader_reuse_probe" in s.text]
+    assert len(ran) == 1 and first[ran[0].key] is not ran[0]
+    assert ran[0].calls == first[ran[0].key].calls + 1
+    assert [s.mean_ms for s in second] == sorted((s.mean_ms for s in second), reverse=True)
+    assert [s.calls for s in by_calls] == sorted((s.calls for s in by_calls), reverse=True)
+
+
 async def test_missing_extension_gives_the_exact_fix(sandbox: Sandbox) -> None:
     with psycopg.connect(sandbox.postgres.dsn("postgres"), autocommit=True) as admin:
         admin.execute("DROP DATABASE IF EXISTS noext")
