@@ -78,6 +78,12 @@ RUNS = [
         + on_both(r"estimate, ops-cockpit, the pane's next read on its session: +\d+ ms"),
     ),
     (
+        "latency_under_load.py",
+        ["--objects", "200", "--real-backups", "0", "--runs", "1", "--presses", "8", "--settle", "0.5"],
+        r"(?=(?s:.*)s3 +listing +all keys +8 presses +p50 +[\d.]+ ms +p99 +[\d.]+ ms)"
+        r"(?=(?s:.*)db-down +blackhole +all keys +8 presses +p50 +[\d.]+ ms +p99 +[\d.]+ ms)",
+    ),
+    (
         "sessions_read.py",
         ["--sessions", "20", "--runs", "2", "--server", "both"],
         on_both(r"ops-cockpit, the pane's kept session +[\d.]+ ms +server +[\d.]+ ms"),
