@@ -37,6 +37,7 @@ class InPlaceTable(DataTable[Cell]):
         self._wide: bool | None = None
         self._rows: dict[str, dict[str, Cell]] = {}
         self._built: dict[str, tuple[object, dict[str, Cell]]] = {}  # see cells_of
+        self._order: list[str] = []  # the keys in the order the table shows them
 
     def _columns(self) -> tuple[str, ...]:
         return self.NARROW + (self.WIDE_EXTRA if self._wide else ())
@@ -50,6 +51,7 @@ class InPlaceTable(DataTable[Cell]):
                 self.add_column(column.upper(), key=column)
             for key, cells in self._rows.items():
                 self.add_row(*(cells[c] for c in self._columns()), key=key)
+            self._order = list(self._rows)
 
     def selected_key(self) -> str | None:
         """The key of the row under the cursor."""
@@ -111,8 +113,10 @@ class InPlaceTable(DataTable[Cell]):
                     changed.add(column)
                     changed_cells.add((row_key, column_key))
         self._repaint_cells(changed_cells)
-        if complete:
-            self._reorder(list(rows))
+        order = list(self._rows)
+        if complete and order != self._order:  # a list compare: most refreshes reorder nothing
+            self._reorder(order)
+        self._order = order  # rows added at the end, or removed, or reordered: as shown now
         if selected is not None and selected in rows:
             index = self.get_row_index(selected)
             if index != self.cursor_row:

@@ -56,7 +56,11 @@ class StatementsTable(InPlaceTable):
                 "database": s.database,
             }
 
-        self._put({s.key: self.cells_of(s.key, (s, slow_ms), partial(cells, s)) for s in statements})
+        rows: dict[str, dict[str, Cell]] = {}
+        for s in statements:
+            key = s.key
+            rows[key] = self.cells_of(key, (s, slow_ms), partial(cells, s))
+        self._put(rows)
 
 
 class SessionsTable(InPlaceTable):

@@ -186,3 +186,25 @@ async def test_forgetting_rows_keeps_the_render_caches_to_the_current_update() -
         table._update_count += 1  # as DataTable does on add_row: every entry now stale
         table._forget(set())
         assert not list(table._cell_render_cache.keys()) and not list(table._row_render_cache.keys())
+
+
+async def test_rows_put_in_place_then_a_complete_put_keeps_the_order_given() -> None:
+    """The table remembers the order it shows (a complete put that changes none skips the
+    reorder): rows added by an incomplete put, and removed ones, must keep that memory right."""
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(Table)
+        table._put(rows(("a", "1"), ("b", "2")))
+        table._put(rows(("c", "3")), complete=False)
+        await pilot.pause()
+        assert order(table) == ["a", "b", "c"]
+        table._put(rows(("c", "3"), ("a", "1"), ("b", "2")))
+        assert order(table) == ["c", "a", "b"]
+        table._put(rows(("b", "2"), ("c", "3")))  # "a" goes: the rest reordered
+        assert order(table) == ["b", "c"]
+        table._put(rows(("a", "1"), ("b", "2"), ("c", "3")), complete=False)  # "a" back, at the end
+        assert order(table) == ["b", "c", "a"]
+        table._put(rows(("a", "1"), ("b", "2"), ("c", "3")))
+        await pilot.pause()
+        assert order(table) == ["a", "b", "c"]
+        assert [table.render_line(y).text.split()[0] for y in range(1, 4)] == ["a", "b", "c"]
