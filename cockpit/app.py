@@ -217,7 +217,10 @@ class CockpitApp(App[int]):
             self.notify(f"writes on {self.target_name} disarmed: the time ran out", severity="warning")
             self._armed_changed()
         else:
-            self.query_one(CockpitHeader).armed = _countdown(arming.seconds_left)
+            # The countdown's timer can tick while the app is shutting down and its screen is
+            # gone (a test's teardown failed on it): no header, nothing to count down.
+            for header in self.query(CockpitHeader):
+                header.armed = _countdown(arming.seconds_left)
 
     def _armed_changed(self) -> None:
         """Every screen's bindings follow (absent again once disarmed); the header says so."""
