@@ -50,6 +50,7 @@ from widgets.footer import KeyBar
 from widgets.header import CockpitHeader
 from widgets.in_place_table import InPlaceTable
 from widgets.not_configured import NotConfigured
+from widgets.pane_tabs import PaneTabs
 
 
 class CockpitApp(App[int]):
@@ -153,7 +154,7 @@ class CockpitApp(App[int]):
         yield CockpitHeader(id="header")
         env = self.pane_env()
         initial = self._initial_pane()
-        with TabbedContent(id="panes", initial=initial):
+        with PaneTabs(id="panes", initial=initial):
             for spec in PANES:
                 with TabPane(f"{spec.key} {spec.title}", id=spec.id):
                     if not spec.configured(self.target):
@@ -277,7 +278,9 @@ class CockpitApp(App[int]):
         tabbed = self.query_one(TabbedContent)
         # Focus leaves the pane first: focus moving on to the old pane's next table would make
         # TabbedContent switch straight back to it (a digit pressed inside a pane did nothing).
-        tabbed.query_one(Tabs).focus()
+        # Both focus moves happen now, not after the queue (Widget.focus): a focus queued before the
+        # key and applied after it would switch back (PaneTabs drops it only once it is stale).
+        self.screen.set_focus(tabbed.query_one(Tabs))
         tabbed.active = pane  # shows the pane at once (ContentSwitcher sets display)
         self.focus_into_pane(pane)  # now, so a key typed right after the digit lands in the pane
 
@@ -293,7 +296,7 @@ class CockpitApp(App[int]):
             return
         target = next((w for w in self.screen.focus_chain if shown in w.ancestors), None)
         if target is not None:
-            target.focus()
+            self.screen.set_focus(target)  # now: see action_show_pane
 
     def action_help(self) -> None:
         from screens.help import HelpScreen  # Markdown is heavy: not on the first frame's path
