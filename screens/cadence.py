@@ -18,8 +18,11 @@ class Wakeup:
         self._event.set()
 
     async def wait(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: 3.11's wait_for loses a cancel that arrives as the event
+        # is set (`r` at the moment the pane goes), and the pane's loop would run on.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._event.wait()
         self._event.clear()
 
 

@@ -49,6 +49,7 @@ FLUSH_EVERY_S = 1.0
 # How often the probing thread checks whether it should stop when not woken (on_unmount wakes it):
 # once a second rather than five times, wakeups that only cost CPU at idle.
 PROBER_CHECK_S = 1.0
+STOP_WAIT_S = 5.0  # the endpoint loops' time to end once stopped; after it, they are left
 
 
 class HealthPane(Vertical):
@@ -131,27 +132,33 @@ class HealthPane(Vertical):
     async def _probe_forever(self, worker: Worker[None]) -> None:
         app = self.app  # now, while the pane is attached
         prober = HttpProber(self.env.probe_context.settings.http_concurrency)
-        tasks = [asyncio.create_task(self._endpoint_loop(prober, e)) for e in self.endpoints]
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(self._endpoint_loop(prober, e, stop)) for e in self.endpoints]
         try:
             # The app gone or the pane removed counts as cancelled: an exit cut short by a signal
             # never cancels this thread, which then held the process (and the demo's sandbox)
             # open at exit; a pane removed as its worker started held a test's event loop.
             # on_unmount wakes this wait at once; the checks every second are the fallback.
-            stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             self._wake_prober = lambda: loop.call_soon_threadsafe(stop.set)
             while not worker.is_cancelled and app.is_running and not self._unmounted.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), PROBER_CHECK_S)
+                    async with asyncio.timeout(PROBER_CHECK_S):
+                        await stop.wait()
         finally:
+            # The loops also watch ``stop``: a cancel alone can be lost (a probe's request ending
+            # as it is cancelled), and one endpoint loop left running held this thread, and with
+            # it the app's exit, forever (a full test run hung in an event loop's shutdown).
+            stop.set()
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if tasks:
+                await asyncio.wait(tasks, timeout=STOP_WAIT_S)
             await prober.aclose()
 
-    async def _endpoint_loop(self, prober: HttpProber, endpoint: HealthEndpoint) -> None:
+    async def _endpoint_loop(self, prober: HttpProber, endpoint: HealthEndpoint, stop: asyncio.Event) -> None:
         """Each endpoint at its own interval: a slow one never delays the others."""
-        while True:
+        while not stop.is_set():
             sample = await prober.probe(endpoint)
             self._windows[endpoint.name].add(sample)  # this thread owns the windows from now on
             self._inbox.append((endpoint.name, sample, *self._judge(endpoint)))  # thread-safe

@@ -156,9 +156,10 @@ class HttpProber:
             started = time.perf_counter()
             now = time.time()
             try:
-                status, body, truncated = await asyncio.wait_for(
-                    self._fetch(client, endpoint, headers), endpoint.timeout_s
-                )
+                # asyncio.timeout, not wait_for: 3.11's wait_for returns the result when the
+                # request ends as it is cancelled, losing the cancel (the pane's stop waits).
+                async with asyncio.timeout(endpoint.timeout_s):
+                    status, body, truncated = await self._fetch(client, endpoint, headers)
             except Exception as exc:
                 return Sample(now, False, None, redact(classify(exc, endpoint.timeout_s)))
             latency = (time.perf_counter() - started) * 1000

@@ -131,3 +131,54 @@ async def test_observer_sessions_are_read_only(sandbox: Sandbox, store) -> None:
         await wait_until(pilot, lambda: monitor._conn is not None)
         cursor = await monitor._conn.execute("SHOW default_transaction_read_only")
         assert (await cursor.fetchone()) == ("on",)
+
+
+async def test_the_probing_thread_stops_even_when_a_cancel_is_lost(
+    sandbox: Sandbox, store, monkeypatch
+) -> None:
+    """A full test run hung for good in an event loop's shutdown: one endpoint loop ran on after
+    its cancel, holding the probing thread. Python 3.11's asyncio.wait_for returns the result
+    when a request ends just as it is cancelled, losing the cancel. That moment cannot be timed
+    from outside, so this test's double of HttpProber.probe loses every cancel (a test double,
+    for a fault that cannot be produced at will); the probing must end anyway once the app goes."""
+    import asyncio
+    import time
+
+    import msgspec
+
+    from cockpit.probes.http import HttpProber
+    from cockpit.rolling import Sample
+
+    stubborn = True
+    lost: list[str] = []
+    probed: list[float] = []
+
+    async def probe_losing_cancels(self: HttpProber, endpoint) -> Sample:  # type: ignore[no-untyped-def]
+        if not stubborn:
+            raise asyncio.CancelledError  # ends a loop left running, so a failure cannot hang the suite
+        probed.append(time.monotonic())
+        try:
+            await asyncio.sleep(0.5)  # the endpoint loops spend their time here: the cancel lands here
+        except asyncio.CancelledError:
+            lost.append(endpoint.name)  # as 3.11's wait_for does when the request has just ended
+        return Sample(time.time(), True, 1.0, "200 in 1 ms")
+
+    monkeypatch.setattr(HttpProber, "probe", probe_losing_cancels)
+    config = load_config(sandbox.config_path)
+    name, target = config.target(None)
+    quick = [msgspec.structs.replace(e, interval_s=0.01) for e in target.health]
+    config = msgspec.structs.replace(
+        config, targets={**config.targets, name: msgspec.structs.replace(target, health=quick)}
+    )
+    app = CockpitApp(config, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        endpoints = app.query_one(EndpointTable)
+        await wait_until(pilot, lambda: endpoints.row_count == 3)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() - probed[-1] < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert lost, "no cancel was lost: the double did not do its job"
+        assert time.monotonic() - probed[-1] >= 2, "the endpoints were still probed after the app ended"
+    finally:
+        stubborn = False
