@@ -179,6 +179,25 @@ class CockpitApp(App[int]):
         self.set_interval(10, self._update_header)
         self.set_interval(1, self._watch_arming)  # the countdown; returns at once where unarmed
         self.call_after_refresh(self.focus_into_pane)
+        self.call_after_refresh(self._reopen_unfinished_run)
+
+    @work(thread=True, group="resume", exit_on_error=False)
+    def _reopen_unfinished_run(self) -> None:
+        """A run you hold and left unfinished (a dropped SSH session, a killed process) reopens at
+        start: the Checklists pane, built when first shown, is built now if there is one."""
+        if self.guard.observer:
+            return
+        try:
+            runs = self._journal().runs(unfinished=True)
+        except CockpitError:
+            return  # the Checklists pane says why when it is shown
+        if any(run.holder == self.guard.actor.user for run in runs):
+            self.call_from_thread(self._build_pane_unseen, "checklists")
+
+    def _build_pane_unseen(self, pane_id: str) -> None:
+        for deferred in self.query(DeferredPane):
+            if deferred.pane_id == pane_id:
+                self.run_worker(deferred.build_pane(focus=False), group="resume")
 
     # -- arming a protected target's writes ------------------------------------------------------
 

@@ -50,8 +50,12 @@ class ChecklistsPane(Vertical):
         return self.env.guard.actor.user
 
     def compose(self) -> ComposeResult:
-        yield Label("runs (enter: open)", id="runs-label")
+        # Hidden until there are runs (_show): the keys go into the checklists, not into an
+        # empty table that then disappears from under the focus.
+        label = Label("runs (enter: open)", id="runs-label")
         runs: DataTable[Any] = DataTable(id="checklist-runs", cursor_type="row")
+        label.display = runs.display = False
+        yield label
         yield runs
         yield Label("checklists (enter: start a run)", id="list-label")
         listing: DataTable[Any] = DataTable(id="checklist-list", cursor_type="row")
@@ -84,8 +88,11 @@ class ChecklistsPane(Vertical):
             holder = info.holder + ("" if info.holder_active or info.status != "running" else " (gone)")
             table.add_row(info.id, info.status, holder, info.title, key=info.id)
         # No runs yet: no empty table to tab through on the way to the checklists.
+        had_focus = table.has_focus
         table.display = self.query_one("#runs-label").display = bool(runs)
         listing = self.query_one("#checklist-list", DataTable)
+        if had_focus and not runs:
+            self.screen.set_focus(listing)  # a hidden table's focus would be lost, keys and all
         listing.clear()
         for checklist_id, entry in sorted(library.entries.items()):
             checklist = entry.checklist

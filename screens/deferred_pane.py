@@ -2,7 +2,8 @@
 
 Importing and mounting all six panes (tables, filters, views) held the first frame back; a pane
 that only works while visible (queries, bloat, backups, secrets, checklists) loses nothing by
-being built on its first showing.
+being built on its first showing. The app may also build one unseen (the Checklists pane, when
+you hold an unfinished run it must reopen).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class DeferredPane(Widget):
         self._building = False
 
     async def on_show(self) -> None:
+        await self.build_pane(focus=True)
+
+    async def build_pane(self, *, focus: bool) -> None:
+        """Mount the real pane in this one's place (once); ``focus`` takes the keys into it."""
         parent = self.parent
         if self._building or not isinstance(parent, Widget):
             return
@@ -35,5 +40,5 @@ class DeferredPane(Widget):
         await parent.mount(pane, before=self)
         await self.remove()
         focus_into = getattr(self.app, "focus_into_pane", None)
-        if callable(focus_into):
+        if focus and callable(focus_into):
             focus_into(self.pane_id)  # the keys follow the digit that showed it

@@ -131,7 +131,8 @@ policy_days = 90
         "",
         "",
         lambda t: True,  # the built-in runbooks need no config
+        # Deferred too: when you hold an unfinished run (a dropped SSH session), the app builds it
+        # at start, unseen, and it reopens the run (CockpitApp._reopen_unfinished_run).
         _built_by("checklists_pane", "ChecklistsPane"),
-        False,  # reopens the run you hold at start, whatever the pane (a dropped SSH session)
     ),
 )

@@ -256,3 +256,23 @@ async def test_a_digit_right_at_start_is_not_undone(sandbox, store) -> None:
         await wait_until(pilot, lambda: app.focused is not None and secrets in app.focused.ancestors)
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "secrets"
+
+
+async def test_checklists_are_built_when_first_shown_unless_a_run_must_reopen(make_app) -> None:
+    """The first frame pays only for the pane on screen and Health; Checklists is built at start
+    only when you hold an unfinished run (tests/ui/test_checklist_run_screen.py reopens one)."""
+    from screens.checklists_pane import ChecklistsPane
+    from screens.deferred_pane import DeferredPane
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the start-up check for an unfinished run
+        await pilot.pause()
+        assert "checklists" in {d.pane_id for d in app.query(DeferredPane)}
+        assert not app.query(ChecklistsPane)
+        await pilot.press("6")
+        await wait_until(pilot, lambda: bool(app.query(ChecklistsPane)))
+        assert "checklists" not in {d.pane_id for d in app.query(DeferredPane)}
+        # The keys are in the checklists (no runs yet: the runs table stays hidden, never focused).
+        await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "checklist-list")
