@@ -7,6 +7,7 @@ Its backends are injected (config, store, clock), so tests run it on the real sa
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 from collections.abc import Callable, Iterable
@@ -51,6 +52,13 @@ from widgets.header import CockpitHeader
 from widgets.in_place_table import InPlaceTable
 from widgets.not_configured import NotConfigured
 from widgets.pane_tabs import PaneTabs
+
+# Once started (Textual, psycopg, httpx imported; the first pane built and read), the heap's
+# objects are moved out of the garbage collector's reach: full collections walked all of them,
+# 100-200 ms pauses between keystrokes while a big backup listing churned (bench/
+# latency_under_load.py). What start-up left as cyclic garbage stays: a few objects, once. Only
+# for the `cockpit` process (run_app): a test process running many apps would keep each one.
+FREEZE_AFTER_S = 5.0
 
 
 class CockpitApp(App[int]):
@@ -480,5 +488,6 @@ def _countdown(seconds: float) -> str:
 def run_app(config: Config, *, target: str | None, read_only: bool) -> int:
     """Run the TUI to completion; the return code is the app's."""
     app = CockpitApp(config, target=target, read_only=read_only)
+    app.call_later(lambda: app.set_timer(FREEZE_AFTER_S, gc.freeze))
     result = app.run()
     return int(result or 0)
