@@ -34,6 +34,12 @@ from screens.pane_env import PaneEnv
 from widgets.backups_table import BackupsTable
 from widgets.status_line import StatusLine
 
+# Rows drawn per store: its newest. A store of hourly backups holds thousands (13,802 rows in
+# bench/latency_under_load.py): building and comparing them on every listing, and DataTable's
+# work over all of them on each tab switch, held keystrokes 100-200 ms. Findings, retention and
+# the status line still count every object; `cockpit backup list` prints them all.
+SHOWN_ROWS = 500
+
 
 class BackupsPane(Vertical):
     BINDINGS = [
@@ -92,15 +98,20 @@ class BackupsPane(Vertical):
         outside = {
             f"{inv.store.name}/{b.key}" for inv in self.inventories for b in outside_retention(inv, now)
         }
-        self.query_one(BackupsTable).show(self.inventories, now=now, outside=outside)
+        self.query_one(BackupsTable).show(self.inventories, now=now, outside=outside, limit=SHOWN_ROWS)
         parts = []
+        cut = False
         for inv in self.inventories:
             findings = [f for f in judge(inv, now) if f.severity is not Severity.OK]
             worst = Severity.worst(f.severity for f in findings)
+            rows = len(inv.backups) + len(inv.exports) + len(inv.foreign)
+            newest = f", newest {SHOWN_ROWS:,} of {rows:,} shown" if rows > SHOWN_ROWS else ""
+            cut = cut or bool(newest)
             parts.append(
-                f"{inv.store.name} {worst.label}" + (f" ({findings[0].message})" if findings else "")
+                f"{inv.store.name} {worst.label}" + (f" ({findings[0].message})" if findings else "") + newest
             )
-        self.query_one("#backups-status", Label).update("; ".join(parts) or "no backup store")
+        line = "; ".join(parts) or "no backup store"
+        self.query_one("#backups-status", Label).update(line + ("; all: cockpit backup list" if cut else ""))
 
     # -- actions --------------------------------------------------------------------------------
 

@@ -27,7 +27,10 @@ class BackupsTable(InPlaceTable):
     NARROW = ("store", "backup", "size", "age", "verified")
     WIDE_EXTRA = ("database", "tool", "retention")
 
-    def show(self, inventories: Sequence[StoreInventory], *, now: datetime, outside: set[str]) -> None:
+    def show(
+        self, inventories: Sequence[StoreInventory], *, now: datetime, outside: set[str], limit: int
+    ) -> None:
+        """At most ``limit`` rows per store: its newest backups, then exports, then the rest."""
         rows: dict[str, dict[str, Cell]] = {}
         for inv in inventories:
             name = inv.store.name
@@ -37,7 +40,10 @@ class BackupsTable(InPlaceTable):
                     name, Text(_clip(inv.error.split(": ", 1)[-1]), style="bold red")
                 )
                 continue
-            for b in inv.backups:
+            backups = inv.backups[:limit]
+            exports = inv.exports[: limit - len(backups)]
+            foreign = inv.foreign[: limit - len(backups) - len(exports)]
+            for b in backups:
                 verified: Cell = "never"
                 if b.verified_at is not None:
                     text = f"{_age((now - b.verified_at).total_seconds())} ago"
@@ -55,13 +61,13 @@ class BackupsTable(InPlaceTable):
                     "tool": str((b.manifest or {}).get("tool", ""))[:30],
                     "retention": Text("outside", style="yellow") if key in outside else "",
                 }
-            for export in inv.exports:
+            for export in exports:
                 rows[f"{name}/{export.key}"] = {
                     **self._row(name, f"{export.key} (CSV)"),
                     "size": human_bytes(export.size),
                     "age": _age((now - export.modified).total_seconds()),
                 }
-            for other in inv.foreign:
+            for other in foreign:
                 rows[f"{name}/{other.key}"] = self._row(
                     name, Text(f"{other.key} (not a backup)", style="dim")
                 )

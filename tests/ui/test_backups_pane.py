@@ -141,7 +141,7 @@ class BackupsTableApp(App[None]):
             error="store nas: folder /x does not exist: create it or fix `path`",
         )
         outside = {f"s3/{b.key}" for b in outside_retention(s3, NOW)}
-        self.query_one(BackupsTable).show([s3, folder], now=NOW, outside=outside)
+        self.query_one(BackupsTable).show([s3, folder], now=NOW, outside=outside, limit=500)
 
 
 def test_backups_table_80x24(snap_compare) -> None:
@@ -150,3 +150,28 @@ def test_backups_table_80x24(snap_compare) -> None:
 
 def test_backups_table_160x48(snap_compare) -> None:
     assert snap_compare(BackupsTableApp(), terminal_size=(160, 48))
+
+
+async def test_a_big_store_draws_its_newest_rows_only() -> None:
+    """Thousands of hourly backups: the table draws the newest ``limit`` per store (the status line
+    says how many there are; `cockpit backup list` prints them all)."""
+    from cockpit.backup_store import StoredObject
+
+    many = StoreInventory(
+        STORE,
+        [backup(h) for h in range(1, 9)],
+        foreign=[StoredObject("notes.txt", 10, NOW)],
+        exports=[StoredObject("exports/2026-11-20/", 10, NOW)],
+    )
+    few = StoreInventory(BackupStore(name="nas", kind="folder", path="/x"), [backup(3)])
+    app = App[None]()
+    async with app.run_test() as pilot:
+        table = BackupsTable()
+        await app.mount(table)
+        table.show([many, few], now=NOW, outside=set(), limit=5)
+        await pilot.pause()
+        keys = [str(k.value) for k in table.rows]
+        assert keys == [f"s3/{b.key}" for b in many.backups[:5]] + [f"nas/{few.backups[0].key}"]
+        table.show([many], now=NOW, outside=set(), limit=10)  # room left: exports, then the rest
+        await pilot.pause()
+        assert [str(k.value) for k in table.rows][-2:] == ["s3/exports/2026-11-20/", "s3/notes.txt"]
