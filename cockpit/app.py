@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -91,6 +92,10 @@ class CockpitApp(App[int]):
             # A 16-colour terminal: the terminal's own colours, no grey patchwork of downsampled
             # theme shades behind tables (Textual's ANSI theme).
             self.theme = "ansi-dark"
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # No animations unless asked for: the tab underline's slide alone drew about 20 frames
+            # per pane switch, bytes over SSH and CPU the next key waited for.
+            self.animation_level = "none"
         self.config = config
         self.forced_read_only = read_only
         self.store = store or StateStore()
@@ -303,27 +308,32 @@ class CockpitApp(App[int]):
 
     def action_show_pane(self, pane: str) -> None:
         tabbed = self.query_one(TabbedContent)
-        # Focus leaves the pane first: focus moving on to the old pane's next table would make
-        # TabbedContent switch straight back to it (a digit pressed inside a pane did nothing).
-        # Both focus moves happen now, not after the queue (Widget.focus): a focus queued before the
-        # key and applied after it would switch back (PaneTabs drops it only once it is stale).
-        self.screen.set_focus(tabbed.query_one(Tabs))
         tabbed.active = pane  # shows the pane at once (ContentSwitcher sets display)
-        self.focus_into_pane(pane)  # now, so a key typed right after the digit lands in the pane
+        # The focus moves now, not after the queue (Widget.focus), and off the old pane before
+        # anything else runs: left on a hidden table it would move on to the old pane's next one,
+        # and TabbedContent would switch straight back (a digit pressed inside a pane did
+        # nothing). Into the pane, so a key typed right after the digit lands there; to the tabs
+        # while the pane has nothing to focus yet (built when first shown). Only one focus move:
+        # each restyles and re-lays the key bar (tab switches were the slowest keys).
+        if not self.focus_into_pane(pane):
+            self.screen.set_focus(tabbed.query_one(Tabs))
 
-    def focus_into_pane(self, pane: str | None = None) -> None:
+    def focus_into_pane(self, pane: str | None = None) -> bool:
         """Take the keys into the pane shown, so its bindings work at once (keyboard first).
 
         Only if ``pane`` is the one shown: focusing a widget of another pane makes TabbedContent
         switch to it (once, from a TabActivated handler, that made two tabs ping-pong forever).
+        True if the focus is now in the pane.
         """
         tabbed = self.query_one(TabbedContent)
         shown = tabbed.active_pane
         if shown is None or (pane is not None and shown.id != pane) or self.screen is not tabbed.screen:
-            return
+            return False
         target = next((w for w in self.screen.focus_chain if shown in w.ancestors), None)
-        if target is not None:
-            self.screen.set_focus(target)  # now: see action_show_pane
+        if target is None:
+            return False
+        self.screen.set_focus(target)  # now: see action_show_pane
+        return True
 
     def action_help(self) -> None:
         from screens.help import HelpScreen  # Markdown is heavy: not on the first frame's path
