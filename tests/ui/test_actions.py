@@ -219,7 +219,9 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
     from cockpit.checklist_run import start_run
     from cockpit.config import load_config
     from cockpit.journal import Journal
+    from cockpit.probes.queries import DeltaMode
     from screens.queries_pane import VIEWS, QueriesPane
+    from widgets.queries_tables import StatementsTable
 
     config = load_config(sandbox.config_path)
     journal = Journal.local(store)  # an operator's run in progress, for the observer to open
@@ -249,6 +251,12 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
             ]
             for _ in VIEWS:
                 for key in [*keys, "enter"]:  # enter opens a statement: its keys are walked too
+                    if key == "enter" and pane.view == "statements":
+                        # `d` above left a delta mode on: "since last refresh" can list nothing
+                        # (a full run under load saw it empty, and no statement to open).
+                        while pane.delta is not DeltaMode.CUMULATIVE:
+                            await pilot.press("d")
+                        await wait_until(pilot, lambda: pane.query_one(StatementsTable).row_count > 0)
                     await press_and_come_back(app, pilot, key)
                 await pilot.press("v")
             assert pane.view == VIEWS[0]
