@@ -97,8 +97,11 @@ class HealthPane(Vertical):
         self.set_interval(FLUSH_EVERY_S, self._flush)
         # After the first frame: the probes' first steps import psycopg and httpx (100 ms and
         # more), which would otherwise hold the first frame back (bench/first_frame.py).
-        self.call_after_refresh(lambda: self.run_worker(self._start(), group="health", exit_on_error=False))
+        self.call_after_refresh(self._start)
 
+    # A worker made when called: no coroutine is created before it runs (an exit right after the
+    # first frame left one never awaited, and Python warned at exit).
+    @work(group="health", exit_on_error=False)
     async def _start(self) -> None:
         await self._seed_from_history()
         if self.endpoints:
