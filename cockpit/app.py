@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -37,7 +37,6 @@ from cockpit.guard import (
     Guard,
     ProgressUpdate,
 )
-from cockpit.journal import Journal, open_journal
 from cockpit.probes import ProbeContext
 from cockpit.redact import redact
 from cockpit.state import StateStore
@@ -53,6 +52,9 @@ from widgets.header import CockpitHeader
 from widgets.in_place_table import InPlaceTable
 from widgets.not_configured import NotConfigured
 from widgets.pane_tabs import PaneTabs
+
+if TYPE_CHECKING:  # the journal is opened on first use, off the first frame's path
+    from cockpit.journal import Journal
 
 # Once started (Textual, psycopg, httpx imported; the first pane built and read), the heap's
 # objects are moved out of the garbage collector's reach: full collections walked all of them,
@@ -154,6 +156,8 @@ class CockpitApp(App[int]):
 
     def _journal(self) -> Journal:
         """The checklist journal, opened on first use (a shared one is a network connection)."""
+        from cockpit.journal import open_journal
+
         with self._journal_lock:
             if self._opened_journal is None:
                 self._opened_journal = open_journal(

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cockpit.db import SessionPolicy
 from cockpit.guard import ActionContext, ActionRequest, CancelToken, Confirmation, Guard, ProgressUpdate
-from cockpit.journal import Journal
 from cockpit.probes import ProbeContext
+
+if TYPE_CHECKING:  # imported with the Checklists pane, not on the first frame's path
+    from cockpit.journal import Journal
 
 # Runs a confirmed action in the app's worker: (confirmation, cancel token, progress callback).
 Runner = Callable[[Confirmation | None, CancelToken, Callable[[ProgressUpdate], None]], Any]

@@ -77,3 +77,18 @@ def test_the_app_imports_no_pane_s_probes_before_its_pane_is_built() -> None:
     }
     assert probe_modules_after("import cockpit.app") & others == set()
     assert probe_modules_after("import cockpit.probes.registry") >= others  # the check can fail
+
+
+def holds_module_after(setup: str, module: str) -> bool:
+    code = f"import sys\n{setup}\nprint({module!r} in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return result.stdout.strip() == "True"
+
+
+def test_the_checklist_journal_is_imported_when_first_used() -> None:
+    """The journal (and its json, uuid) is opened on first use, by the Checklists pane or a run to
+    reopen, after the first frame: imported with cockpit.app it cost the first frame about 10 ms."""
+    assert not holds_module_after("import cockpit.app", "cockpit.journal")
+    assert holds_module_after("import screens.checklists_pane", "cockpit.journal")  # the check can fail
