@@ -63,14 +63,7 @@ async def test_a_changed_cell_repaints_its_row_only() -> None:
         table = app.query_one(Table)
         table._put(rows(*((f"r{i}", "0") for i in range(10))))
         await pilot.pause()
-        rendered: list[str] = []
-        render_row = table._render_line_in_row
-
-        def spy(row_key, *args, **kwargs):  # type: ignore[no-untyped-def]
-            rendered.append(str(row_key.value))
-            return render_row(row_key, *args, **kwargs)
-
-        table._render_line_in_row = spy  # type: ignore[method-assign]
+        rendered = spy_rendered_rows(table)
         table._put(rows(*((f"r{i}", "99" if i == 3 else "0") for i in range(10))))
         await pilot.pause()
         assert set(rendered) == {"r3"}
