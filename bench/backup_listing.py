@@ -386,15 +386,41 @@ def measure(name: str, aws: list[str] | None, s3: SandboxS3, env: dict[str, str]
     return samples, int(report["objects"]), report
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def weed_version() -> str:
+    weed = subprocess.run([weed_binary(), "version"], capture_output=True, text=True, check=False)
+    return weed.stdout.split()[2] if weed.returncode == 0 else "?"
+
+
+def sandbox_aws_env(s3: SandboxS3, folder: Path) -> dict[str, str]:
+    """The AWS variables for the bench's SeaweedFS, and nobody's profile or instance role."""
+    return {
+        "AWS_ACCESS_KEY_ID": s3.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3.secret_key,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(folder / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(folder / "no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def add_fixture_arguments(parser: argparse.ArgumentParser) -> None:
+    """The bucket fixture's size, for this benchmark and bench/latency_under_load.py."""
     parser.add_argument("--objects", type=int, default=50_000, help="in the bucket (at least 200)")
-    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=10, help="put_object threads filling the bucket")
     parser.add_argument("--real-backups", type=int, default=2, help="`cockpit backup run` after the fill")
-    args = parser.parse_args()
+
+
+def check_fixture_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.objects < 200:
-        parser.error("--objects must be at least 200 (each part of the layout needs a few)")
+        parser.error("--objects must be at least 200 (each part of the fixture's layout needs a few)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_fixture_arguments(parser)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    check_fixture_arguments(parser, args)
 
     began = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="cockpit-bench-listing-"))
@@ -402,18 +428,8 @@ def main() -> None:
     s3 = SandboxS3(folder / "s3")
     try:
         s3.start()
-        weed = subprocess.run([weed_binary(), "version"], capture_output=True, text=True, check=False)
-        print(f"S3: SeaweedFS {weed.stdout.split()[2] if weed.returncode == 0 else '?'} at {s3.endpoint}")
-        env = {
-            **os.environ,
-            "AWS_ACCESS_KEY_ID": s3.access_key,
-            "AWS_SECRET_ACCESS_KEY": s3.secret_key,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": s3.endpoint,
-            "AWS_CONFIG_FILE": str(folder / "no-aws-config"),  # nobody's profile gets in
-            "AWS_SHARED_CREDENTIALS_FILE": str(folder / "no-aws-credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        print(f"S3: SeaweedFS {weed_version()} at {s3.endpoint}")
+        env = {**os.environ, **sandbox_aws_env(s3, folder), "AWS_ENDPOINT_URL": s3.endpoint}
         plan = layout(args.objects, datetime.now(UTC))
         seconds = fill(s3, plan.objects, args.threads)
         print(

@@ -63,11 +63,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from backup_listing import PREFIX, fill, layout, real_backups
+from backup_listing import (
+    PREFIX,
+    add_fixture_arguments,
+    check_fixture_arguments,
+    fill,
+    layout,
+    real_backups,
+    sandbox_aws_env,
+    weed_version,
+)
 from pty_run import PtySession, cockpit_on
 
 from cockpit.sandbox.postgres import SandboxPostgres
-from cockpit.sandbox.s3 import BUCKET, SandboxS3, weed_binary
+from cockpit.sandbox.s3 import BUCKET, SandboxS3
 
 BUDGET_MS = 50.0
 DOWN, UP = b"\x1b[B", b"\x1b[A"
@@ -243,16 +252,8 @@ def s3_scenario(args: argparse.Namespace, folder: Path) -> dict[str, Figures]:
     s3.start()
     counter: ListingCounter | None = None
     try:
-        weed = subprocess.run([weed_binary(), "version"], capture_output=True, text=True, check=False)
-        print(f"S3: SeaweedFS {weed.stdout.split()[2] if weed.returncode == 0 else '?'} at {s3.endpoint}")
-        env = {
-            "AWS_ACCESS_KEY_ID": s3.access_key,
-            "AWS_SECRET_ACCESS_KEY": s3.secret_key,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": str(folder / "no-aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(folder / "no-aws-credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        print(f"S3: SeaweedFS {weed_version()} at {s3.endpoint}")
+        env = sandbox_aws_env(s3, folder)
         plan = layout(args.objects, datetime.now(UTC))
         seconds = fill(s3, plan.objects, args.threads)
         print(f"filled s3://{BUCKET} with {args.objects:,} objects in {seconds:.1f} s")
@@ -437,16 +438,13 @@ def cockpit_code() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=("s3", "db-down", "both"), default="both")
-    parser.add_argument("--objects", type=int, default=50_000, help="in the bucket (at least 200)")
-    parser.add_argument("--threads", type=int, default=10, help="put_object threads filling the bucket")
-    parser.add_argument("--real-backups", type=int, default=2, help="`cockpit backup run` after the fill")
+    add_fixture_arguments(parser)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--presses", type=int, default=48, help="per condition and run")
     parser.add_argument("--gap", type=float, default=0.25, help="seconds between presses")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds after the first frame")
     args = parser.parse_args()
-    if args.objects < 200:
-        parser.error("--objects must be at least 200 (each part of backup_listing's layout needs a few)")
+    check_fixture_arguments(parser, args)
 
     began = time.perf_counter()
     print(f"the cockpit's code: {cockpit_code()}")
