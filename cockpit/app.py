@@ -499,9 +499,16 @@ def _countdown(seconds: float) -> str:
     return f"{math.ceil(seconds / 60)}m" if seconds > 60 else f"{math.ceil(seconds)}s"
 
 
+def tune_collector(app: CockpitApp) -> None:
+    """The garbage collector for a process that runs this one app: back on after the first frame
+    (cli._run_tui holds it off for the start), and the start's objects frozen FREEZE_AFTER_S in."""
+    app.call_later(lambda: app.call_after_refresh(gc.enable))
+    app.call_later(lambda: app.set_timer(FREEZE_AFTER_S, gc.freeze))
+
+
 def run_app(config: Config, *, target: str | None, read_only: bool) -> int:
     """Run the TUI to completion; the return code is the app's."""
     app = CockpitApp(config, target=target, read_only=read_only)
-    app.call_later(lambda: app.set_timer(FREEZE_AFTER_S, gc.freeze))
+    tune_collector(app)
     result = app.run()
     return int(result or 0)

@@ -9,6 +9,7 @@ subcommand that needs them.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -189,13 +190,21 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _run_tui(config_path: str | None, target: str | None, read_only: bool, refresh: float | None) -> int:
-    from cockpit.config import load_config
+    # No garbage collection until the first frame (run_app turns it back on then): importing
+    # Textual and the cockpit and building the first screen made CPython's collector run about
+    # 128 times, 30-36 ms of the first frame's ~360 ms, one full pass 12-19 ms of it, over objects
+    # that all live as long as the app (bench/first_frame.py).
+    gc.disable()
+    try:
+        from cockpit.config import load_config
 
-    config = load_config(config_path).with_refresh(refresh)
-    config.target(target)  # a bad --target is a usage error before the screen opens
-    from cockpit.app import run_app
+        config = load_config(config_path).with_refresh(refresh)
+        config.target(target)  # a bad --target is a usage error before the screen opens
+        from cockpit.app import run_app
 
-    return run_app(config, target=target, read_only=read_only)
+        return run_app(config, target=target, read_only=read_only)
+    finally:
+        gc.enable()
 
 
 def _serve(args: argparse.Namespace) -> int:

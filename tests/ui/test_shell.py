@@ -276,3 +276,21 @@ async def test_checklists_are_built_when_first_shown_unless_a_run_must_reopen(ma
         assert "checklists" not in {d.pane_id for d in app.query(DeferredPane)}
         # The keys are in the checklists (no runs yet: the runs table stays hidden, never focused).
         await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "checklist-list")
+
+
+async def test_the_collector_held_off_for_the_start_is_back_on_after_the_first_frame(make_app) -> None:
+    """`cockpit` starts with the garbage collector off (cli._run_tui: 30-36 ms of a 360 ms first
+    frame were collections); left off, every reference cycle the app made would stay for good."""
+    import gc
+
+    from cockpit.app import tune_collector
+
+    app = make_app()
+    tune_collector(app)
+    gc.disable()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()
