@@ -15,86 +15,17 @@ from pathlib import Path
 
 import pytest
 
+# The one list of benchmarks and their tiny arguments, the harness's too (bench/run_all.py).
+from bench.benchmarks import BENCHMARKS, HELPERS, Benchmark
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-HELPERS = {"pty_run.py", "servers.py", "textual_floor.py"}  # shared pieces, not benchmarks
 
 
-def on_both(figure: str) -> str:
-    """With ``--server both``: ``figure`` printed, and again after Debian's 15 is named, unless
-    that server was skipped (postgresql-15 not installed)."""
-    return (
-        rf"(?=(?s:.*){figure})"
-        rf"(?=(?s:.*)(?:debian15, PostgreSQL 15\.\d+(?s:.*){figure}|server debian15: skipped))"
-    )
-
-
-# (script, tiny arguments, a line the output must contain: a figure with its unit)
-RUNS = [
-    ("first_frame.py", ["--runs", "1"], r"(?s)ops-cockpit +median +\d+ ms.*bare Textual +median +\d+ ms"),
-    (
-        "health_endpoints.py",
-        ["--endpoints", "6", "--hanging", "1", "--timeout", "0.5", "--rounds", "1"],
-        r"ops-cockpit round +median +[\d.]+ s",
-    ),
-    (
-        "input_latency.py",
-        ["--presses", "3", "--endpoints", "6", "--hanging", "1", "--interval", "2"],
-        r"p50 +[\d.]+ ms +p99 +[\d.]+ ms",
-    ),
-    (
-        "health_db_time.py",
-        ["--tables", "20", "--refreshes", "3", "--pg-activity-seconds", "2", "--server", "both"],
-        on_both(r"ops-cockpit health +[\d.]+ ms"),
-    ),
-    (
-        "queries_refresh.py",
-        ["--statements", "50", "--sessions", "10", "--seconds", "2", "--runs", "1", "--presses", "3"],
-        r"input latency while refreshing, cursor down/up .* p50 [\d.]+ ms",
-    ),
-    (
-        "idle_footprint.py",
-        ["--runs", "1", "--seconds", "2", "--settle", "1"],
-        r"ops-cockpit Health +1 s +[\d.]+ % +[\d.]+ MB +[\d.]+ kB/s +[\d.]+ kB",
-    ),
-    (
-        "cert_endpoints.py",
-        ["--endpoints", "12", "--hanging", "2", "--timeout", "0.5", "--rounds", "1"],
-        r"ops-cockpit round +median +[\d.]+ s +max +[\d.]+ s +verified 10, timed out 2",
-    ),
-    (
-        "backup_throughput.py",
-        ["--size-mb", "5", "--runs", "1"],
-        r"ops-cockpit backup run +[\d.]+ s +peak RSS +\d+ MB",
-    ),
-    (
-        "backup_listing.py",
-        ["--objects", "200", "--runs", "1"],
-        r"ops-cockpit inventory\(\) per refresh +[\d,]+ ms +CPU +[\d,]+ ms +peak RSS +\d+ MB",
-    ),
-    (
-        "bloat_estimate.py",
-        ["--tables", "20", "--runs", "1", "--presses", "3", "--big-rows", "20000", "--server", "both"],
-        r"(?=(?s:.*)input latency while the cockpit's VACUUM runs, .* p50 [\d.]+ ms)"
-        + on_both(r"estimate, ops-cockpit, the pane's next read on its session: +\d+ ms"),
-    ),
-    (
-        "latency_under_load.py",
-        ["--objects", "200", "--real-backups", "0", "--runs", "1", "--presses", "8", "--settle", "0.5"],
-        r"(?=(?s:.*)s3 +listing +all keys +8 presses +p50 +[\d.]+ ms +p99 +[\d.]+ ms)"
-        r"(?=(?s:.*)db-down +blackhole +all keys +8 presses +p50 +[\d.]+ ms +p99 +[\d.]+ ms)",
-    ),
-    (
-        "sessions_read.py",
-        ["--sessions", "20", "--runs", "2", "--server", "both"],
-        on_both(r"ops-cockpit, the pane's kept session +[\d.]+ ms +server +[\d.]+ ms"),
-    ),
-]
-
-
-@pytest.mark.parametrize(("script", "arguments", "expected"), RUNS, ids=[r[0] for r in RUNS])
-def test_the_benchmark_runs_at_a_tiny_size(script: str, arguments: list[str], expected: str) -> None:
+@pytest.mark.parametrize("benchmark", BENCHMARKS, ids=[b.script for b in BENCHMARKS])
+def test_the_benchmark_runs_at_a_tiny_size(benchmark: Benchmark) -> None:
+    script, expected = benchmark.script, benchmark.expected
     result = subprocess.run(
-        [sys.executable, str(BENCH / script), *arguments],
+        [sys.executable, str(BENCH / script), *benchmark.tiny],
         capture_output=True,
         text=True,
         timeout=300,
@@ -106,4 +37,40 @@ def test_the_benchmark_runs_at_a_tiny_size(script: str, arguments: list[str], ex
 
 def test_every_benchmark_has_a_smoke_run() -> None:
     scripts = {p.name for p in BENCH.glob("*.py")} - HELPERS
-    assert scripts == {r[0] for r in RUNS}, "a benchmark without a smoke run here will rot"
+    listed = {b.script for b in BENCHMARKS}
+    assert scripts == listed, "a benchmark without an entry in bench/benchmarks.py will rot"
+
+
+def test_the_harness_runs_benchmarks_and_sums_them_up(tmp_path: Path) -> None:
+    """run_all.py at tiny sizes on two fast benchmarks: the header names the commit, each
+    benchmark's output comes through, the summary has a row per benchmark, and the transcript
+    is written."""
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "run_all.py"), "--tiny", "--only", "health_endpoints,cert_endpoints",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, f"run_all failed:\n{result.stdout}\n{result.stderr[-3000:]}"
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=BENCH, check=True
+    ).stdout.strip()
+    out = result.stdout
+    assert re.search(rf"^commit {head}(\+dirty)?$", out, re.M), out
+    assert re.search(r"^machine: \d+ cores, [\d.]+ GiB memory, load average ", out, re.M), out
+    assert re.search(r"^PostgreSQL server embedded: PostgreSQL \d+\.\d+", out, re.M), out
+    assert re.search(r"ops-cockpit round +median +[\d.]+ s", out), out  # the benchmark's own output
+    assert re.search(r"^health_endpoints +0 +[\d.]+ s$", out, re.M), out
+    assert re.search(r"^cert_endpoints +0 +[\d.]+ s$", out, re.M), out
+    assert re.search(r"^total +[\d.]+ s$", out, re.M), out
+    assert "2 benchmarks, 0 failed" in out
+    (transcript,) = tmp_path.glob(f"*-{head}*.txt")
+    assert transcript.read_text() == out
+
+
+def test_the_harness_refuses_an_unknown_benchmark() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "run_all.py"), "--only", "no_such_bench"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "unknown benchmark no_such_bench" in result.stderr
