@@ -42,7 +42,16 @@ class InPlaceTable(DataTable[Cell]):
     def _columns(self) -> tuple[str, ...]:
         return self.NARROW + (self.WIDE_EXTRA if self._wide else ())
 
+    def on_mount(self) -> None:
+        # The columns now, from the terminal's width: left to the first Resize, which comes after
+        # the first paint, they were missing from the first frame and drawn a frame later, once the
+        # event loop was free again (70 ms at start, with the Health pane's first steps between).
+        self._fit_columns()
+
     def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
         wide = self.app.size.width >= WIDE
         if wide != self._wide:
             self._wide = wide
@@ -89,7 +98,7 @@ class InPlaceTable(DataTable[Cell]):
         if complete and len(self._built) > len(rows):
             self._built = {key: built for key, built in self._built.items() if key in rows}
         if self._wide is None:
-            self.on_resize()
+            self._fit_columns()
             return set(self._columns())
         selected = self.selected_key()
         if complete:

@@ -201,3 +201,18 @@ async def test_rows_put_in_place_then_a_complete_put_keeps_the_order_given() -> 
         await pilot.pause()
         assert order(table) == ["a", "b", "c"]
         assert [table.render_line(y).text.split()[0] for y in range(1, 4)] == ["a", "b", "c"]
+
+
+async def test_the_columns_are_there_for_the_first_frame() -> None:
+    """Columns added on the first Resize (after the first paint) left the first frame without
+    table headers; they came a frame later, 70 ms into a busy start (bench/first_frame.py)."""
+    seen: list[str] = []
+
+    class FirstFrameApp(TableApp):
+        def on_mount(self) -> None:  # children are mounted, nothing is painted yet
+            seen.extend(str(column.label) for column in self.query_one(Table).columns.values())
+
+    app = FirstFrameApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+    assert seen == ["NAME", "VALUE"]
