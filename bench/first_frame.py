@@ -5,8 +5,9 @@
 Starts a sandbox, then alternates the programs in an 80x24 pseudo-terminal, timing each from
 exec until its first full frame is on the terminal (ops-cockpit: the Health pane's table header;
 pg_activity: its process table header; a bare Textual app, bench/textual_floor.py: its table
-header, the floor any Textual app pays here). Prints medians and the ratios. Budget
-(shared/design.md): no slower than pg_activity's first frame.
+header, the floor any Textual app pays here; the same with the cockpit's first screen's widgets
+and none of its code, `textual_floor.py --screen`: what Textual charges for that screen). Prints
+medians and the ratios. Budget (shared/design.md): no slower than pg_activity's first frame.
 
 The cockpit's modules are byte-compiled first, as a pip install does: an editable install never
 compiles them, and with PYTHONDONTWRITEBYTECODE set (as on the test machines) every start compiled
@@ -40,9 +41,11 @@ def main() -> int:
     sandbox = Sandbox(folder)
     config = sandbox.up(store_keys_in_keyring=False)
     bin_dir = Path(sys.executable).parent
+    floor = Path(__file__).with_name("textual_floor.py")
     programs = {
         "ops-cockpit": ([str(bin_dir / "cockpit"), "--config", str(config)], b"SEVERITY"),
-        "bare Textual": ([sys.executable, str(Path(__file__).with_name("textual_floor.py"))], b"SEVERITY"),
+        "bare Textual": ([sys.executable, str(floor)], b"SEVERITY"),
+        "Textual screen": ([sys.executable, str(floor), "--screen"], b"SEVERITY"),
     }
     pg_activity = shutil.which("pg_activity", path=str(bin_dir)) or shutil.which("pg_activity")
     if pg_activity:
@@ -70,13 +73,18 @@ def main() -> int:
     print(f"first frame at 80x24, {args.runs} runs each, alternating")
     for name in programs:
         print(
-            f"  {name:12s} median {statistics.median(times[name]) * 1000:7.0f} ms   "
+            f"  {name:14s} median {statistics.median(times[name]) * 1000:7.0f} ms   "
             f"min {min(times[name]) * 1000:6.0f} ms   bytes {statistics.median(sizes[name]):.0f}"
         )
-    for peer in ("pg_activity", "bare Textual"):
+    for ours, peer in (
+        ("ops-cockpit", "pg_activity"),
+        ("ops-cockpit", "bare Textual"),
+        ("ops-cockpit", "Textual screen"),
+        ("Textual screen", "pg_activity"),
+    ):
         if peer in times:
-            ratio = statistics.median(times["ops-cockpit"]) / statistics.median(times[peer])
-            print(f"  ratio ops-cockpit / {peer}: {ratio:.2f}")
+            ratio = statistics.median(times[ours]) / statistics.median(times[peer])
+            print(f"  ratio {ours} / {peer}: {ratio:.2f}")
     return 0
 
 

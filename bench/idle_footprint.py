@@ -9,7 +9,10 @@ no column here), then alternates, each alone in an 80x24 pty on the sandbox's ``
 - ops-cockpit on its Queries pane (key ``2``), ``--refresh 1``;
 - pg_activity 3.6, ``--refresh 1``;
 - ops-cockpit on its Health pane at its default refresh (2 s, no flag);
-- pg_activity at its default refresh (2 s).
+- pg_activity at its default refresh (2 s);
+- the libraries' floor (``textual_floor.py --libraries``): a bare Textual app with a psycopg
+  session, an httpx client polling an HTTPS endpoint from a thread's event loop and an SQLite file,
+  each used once a second, and no cockpit code: what the RSS budget has to fit above.
 
 Each waits for its first full frame (ops-cockpit: the Health pane's findings table; on the
 Queries pane, the statements table after ``2``; pg_activity: its process table), then
@@ -42,6 +45,7 @@ from pty_run import PtySession, cpu_seconds, descendants, find_pg_activity, pg_a
 from cockpit.sandbox.manager import Sandbox
 
 SAMPLE_EVERY = 0.25  # seconds between RSS samples
+LIBRARY_FLOOR = "libraries, no cockpit"  # textual_floor.py --libraries
 
 
 @dataclass
@@ -93,6 +97,18 @@ def run_cockpit(
         session.close()
 
 
+def run_library_floor(config: Path, program: Program, settle: float, seconds: float) -> Figures:
+    floor = Path(__file__).with_name("textual_floor.py")
+    session = PtySession([sys.executable, str(floor), "--libraries", str(config)])
+    try:
+        session.wait_for(b"SEVERITY", timeout=30)
+        frame = session.full_redraw()
+        session.drain(settle)
+        return measure(session, seconds, frame)
+    finally:
+        session.close()
+
+
 def run_pg_activity(pg_activity: str, port: int, program: Program, settle: float, seconds: float) -> Figures:
     session = pg_activity_on(pg_activity, port, user="postgres", dbname="app", args=program.args)
     try:
@@ -126,11 +142,12 @@ def main() -> int:
         Program("pg_activity", "1 s", "", ("--refresh", "1")),
         Program("ops-cockpit Health", "2 s", "health", ()),
         Program("pg_activity", "2 s", "", ()),
+        Program(LIBRARY_FLOOR, "1 s", "", ()),
     ]
     pg_activity = find_pg_activity()
     if not pg_activity:
         print("pg_activity not installed (pip install pg-activity): ops-cockpit alone")
-        programs = [p for p in programs if p.pane]
+        programs = [p for p in programs if p.pane or p.name == LIBRARY_FLOOR]
     folder = Path(tempfile.mkdtemp(prefix="cockpit-bench-idle-"))
     sandbox = Sandbox(folder)
     figures: dict[tuple[str, str], list[Figures]] = {(p.name, p.refresh): [] for p in programs}
@@ -138,7 +155,9 @@ def main() -> int:
         config = sandbox.up(store_keys_in_keyring=False)
         for run in range(args.runs):
             for index, program in enumerate(programs):
-                if program.pane:
+                if program.name == LIBRARY_FLOOR:
+                    result = run_library_floor(config, program, args.settle, args.seconds)
+                elif program.pane:
                     # As `cockpit demo` runs it: the S3 keys in the environment; a state folder of
                     # its own each time (the cockpit reopens on the pane it was left on).
                     # TERM_PROGRAM: see bench/README.md (pg_activity_on sets it for pg_activity).
@@ -194,10 +213,12 @@ def main() -> int:
     health_2s = medians[("ops-cockpit Health", "2 s")]
     worst_cpu = max(health_1s.cpu_percent, queries_1s.cpu_percent)
     worst_rss = max(m.rss_max for (name, _), m in medians.items() if name.startswith("ops-cockpit"))
+    floor_rss = medians[(LIBRARY_FLOOR, "1 s")].rss_max
     print(
         "  budgets (issue 10): "
         f"CPU at 1 s < 1 %: {'met' if worst_cpu < 1 else 'not met'} ({worst_cpu:.2f} % at worst); "
-        f"RSS < 60 MB: {'met' if worst_rss < 60e6 else 'not met'} ({worst_rss / 1e6:.1f} MB at worst); "
+        f"RSS < 60 MB: {'met' if worst_rss < 60e6 else 'not met'} ({worst_rss / 1e6:.1f} MB at worst, "
+        f"the libraries' floor {floor_rss / 1e6:.1f} MB); "
         f"bytes at the default refresh: {health_2s.bytes_per_second / 1000:.2f} kB/s, "
         f"{health_2s.bytes_per_second / max(health_1s.frame_bytes, 1):.2f} full redraws a second"
     )
