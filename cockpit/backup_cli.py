@@ -138,9 +138,14 @@ def _list(stores: list[Any]) -> int:
             f"{store.name} ({store.kind}): {len(found.backups)} backups, {len(found.foreign)} foreign objects"
         )
         for backup in found.backups:
+            created = f"{backup.created:%Y-%m-%d %H:%M}"
+            if backup.unreadable:  # its time is the dump's; the backup.manifest finding says more
+                print(
+                    f"  {backup.key}  {backup.size:>12,}  {created}  manifest unreadable: {backup.unreadable}"
+                )
+                continue
             verified = backup.verified_at.isoformat(timespec="minutes") if backup.verified_at else "never"
             result = {True: "ok", False: "FAILED", None: ""}[backup.verify_ok]
-            created = f"{backup.created:%Y-%m-%d %H:%M}"
             print(f"  {backup.key}  {backup.size:>12,}  {created}  verified {verified} {result}".rstrip())
         for export in found.exports:
             print(f"  {export.key}  {export.size:>12,}  {export.modified:%Y-%m-%d %H:%M}  (CSV export)")

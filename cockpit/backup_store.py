@@ -30,7 +30,16 @@ MAX_PARTS = 10_000
 
 
 class StoreError(CockpitError):
-    """A store could not be read or written; the message says what to fix."""
+    """A store could not be read or written; the message says what to fix.
+
+    ``object_reason`` is set when the failure is one object's alone (its bytes, its permissions,
+    gone since the listing), in a word or two (``not JSON``, ``AccessDenied``): the inventory
+    marks that one backup and goes on. Empty when it is the store's (endpoint, credentials,
+    bucket), which fails the whole inventory."""
+
+    def __init__(self, message: str, *, object_reason: str = "") -> None:
+        super().__init__(message)
+        self.object_reason = object_reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +209,12 @@ class S3Store:
             self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
 
 
+# Errors that are the store's, not one object's: every read would fail the same way.
+_STORE_WIDE = frozenset(
+    {"NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"}
+)
+
+
 class _S3Errors:
     """Turns botocore's errors into one line that says what to fix."""
 
@@ -225,7 +240,8 @@ class _S3Errors:
                 "NoSuchKey": "object not found",
                 "404": "object not found",
             }.get(code, f"{code or 'error'}: {exc}".splitlines()[0])
-            raise StoreError(f"{where}: {self.doing}: {advice}") from None
+            reason = "" if code in _STORE_WIDE else code or "error"
+            raise StoreError(f"{where}: {self.doing}: {advice}", object_reason=reason) from None
         if isinstance(exc, NoCredentialsError):
             raise StoreError(
                 f"{where}: no credentials: set access_key_id/secret_access_key (keyring refs) "
@@ -271,7 +287,9 @@ class FolderStore:
         try:
             return _parse_manifest(self._path(key).read_bytes(), key)
         except OSError as exc:
-            raise StoreError(f"store {self.name}: reading {key}: {exc.strerror}") from None
+            raise StoreError(
+                f"store {self.name}: reading {key}: {exc.strerror}", object_reason=exc.strerror or "error"
+            ) from None
 
     def write_json(self, key: str, data: dict[str, Any]) -> None:
         self.upload(key, [json.dumps(data, indent=1).encode()])
@@ -318,10 +336,13 @@ def open_store(config: BackupStore) -> Store:
 
 
 def _parse_manifest(body: bytes, key: str) -> dict[str, Any]:
+    """A manifest's JSON object; a StoreError with a short ``object_reason`` otherwise (empty,
+    truncated or garbage bytes, or JSON that is not an object): that backup's alone."""
     try:
         data = json.loads(body)
-    except ValueError:
-        raise StoreError(f"{key}: not a JSON manifest") from None
+    except ValueError:  # UnicodeDecodeError included
+        reason = "empty" if not body.strip() else "not JSON"
+        raise StoreError(f"{key}: not a JSON manifest ({reason})", object_reason=reason) from None
     if not isinstance(data, dict):
-        raise StoreError(f"{key}: not a JSON manifest")
+        raise StoreError(f"{key}: not a JSON manifest (not an object)", object_reason="not an object")
     return data

@@ -21,7 +21,7 @@ from textual.containers import Vertical
 from textual.widgets import Label
 
 from cockpit.backup_export import export_request, export_tables, run_export
-from cockpit.backup_retention import outside_retention, prune, prune_request
+from cockpit.backup_retention import held, outside_retention, prune, prune_request
 from cockpit.backup_run import backup_request, run_backup, store_database
 from cockpit.backup_verify import verify_backup, verify_request
 from cockpit.config import BackupStore, Database
@@ -188,13 +188,16 @@ class BackupsPane(Vertical):
             return
         inv = selected[0]
         doomed = outside_retention(inv)
+        kept = held(inv)  # manifest unreadable: never pruned, said in the confirmation
         if not doomed:
+            unreadable = f" ({len(kept)} with an unreadable manifest kept)" if kept else ""
             self.notify(
                 f"nothing in {inv.store.name} falls outside its {inv.store.retention_days}-day retention"
+                + unreadable
             )
             return
         keys = [b.key for b in doomed]
-        self._run(prune_request(inv.store, doomed), lambda ctx: prune(ctx, inv.store, keys))
+        self._run(prune_request(inv.store, doomed, kept), lambda ctx: prune(ctx, inv.store, keys))
 
     def _run(self, request: Any, action: Any) -> None:
         def run(context: ActionContext) -> None:

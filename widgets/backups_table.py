@@ -45,7 +45,9 @@ class BackupsTable(InPlaceTable):
             foreign = inv.foreign[: limit - len(backups) - len(exports)]
             for b in backups:
                 verified: Cell = "never"
-                if b.verified_at is not None:
+                if b.unreadable:  # never verified as far as anyone can tell: a warning, not "never"
+                    verified = Text(f"manifest unreadable: {b.unreadable}", style="bold yellow")
+                elif b.verified_at is not None:
                     text = f"{_age((now - b.verified_at).total_seconds())} ago"
                     verified = Text(
                         text + ("" if b.verify_ok else " FAILED"), style="" if b.verify_ok else "bold red"

@@ -18,6 +18,12 @@ costs its listing, not 50,000 requests. Two sets of manifests are read:
 A ``StoreReader`` keeps the store (its S3 client and connections) and the manifests it read
 from one refresh to the next; a manifest is read again only when the listing shows it changed
 (its size or LastModified), so a refresh reads what was written since the last.
+
+A manifest that cannot be read (garbage or truncated bytes, not an object, a GET refused for that
+one key) fails only its own backup: listed with its dump's size and LastModified, marked with the
+reason (``Backup.unreadable``), never counted as verified, and named in a ``backup.manifest``
+finding. Only a failure of the listing (or of the store: endpoint, credentials, bucket) fails the
+whole inventory.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cockpit.backup_store import Store, StoredObject, open_store
+from cockpit.backup_store import Store, StoredObject, StoreError, open_store
 from cockpit.config import BackupStore
 from cockpit.durations import parse_duration
 from cockpit.errors import CockpitError
@@ -55,6 +61,7 @@ class Backup:
     size: int
     created: datetime
     manifest: dict[str, Any] | None  # without its row counts; None: not read (see the module)
+    unreadable: str = ""  # why its manifest could not be read ("not JSON", "AccessDenied"); manifest is None
 
     @property
     def database(self) -> str:
@@ -100,7 +107,8 @@ class StoreReader:
         self.config = config
         self.search = search
         self._store: Store | None = None
-        self._kept: dict[str, tuple[tuple[int, datetime], dict[str, Any]]] = {}  # by dump key
+        # By dump key; good reads only: a failed one is read again at the next inventory.
+        self._kept: dict[str, tuple[tuple[int, datetime], dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -133,8 +141,12 @@ class StoreReader:
             reads.get([d.key for d in dumps[:MANIFESTS_READ]])
             searched, since, complete = reads.search(dumps, self.search)
             self._kept = reads.kept
+            failed = reads.failed
         backups = [
-            Backup(d.key, d.size, _created(manifests.get(d.key), d), manifests.get(d.key)) for d in dumps
+            Backup(
+                d.key, d.size, _created(manifests.get(d.key), d), manifests.get(d.key), failed.get(d.key, "")
+            )
+            for d in dumps
         ]
         backups.sort(key=lambda b: b.created, reverse=True)
         paired = {b.key for b in backups} | {b.key + MANIFEST_SUFFIX for b in backups}
@@ -150,7 +162,12 @@ class StoreReader:
 
 class _Reads:
     """One inventory's manifest reads: kept ones reused while unchanged, the rest read
-    ``READERS`` at a time; what was used this time becomes the reader's kept set."""
+    ``READERS`` at a time; what was used this time becomes the reader's kept set.
+
+    A manifest that cannot be read goes to ``failed`` (dump key: a short reason), not to
+    ``kept``: the next inventory reads it again, changed or not, since what made it fail (a
+    permission, a half-written upload) may be fixed without a new LastModified. That costs one
+    GET per unreadable manifest per refresh, and only while it stays unreadable."""
 
     def __init__(
         self,
@@ -161,6 +178,7 @@ class _Reads:
     ) -> None:
         self.store, self.objects, self.previous, self.into = store, objects, previous, into
         self.kept: dict[str, tuple[tuple[int, datetime], dict[str, Any]]] = {}
+        self.failed: dict[str, str] = {}  # dump key: why its manifest could not be read
         self._pool: ThreadPoolExecutor | None = None
         self._exit = contextlib.ExitStack()
 
@@ -171,10 +189,10 @@ class _Reads:
         self._exit.close()
 
     def get(self, keys: list[str]) -> None:
-        """The manifests of these dumps into ``into``."""
+        """The manifests of these dumps into ``into``, or their reasons into ``failed``."""
         missing = []
         for key in keys:
-            if key in self.kept:
+            if key in self.kept or key in self.failed:
                 continue
             listed = self.objects[key + MANIFEST_SUFFIX]
             version = (listed.size, listed.modified)  # a verification rewrites it: both change
@@ -187,18 +205,31 @@ class _Reads:
         if len(missing) > 1 and self._pool is None:
             self._pool = self._exit.enter_context(ThreadPoolExecutor(READERS, "manifests"))
         read = self._pool.map if self._pool is not None else map
-        for (key, version), manifest in zip(missing, read(self._read, [k for k, _ in missing]), strict=True):
-            self.kept[key] = (version, manifest)
-            self.into[key] = manifest
+        for (key, version), (manifest, reason) in zip(
+            missing, read(self._read, [k for k, _ in missing]), strict=True
+        ):
+            if manifest is None:
+                self.failed[key] = reason
+            else:
+                self.kept[key] = (version, manifest)
+                self.into[key] = manifest
 
-    def _read(self, key: str) -> dict[str, Any]:
-        manifest = self.store.read_json(key + MANIFEST_SUFFIX)
-        return {k: v for k, v in manifest.items() if k not in NOT_KEPT}
+    def _read(self, key: str) -> tuple[dict[str, Any] | None, str]:
+        """The manifest, or None and why not when the failure is this object's alone; a failure
+        of the store (endpoint, credentials, bucket) is raised: it fails the inventory."""
+        try:
+            manifest = self.store.read_json(key + MANIFEST_SUFFIX)
+        except StoreError as exc:
+            if not exc.object_reason:
+                raise
+            return None, exc.object_reason
+        return {k: v for k, v in manifest.items() if k not in NOT_KEPT}, ""
 
     def search(self, dumps: list[StoredObject], limit: int | None) -> tuple[int, datetime | None, bool]:
         """Manifests most recently written first, until the newest successful verification is
         known, at most ``limit``: how many were read, when the oldest of them was written, and
-        whether that is known (else the search stopped at ``limit``).
+        whether that is known (else the search stopped at ``limit``). An unreadable manifest
+        is counted as read and skipped: it proves no verification, and the search goes on.
 
         A verification writes its result into its manifest, so a manifest's LastModified is no
         earlier than the ``verified_at`` it records: once a successful one is read, manifests
@@ -219,7 +250,8 @@ class _Reads:
             for key in keys:
                 if newest_ok is not None and written[key] < newest_ok:
                     break
-                at = _verified_ok_at(self.into[key])
+                manifest = self.into.get(key)  # None: unreadable (in ``failed``)
+                at = None if manifest is None else _verified_ok_at(manifest)
                 newest_ok = newest_ok if at is None else max(at, newest_ok or at)
                 done += 1
             batch = min(batch * 2, READERS * 8)
@@ -313,8 +345,30 @@ def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
                 hint="check that every table was dumped (a dropped table? a failing pg_dump?)",
             )
         )
+    unreadable = _unreadable(inv)
+    if unreadable is not None:
+        findings.append(unreadable)
     findings.append(_verification(inv, now))
     return findings
+
+
+def _unreadable(inv: StoreInventory) -> Finding | None:
+    """Manifests that could not be read: their backups are listed but cannot be verified (the
+    checksum and row counts are in the manifest), so a restore from one is a guess."""
+    bad = [b for b in inv.backups if b.unreadable]
+    if not bad:
+        return None
+    newest = bad[0]  # backups are newest first
+    count = f"{len(bad)} manifest{'s' if len(bad) > 1 else ''}"
+    return Finding(
+        "backup.manifest",
+        inv.store.name,
+        Severity.WARN,
+        f"{count} could not be read; newest: {newest.key}{MANIFEST_SUFFIX} ({newest.unreadable})",
+        hint=f"check that object's permissions, or restore it from a copy: until then {newest.key} "
+        "is never counted as verified nor pruned",
+        value=len(bad),
+    )
 
 
 def _verification(inv: StoreInventory, now: datetime) -> Finding:
