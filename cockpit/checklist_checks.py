@@ -71,17 +71,25 @@ async def _finding(step: Step, context: ProbeContext) -> CheckOutcome:
 
 
 async def _sql(step: Step, context: ProbeContext) -> CheckOutcome:
-    from cockpit.db import connect_async
+    from cockpit.db import NoAnswer, answered, connect_async
 
     database = _database(step, context)
     policy = replace(context.policy, read_only=True)  # a check never writes, whatever the caller
-    conn = await connect_async(database, policy)
-    async with conn:
-        try:
-            row = await (await conn.execute(str(step.sql).encode())).fetchone()
-        except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return CheckOutcome(False, f"the check's SQL failed: {first}")
+
+    async def fetch() -> Any:
+        conn = await connect_async(database, policy)
+        async with conn:
+            return await (await conn.execute(str(step.sql).encode())).fetchone()
+
+    try:
+        row = await answered(fetch(), database, policy.answer_deadline_s)
+    except NoAnswer as exc:
+        return CheckOutcome(False, str(exc))
+    except CockpitError:
+        raise  # could not connect: the caller's one line
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return CheckOutcome(False, f"the check's SQL failed: {first}")
     raw: Any = row[0] if row else None
     if raw is None:
         return CheckOutcome(False, "the check's SQL returned no value")

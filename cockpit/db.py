@@ -11,9 +11,11 @@ The password comes from the keyring. psycopg is imported lazily to keep the firs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cockpit import credentials
 from cockpit.errors import CockpitError
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from cockpit.config import Database, Settings
 
 APPLICATION_NAME = "ops-cockpit"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,14 @@ class SessionPolicy:
             connect_timeout_s=settings.connect_timeout_s,
             read_only=read_only,
         )
+
+    @property
+    def answer_deadline_s(self) -> float:
+        """How long one read (connecting included) may go unanswered before the session counts as
+        dead: the server ends any statement at statement_timeout and libpq gives up connecting
+        at connect_timeout, so past both nothing is coming (a frozen server or host, a network
+        that drops packets: TCP alone would wait for hours)."""
+        return self.connect_timeout_s + self.statement_timeout_ms / 1000
 
     def options(self) -> str:
         """The libpq ``options`` string: server settings applied at connection start."""
@@ -89,6 +100,81 @@ def describe_error(database: Database, exc: BaseException) -> str:
     """One line for a failed connection or query, with secrets redacted."""
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return redact(f"database {database.name}: {first}")
+
+
+class NoAnswer(CockpitError):
+    """A read on a kept session got no answer within its deadline: the session is given up."""
+
+
+class KeptSession:
+    """One database session kept from one read to the next (a monitor's, a pane's): dropped when
+    it breaks, handed over to ``answered`` when a read on it is given up on."""
+
+    _conn: psycopg.AsyncConnection[Any] | None = None
+
+    def _hand_over(self) -> psycopg.AsyncConnection[Any] | None:
+        """The kept session, forgotten here: ``answered`` closes it once its read has ended."""
+        conn, self._conn = self._conn, None
+        return conn
+
+    async def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # the session is already broken: only tidy up
+                await self._conn.close()
+            self._conn = None
+
+
+async def answered(
+    read: Awaitable[_T],
+    database: Database,
+    seconds: float,
+    *,
+    session: Callable[[], psycopg.AsyncConnection[Any] | None] | None = None,
+) -> _T:
+    """``read``'s result, or NoAnswer once ``seconds`` pass without one.
+
+    A kept session whose server stops answering (a frozen server or host; a network that drops
+    packets while the kernel still has the connection) made a pane's read wait forever while its
+    rows went on looking current. At the deadline the read is cancelled and left to end on its
+    own: psycopg asks the server to cancel, and gives the session up when that goes unanswered
+    too (up to 10 s more). ``session`` hands over the caller's kept session at that moment (the
+    caller forgets it and opens a new one next time); it is closed once the read has ended.
+    """
+    handed_over: list[psycopg.AsyncConnection[Any]] = []
+
+    async def reading() -> _T:
+        try:
+            return await read
+        except asyncio.CancelledError:
+            for conn in handed_over:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            raise
+
+    task = asyncio.ensure_future(reading())
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        conn = session() if session is not None else None
+        if conn is not None:
+            handed_over.append(conn)
+        task.cancel()
+        task.add_done_callback(_ignore_outcome)
+        raise NoAnswer(
+            f"database {database.name}: no answer in {seconds:g} s (server or network not answering); "
+            "the session was dropped and is opened again at the next refresh"
+        )
+    return task.result()
+
+
+def _ignore_outcome(task: asyncio.Future[Any]) -> None:
+    """A read given up on ends with an error nobody waits for: retrieved so asyncio stays quiet."""
+    if not task.cancelled():
+        with contextlib.suppress(BaseException):
+            task.exception()
 
 
 def connect(database: Database, policy: SessionPolicy) -> psycopg.Connection[Any]:

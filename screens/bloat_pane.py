@@ -12,7 +12,6 @@ batches once confirmed.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from textual.widgets import Input, Label
 
 from cockpit.archive import ArchivePlan, archive_database, plan_archive, run_archive
 from cockpit.config import Archive, Database
-from cockpit.db import connect, connect_async
+from cockpit.db import KeptSession, NoAnswer, answered, connect, connect_async
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
 from cockpit.maintenance import Kind, Target, maintenance_request, run_maintenance
@@ -45,7 +44,7 @@ VIEWS = ("tables", "indexes")
 SHOWN_ROWS = 500
 
 
-class BloatPane(Vertical):
+class BloatPane(KeptSession, Vertical):
     BINDINGS = [
         Binding("v", "next_view", "View"),
         Binding("slash", "edit_filter", "Filter"),
@@ -74,7 +73,6 @@ class BloatPane(Vertical):
         self._took_ms = 0.0
         self._error = ""
         self._cadence = SlowCadence(lambda: env.probe_context.settings.bloat_interval_s)
-        self._conn: Any = None  # psycopg.AsyncConnection, imported lazily
 
     def compose(self) -> ComposeResult:
         yield StatusLine("waiting for the first estimate...", id="bloat-status")
@@ -98,13 +96,14 @@ class BloatPane(Vertical):
     async def _read_once(self) -> None:
         self._cadence.read()
         started = time.monotonic()
+        policy = self.env.probe_context.policy
+        # Two heavy catalog statements, each under statement_timeout: a deadline for both.
+        deadline = policy.answer_deadline_s + policy.statement_timeout_ms / 1000
         try:
-            if self._conn is None or self._conn.closed:
-                self._conn = await connect_async(self.database, self.env.probe_context.policy)
-            self.reading = await read_bloat(
-                self._conn, schema=self.filter.schema, min_bytes=self.filter.min_bytes
-            )
+            self.reading = await answered(self._read(), self.database, deadline, session=self._hand_over)
             self._error = ""
+        except NoAnswer as exc:
+            self._error = str(exc)
         except CockpitError as exc:
             self._error = str(exc)
         except Exception as exc:  # a broken session: drop it, reconnect next time
@@ -113,11 +112,10 @@ class BloatPane(Vertical):
         self._took_ms = (time.monotonic() - started) * 1000
         self._show()
 
-    async def _drop(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await self._conn.close()
-            self._conn = None
+    async def _read(self) -> BloatReading:
+        if self._conn is None or self._conn.closed:
+            self._conn = await connect_async(self.database, self.env.probe_context.policy)
+        return await read_bloat(self._conn, schema=self.filter.schema, min_bytes=self.filter.min_bytes)
 
     async def on_unmount(self) -> None:
         await self._drop()

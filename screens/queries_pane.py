@@ -12,7 +12,6 @@ are offered only when the guard would allow them, and re-check each session at e
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 
@@ -24,7 +23,7 @@ from textual.widgets import Input, Label
 
 from cockpit.backend_signals import Kind, request_for, signal_sessions
 from cockpit.config import Database
-from cockpit.db import connect_async, database_named
+from cockpit.db import KeptSession, NoAnswer, answered, connect_async, database_named
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
 from cockpit.probes.index_hints import IndexHint, read_hints
@@ -64,7 +63,7 @@ VIEW_ACTIONS = {
 }
 
 
-class QueriesPane(Vertical):
+class QueriesPane(KeptSession, Vertical):
     BINDINGS = [
         Binding("v", "next_view", "View"),
         Binding("s", "next_sort", "Sort"),
@@ -103,7 +102,6 @@ class QueriesPane(Vertical):
         self._available: StatementsAvailability | None = None
         self._wake = Wakeup()
         self._error = ""
-        self._conn: Any = None  # psycopg.AsyncConnection, imported lazily
 
     def compose(self) -> ComposeResult:
         yield StatusLine("connecting...", id="queries-status")
@@ -130,24 +128,31 @@ class QueriesPane(Vertical):
             await self._wake.wait(self.env.refresh_interval_s)
 
     async def _read_once(self) -> None:
+        policy = self.env.probe_context.policy
         try:
-            conn = await self._connection()
-            view = self.view  # only what the view shows is read: server time, CPU, bytes
-            usable = self._available is not None and self._available.usable
-            if view == "statements" and usable and self._reader is not None:
-                self.statements = await self._reader.read(conn, self.sort, self.delta)
-            if view in ("sessions", "locks"):
-                self.sessions = await read_sessions(conn)
-            if view == "hints" and time.monotonic() - self._hints_read_at > HINTS_EVERY_S:
-                self.hints = await read_hints(conn)
-                self._hints_read_at = time.monotonic()
+            await answered(self._read(), self.database, policy.answer_deadline_s, session=self._hand_over)
             self._error = ""
+        except NoAnswer as exc:
+            self._error = str(exc)
         except CockpitError as exc:
             self._error = str(exc)
         except Exception as exc:  # a broken session: drop it, reconnect next time
             self._error = f"{type(exc).__name__}: {exc}".splitlines()[0]
             await self._drop()
         self._show()
+
+    async def _read(self) -> None:
+        """What the view on screen shows: server time, CPU and bytes for nothing else."""
+        conn = await self._connection()
+        view = self.view
+        usable = self._available is not None and self._available.usable
+        if view == "statements" and usable and self._reader is not None:
+            self.statements = await self._reader.read(conn, self.sort, self.delta)
+        if view in ("sessions", "locks"):
+            self.sessions = await read_sessions(conn)
+        if view == "hints" and time.monotonic() - self._hints_read_at > HINTS_EVERY_S:
+            self.hints = await read_hints(conn)
+            self._hints_read_at = time.monotonic()
 
     async def _connection(self) -> Any:
         if self._conn is None or self._conn.closed:
@@ -156,12 +161,6 @@ class QueriesPane(Vertical):
             if self._available.usable and self._available.schema is not None:
                 self._reader = self._reader or StatementsReader(self._available.schema)
         return self._conn
-
-    async def _drop(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await self._conn.close()
-            self._conn = None
 
     async def on_unmount(self) -> None:
         await self._drop()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cockpit.config import Database, Settings, Target, Thresholds
-from cockpit.db import SessionPolicy, connect_async
+from cockpit.db import NoAnswer, SessionPolicy, answered, connect_async
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity
 from cockpit.state import StateStore
@@ -36,9 +36,16 @@ async def read_database(
 ) -> _T | Finding:
     """Connect, read, close: an unreachable database is a critical ``{check}.reachable`` finding
     (with the connection error's own fix, e.g. the keyring entry to add), not an exception."""
+
+    async def connect_and_read() -> _T | Finding:
+        try:
+            conn = await connect_async(database, context.policy)
+        except CockpitError as exc:
+            return Finding(f"{check}.reachable", database.name, Severity.CRIT, str(exc))
+        async with conn:
+            return await read(conn)
+
     try:
-        conn = await connect_async(database, context.policy)
-    except CockpitError as exc:
+        return await answered(connect_and_read(), database, context.policy.answer_deadline_s)
+    except NoAnswer as exc:  # `cockpit check` from cron must end, whatever the server does
         return Finding(f"{check}.reachable", database.name, Severity.CRIT, str(exc))
-    async with conn:
-        return await read(conn)

@@ -8,7 +8,6 @@ its absence is a hint, not a failure. ``judge`` turns a reading into findings, f
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from collections import deque
@@ -16,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from cockpit.db import SessionPolicy, connect_async, describe_error
+from cockpit.db import KeptSession, NoAnswer, SessionPolicy, answered, connect_async, describe_error
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, measured
 from cockpit.probes.rows import PgHealth
@@ -44,13 +43,12 @@ def sql(name: str) -> str:
     return resources.files("cockpit.probes").joinpath("sql", name).read_text()
 
 
-class PgHealthMonitor:
+class PgHealthMonitor(KeptSession):
     """Keeps one session to ``database`` and reads its health on demand."""
 
     def __init__(self, database: Database, policy: SessionPolicy) -> None:
         self.database = database
         self.policy = policy
-        self._conn: psycopg.AsyncConnection[Any] | None = None
         self._statements_schema: str | None = None
         self._backoff = 0.0
         self._next_attempt = 0.0
@@ -88,6 +86,15 @@ class PgHealthMonitor:
 
     async def read(self) -> PgHealth:
         """One reading: a round trip on the kept session, or why there is none."""
+        try:
+            return await answered(
+                self._read(), self.database, self.policy.answer_deadline_s, session=self._hand_over
+            )
+        except NoAnswer as exc:
+            self._fail(str(exc))
+            return PgHealth(self.database.name, reachable=False, error=self._last_error, reconnecting=True)
+
+    async def _read(self) -> PgHealth:
         import psycopg
         from psycopg import sql as pgsql
 
@@ -164,12 +171,6 @@ class PgHealthMonitor:
             return total / calls if calls else None
         _, base_total, base_calls = self._totals[0]
         return (total - base_total) / (calls - base_calls) if calls > base_calls else None
-
-    async def _drop(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(Exception):  # the session is already broken: only tidy up
-                await self._conn.close()
-            self._conn = None
 
     async def aclose(self) -> None:
         await self._drop()

@@ -258,3 +258,30 @@ async def test_explain_analyze_is_guarded_and_audited(sandbox: Sandbox, store) -
     record = store.audit_records()[0]
     assert record.action == "queries.explain_analyze" and record.result == "ok"
     assert "Execution Time" in record.detail
+
+
+async def test_a_frozen_session_is_given_up_said_and_replaced(sandbox: Sandbox, store) -> None:
+    """The pane's session's backend stopped (SIGSTOP: a real frozen server, the connection still
+    open): the read ends at its deadline and the status line says so; once the server answers
+    again, a new session takes over. Before, the pane waited forever, its rows looking current."""
+    import os
+    import signal
+
+    import msgspec
+
+    config = load_config(sandbox.config_path)
+    quick = msgspec.structs.replace(config.settings, statement_timeout_ms=1000, connect_timeout_s=1)
+    app = CockpitApp(msgspec.structs.replace(config, settings=quick).with_refresh(0.5), store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        pane = app.query_one(QueriesPane)
+        await wait_until(pilot, lambda: pane._conn is not None and bool(app.query_one(StatementsTable).rows))
+        frozen = pane._conn.info.backend_pid
+        status = app.query_one("#queries-status", Label)
+        os.kill(frozen, signal.SIGSTOP)
+        try:
+            await wait_until(pilot, lambda: "no answer in 2 s" in str(status.render()), timeout=10)
+        finally:
+            os.kill(frozen, signal.SIGCONT)
+        await wait_until(pilot, lambda: "no answer" not in str(status.render()), timeout=10)
+        assert pane._conn is not None and pane._conn.info.backend_pid != frozen
