@@ -152,6 +152,7 @@ async def answered(
             raise
 
     task = asyncio.ensure_future(reading())
+    task.add_done_callback(_ignore_outcome)  # a read left to end on its own: nobody awaits it
     try:
         done, _ = await asyncio.wait({task}, timeout=seconds)
     except asyncio.CancelledError:
@@ -162,7 +163,6 @@ async def answered(
         if conn is not None:
             handed_over.append(conn)
         task.cancel()
-        task.add_done_callback(_ignore_outcome)
         raise NoAnswer(
             f"database {database.name}: no answer in {seconds:g} s (server or network not answering); "
             "the session was dropped and is opened again at the next refresh"
@@ -171,7 +171,8 @@ async def answered(
 
 
 def _ignore_outcome(task: asyncio.Future[Any]) -> None:
-    """A read given up on ends with an error nobody waits for: retrieved so asyncio stays quiet."""
+    """Its error retrieved, so that one nobody waits for (a read given up on or cut short by the
+    caller's cancellation) does not end up in asyncio's "never retrieved" log."""
     if not task.cancelled():
         with contextlib.suppress(BaseException):
             task.exception()
