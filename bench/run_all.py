@@ -250,6 +250,8 @@ def main() -> int:
         outcomes = [run_one(b, args.tiny, args.timeout, emit) for b in chosen]
         for line in summary(outcomes, time.perf_counter() - clock):
             emit(line)
+        if (ended := commit()) != label:  # others commit in this tree while a long run goes on
+            emit(f"commit at the end {ended}, at the start {label}: later benchmarks may have run other code")
     return 1 if any(o.failed for o in outcomes) else 0
 
 
