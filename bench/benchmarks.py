@@ -32,6 +32,8 @@ class Benchmark:
     script: str
     tiny: tuple[str, ...]
     expected: str
+    # run_all.py --quick: the fixture sizes kept, fewer repetitions and shorter windows.
+    quick: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -64,12 +66,14 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "queries_refresh.py",
         ("--statements", "50", "--sessions", "10", "--seconds", "2", "--runs", "1", "--presses", "3"),
         r"input latency while refreshing, cursor down/up .* p50 [\d.]+ ms",
+        quick=("--runs", "1"),
     ),
     Benchmark(
         "idle_footprint.py",
         ("--runs", "1", "--seconds", "2", "--settle", "1"),
         r"(?s)ops-cockpit Health +1 s +[\d.]+ % +[\d.]+ MB +[\d.]+ kB/s +[\d.]+ kB"
         r".*libraries, no cockpit +1 s +[\d.]+ % +[\d.]+ MB",
+        quick=("--runs", "1", "--seconds", "15"),
     ),
     Benchmark(
         "cert_endpoints.py",
@@ -80,11 +84,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "backup_throughput.py",
         ("--size-mb", "5", "--runs", "1"),
         r"ops-cockpit backup run +[\d.]+ s +peak RSS +\d+ MB",
+        quick=("--runs", "1"),
     ),
     Benchmark(
         "backup_listing.py",
         ("--objects", "200", "--runs", "1"),
         r"ops-cockpit inventory\(\) per refresh +[\d,]+ ms +CPU +[\d,]+ ms +peak RSS +\d+ MB",
+        quick=("--runs", "2"),
     ),
     Benchmark(
         "bloat_estimate.py",
@@ -97,6 +103,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ("--objects", "200", "--real-backups", "0", "--runs", "1", "--presses", "8", "--settle", "0.5"),
         r"(?=(?s:.*)s3 +listing +all keys +8 presses +p50 +[\d.]+ ms +p99 +[\d.]+ ms)"
         r"(?=(?s:.*)db-down +blackhole +all keys +8 presses +p50 +[\d.]+ ms +p99 +[\d.]+ ms)",
+        quick=("--runs", "1"),
     ),
     Benchmark(
         "sessions_read.py",

@@ -1,15 +1,17 @@
 """Every benchmark in one run, with the machine and versions in a header, so figures compare.
 
-    python bench/run_all.py [--only a,b] [--skip a,b] [--tiny] [--out DIR] [--timeout S]
+    python bench/run_all.py [--only a,b] [--skip a,b] [--quick | --tiny] [--out DIR] [--timeout S]
 
 Runs each benchmark under bench/ in turn (a subprocess on this interpreter), at its default size
-(the one bench/README.md quotes) or, with ``--tiny``, at the smoke test's tiny arguments. Prints a
+(the one bench/README.md quotes; about 29 minutes on 2 cores), with ``--quick`` on the same
+fixtures with fewer runs and shorter measuring windows (about 12 minutes: for comparing one run
+with the next), or with ``--tiny`` at the smoke test's tiny arguments. Prints a
 header first (UTC time, cores, memory, load, versions, the PostgreSQL servers here, the git
 commit), then each benchmark's output as it comes, then a summary of exit statuses and wall
 times. The whole transcript is also written to ``--out`` (default bench/results/, ignored by git:
 the README keeps the figures it quotes), named ``<UTC time>-<commit>.txt``.
 
-The benchmarks and their tiny arguments are listed once, in bench/benchmarks.py (the smoke test
+The benchmarks and their tiny and quick arguments are listed once, in bench/benchmarks.py (the smoke test
 reads the same list). Exits non-zero when any benchmark failed; the others run all the same.
 """
 
@@ -142,11 +144,12 @@ def _stop(process: subprocess.Popen[str]) -> None:
             continue
 
 
-def run_one(benchmark: Benchmark, tiny: bool, timeout: float, emit: Callable[[str], None]) -> Outcome:
+def run_one(benchmark: Benchmark, size: str, timeout: float, emit: Callable[[str], None]) -> Outcome:
     """Runs one benchmark, its output (stderr merged) streamed line by line through ``emit``.
     ``-u``: the child's prints arrive as they are made, not at exit; it is not inherited by the
     programs the benchmark measures (PYTHONUNBUFFERED would be)."""
-    argv = [sys.executable, "-u", str(BENCH / benchmark.script), *(benchmark.tiny if tiny else ())]
+    extra = {"tiny": benchmark.tiny, "quick": benchmark.quick}.get(size, ())
+    argv = [sys.executable, "-u", str(BENCH / benchmark.script), *extra]
     emit(f"=== {benchmark.name}: python bench/{benchmark.script} {' '.join(argv[3:])}".rstrip())
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -223,11 +226,22 @@ def unlisted() -> list[str]:
     return sorted({p.name for p in BENCH.glob("*.py")} - HELPERS - {b.script for b in BENCHMARKS})
 
 
+SIZES = {
+    "default": "default (bench/README.md)",
+    "quick": "quick (the same fixtures, fewer runs and shorter windows: bench/benchmarks.py)",
+    "tiny": "tiny (smoke test arguments)",
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", type=_names, default=None, help="comma-separated names to run")
     parser.add_argument("--skip", type=_names, default=[], help="comma-separated names not to run")
-    parser.add_argument("--tiny", action="store_true", help="the smoke test's sizes: checks, not figures")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--tiny", action="store_true", help="the smoke test's sizes: checks, not figures")
+    sizes.add_argument(
+        "--quick", action="store_true", help="the same fixtures, fewer repetitions: about 12 minutes"
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results", help="where the transcript goes")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per benchmark")
     args = parser.parse_args()
@@ -241,13 +255,14 @@ def main() -> int:
         emit = _emitter(transcript)
         for line in header(started, label):
             emit(line)
-        emit(f"size: {'tiny (smoke test arguments)' if args.tiny else 'default (bench/README.md)'}")
+        size = "tiny" if args.tiny else "quick" if args.quick else "default"
+        emit(f"size: {SIZES[size]}")
         emit(f"transcript: {path}")
         for script in unlisted():
             emit(f"not run: {script} has no entry in bench/benchmarks.py")
         emit("")
         clock = time.perf_counter()
-        outcomes = [run_one(b, args.tiny, args.timeout, emit) for b in chosen]
+        outcomes = [run_one(b, size, args.timeout, emit) for b in chosen]
         for line in summary(outcomes, time.perf_counter() - clock):
             emit(line)
         if (ended := commit()) != label:  # others commit in this tree while a long run goes on
