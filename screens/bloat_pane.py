@@ -24,7 +24,7 @@ from textual.widgets import Input, Label
 
 from cockpit.archive import ArchivePlan, archive_database, plan_archive, run_archive
 from cockpit.config import Archive, Database
-from cockpit.db import KeptSession, NoAnswer, answered, connect, connect_async
+from cockpit.db import KeptSession, answered, connect, connect_async
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
 from cockpit.maintenance import Kind, Target, maintenance_request, run_maintenance
@@ -102,9 +102,7 @@ class BloatPane(KeptSession, Vertical):
         try:
             self.reading = await answered(self._read(), self.database, deadline, session=self._hand_over)
             self._error = ""
-        except NoAnswer as exc:
-            self._error = str(exc)
-        except CockpitError as exc:
+        except CockpitError as exc:  # NoAnswer included: its session was handed over, a new one next
             self._error = str(exc)
         except Exception as exc:  # a broken session: drop it, reconnect next time
             self._error = f"{type(exc).__name__}: {exc}".splitlines()[0]

@@ -23,7 +23,7 @@ from textual.widgets import Input, Label
 
 from cockpit.backend_signals import Kind, request_for, signal_sessions
 from cockpit.config import Database
-from cockpit.db import KeptSession, NoAnswer, answered, connect_async, database_named
+from cockpit.db import KeptSession, answered, connect_async, database_named
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
 from cockpit.probes.index_hints import IndexHint, read_hints
@@ -132,9 +132,7 @@ class QueriesPane(KeptSession, Vertical):
         try:
             await answered(self._read(), self.database, policy.answer_deadline_s, session=self._hand_over)
             self._error = ""
-        except NoAnswer as exc:
-            self._error = str(exc)
-        except CockpitError as exc:
+        except CockpitError as exc:  # NoAnswer included: its session was handed over, a new one next
             self._error = str(exc)
         except Exception as exc:  # a broken session: drop it, reconnect next time
             self._error = f"{type(exc).__name__}: {exc}".splitlines()[0]
