@@ -103,7 +103,7 @@ def describe_error(database: Database, exc: BaseException) -> str:
 
 
 class NoAnswer(CockpitError):
-    """A read on a kept session got no answer within its deadline: the session is given up."""
+    """A read got no answer within its deadline (``answered``): its session is given up."""
 
 
 class KeptSession:
