@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from cockpit.backup_store import Store, StoreError, open_store
+from cockpit.backup_store import open_store
 from cockpit.config import BackupStore
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
-from cockpit.probes.backups import MANIFEST_SUFFIX, Backup, StoreInventory, inventory
+from cockpit.probes.backups import MANIFEST_SUFFIX, Backup, StoreInventory, inventory, read_manifest
 
 
 def outside_retention(found: StoreInventory, now: datetime | None = None) -> list[Backup]:
@@ -93,7 +93,7 @@ def prune(context: ActionContext, store_config: BackupStore, keys: list[str]) ->
         if backup is None:
             continue  # verified, newest or unreadable since the list was shown: kept
         if backup.manifest is None:  # not read by the search: read now, before deciding
-            reason = _unreadable(store, key)
+            _manifest, reason = read_manifest(store, key)
             if reason:
                 unreadable.append(Backup(key, backup.size, backup.created, None, reason))
                 continue
@@ -109,14 +109,3 @@ def prune(context: ActionContext, store_config: BackupStore, keys: list[str]) ->
         notes.append(_held_note(unreadable))
     context.result_detail = "; ".join(notes)
     return context.result_detail
-
-
-def _unreadable(store: Store, key: str) -> str:
-    """Why this backup's manifest cannot be read, or "" if it can; a store failure is raised."""
-    try:
-        store.read_json(key + MANIFEST_SUFFIX)
-    except StoreError as exc:
-        if not exc.object_reason:
-            raise
-        return exc.object_reason
-    return ""

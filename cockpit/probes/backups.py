@@ -215,14 +215,9 @@ class _Reads:
                 self.into[key] = manifest
 
     def _read(self, key: str) -> tuple[dict[str, Any] | None, str]:
-        """The manifest, or None and why not when the failure is this object's alone; a failure
-        of the store (endpoint, credentials, bucket) is raised: it fails the inventory."""
-        try:
-            manifest = self.store.read_json(key + MANIFEST_SUFFIX)
-        except StoreError as exc:
-            if not exc.object_reason:
-                raise
-            return None, exc.object_reason
+        manifest, reason = read_manifest(self.store, key)
+        if manifest is None:
+            return None, reason
         return {k: v for k, v in manifest.items() if k not in NOT_KEPT}, ""
 
     def search(self, dumps: list[StoredObject], limit: int | None) -> tuple[int, datetime | None, bool]:
@@ -256,6 +251,17 @@ class _Reads:
                 done += 1
             batch = min(batch * 2, READERS * 8)
         return done, written[order[done - 1]] if done else None, True
+
+
+def read_manifest(store: Store, dump_key: str) -> tuple[dict[str, Any] | None, str]:
+    """A dump's manifest, or None and why not when the failure is that object's alone; a failure
+    of the store (endpoint, credentials, bucket) is raised: it fails the inventory, or the prune."""
+    try:
+        return store.read_json(dump_key + MANIFEST_SUFFIX), ""
+    except StoreError as exc:
+        if not exc.object_reason:
+            raise
+        return None, exc.object_reason
 
 
 def _verified_ok_at(manifest: dict[str, Any]) -> datetime | None:
