@@ -36,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,45 +80,44 @@ def measure(session: PtySession, seconds: float, frame_bytes: int) -> Figures:
     return Figures(100 * (cpu1 - cpu0) / elapsed, rss_max, written / elapsed, frame_bytes, children)
 
 
+def at_rest(session: PtySession, ready: Callable[[], object], settle: float, seconds: float) -> Figures:
+    """``session``'s figures once ``ready`` has seen its first frame: one full redraw's bytes for
+    scale, ``settle`` seconds, then ``measure``; the program is closed whatever happens."""
+    try:
+        ready()
+        frame = session.full_redraw()
+        session.drain(settle)
+        return measure(session, seconds, frame)
+    finally:
+        session.close()
+
+
 def run_cockpit(
     config: Path, env: dict[str, str], program: Program, settle: float, seconds: float
 ) -> Figures:
     session = PtySession(
         [str(Path(sys.executable).parent / "cockpit"), "--config", str(config), *program.args], env=env
     )
-    try:
+
+    def ready() -> None:
         session.wait_for(b"SEVERITY", timeout=30)  # the Health pane's findings table
         if program.pane == "queries":
             session.drain_until_quiet()  # the rest of the first frame, before the key
             session.press(b"2", b"statements by", timeout=30)  # the statements table's status line
-        frame = session.full_redraw()
-        session.drain(settle)
-        return measure(session, seconds, frame)
-    finally:
-        session.close()
+
+    return at_rest(session, ready, settle, seconds)
 
 
-def run_library_floor(config: Path, program: Program, settle: float, seconds: float) -> Figures:
+def run_library_floor(config: Path, settle: float, seconds: float) -> Figures:
     floor = Path(__file__).with_name("textual_floor.py")
     session = PtySession([sys.executable, str(floor), "--libraries", str(config)])
-    try:
-        session.wait_for(b"SEVERITY", timeout=30)
-        frame = session.full_redraw()
-        session.drain(settle)
-        return measure(session, seconds, frame)
-    finally:
-        session.close()
+    return at_rest(session, lambda: session.wait_for(b"SEVERITY", timeout=30), settle, seconds)
 
 
 def run_pg_activity(pg_activity: str, port: int, program: Program, settle: float, seconds: float) -> Figures:
     session = pg_activity_on(pg_activity, port, user="postgres", dbname="app", args=program.args)
-    try:
-        session.wait_for(b"PID", timeout=30)  # its process table's header
-        frame = session.full_redraw()
-        session.drain(settle)
-        return measure(session, seconds, frame)
-    finally:
-        session.close()
+    # its process table's header
+    return at_rest(session, lambda: session.wait_for(b"PID", timeout=30), settle, seconds)
 
 
 def median(figures: list[Figures]) -> Figures:
@@ -156,7 +156,7 @@ def main() -> int:
         for run in range(args.runs):
             for index, program in enumerate(programs):
                 if program.name == LIBRARY_FLOOR:
-                    result = run_library_floor(config, program, args.settle, args.seconds)
+                    result = run_library_floor(config, args.settle, args.seconds)
                 elif program.pane:
                     # As `cockpit demo` runs it: the S3 keys in the environment; a state folder of
                     # its own each time (the cockpit reopens on the pane it was left on).
