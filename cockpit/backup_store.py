@@ -340,7 +340,7 @@ def _parse_manifest(body: bytes, key: str) -> dict[str, Any]:
     truncated or garbage bytes, or JSON that is not an object): that backup's alone."""
     try:
         data = json.loads(body)
-    except ValueError:  # UnicodeDecodeError included
+    except (ValueError, RecursionError):  # UnicodeDecodeError included; RecursionError: ``[[[[...``
         reason = "empty" if not body.strip() else "not JSON"
         raise StoreError(f"{key}: not a JSON manifest ({reason})", object_reason=reason) from None
     if not isinstance(data, dict):

@@ -98,6 +98,8 @@ def _check_json(body: bytes, truncated: bool, expected: dict[str, Any]) -> str |
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return f"body is not JSON (expected {', '.join(sorted(expected))})"
+    except RecursionError:  # ``[[[[...``: 256 KiB of nesting; one endpoint's fault, not the probe's
+        return "body is not JSON (nested too deeply to read)"
     if not isinstance(data, dict):
         return "body is JSON but not an object"
     for key, wanted in expected.items():

@@ -1,7 +1,8 @@
 """Real local HTTP(S) servers for the health probes: every behaviour and certificate problem.
 
 Paths: /ok (runbook JSON), /auth (needs the bearer token), /slow (1.2 s), /fail (503), /garbage (not JSON), /endless (a body
-that never ends), /hang (accepts, never answers), /bad-json (database disconnected).
+that never ends), /hang (accepts, never answers), /bad-json (database disconnected), /deep (200 KB of `[`: nesting
+that makes json.loads raise RecursionError).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Handler(BaseHTTPRequestHandler):
             self._json(503, {"status": "error", "database": "disconnected"})
         elif self.path == "/bad-json":
             self._json(200, {"status": "ok", "database": "disconnected"})
+        elif self.path == "/deep":
+            self._raw(200, b"[" * 200_000, "application/json")
         elif self.path == "/garbage":
             self._raw(200, b"<html>oops</html>", "text/html")
         elif self.path == "/endless":

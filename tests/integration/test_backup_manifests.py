@@ -218,3 +218,14 @@ def test_backup_list_marks_the_unreadable_one_and_warns(
         in listed.stdout
     )
     assert "  OK      backup.verified: last verified" in listed.stdout
+
+
+def test_a_manifest_nested_too_deeply_is_its_backup_alone(tmp_path: Path) -> None:
+    """`[[[[...` made json.loads raise RecursionError through the inventory: the store's every
+    backup vanished behind one hostile manifest."""
+    now = datetime.now(UTC)
+    keys = folder_backups(tmp_path / "nas", now, hours=[1, 2, 3], verified=3)
+    (tmp_path / "nas" / (keys[1] + MANIFEST_SUFFIX)).write_bytes(b"[" * 200_000)
+    found = inventory(BackupStore(name="nas", kind="folder", path=str(tmp_path / "nas")))
+    assert found.error == ""
+    assert [b.unreadable for b in found.backups] == ["", "not JSON", ""]

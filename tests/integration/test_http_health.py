@@ -138,3 +138,30 @@ def test_error_rate_levels(errors: int, expected: Severity) -> None:
     )
     findings = {f.check: f for f in judge(endpoint("http://x/ok"), window, Thresholds())[1]}
     assert findings["http.error_rate"].severity is expected  # above 1% warns, above 5% is crit
+
+
+async def test_a_deeply_nested_body_is_one_finding_about_its_endpoint() -> None:
+    """200 KB of `[` made json.loads raise RecursionError out of the probe: `cockpit check --pane
+    health` then showed one UNKNOWN and lost every other endpoint's findings."""
+    from cockpit.config import Settings, Target
+    from cockpit.db import SessionPolicy
+    from cockpit.probes.context import ProbeContext
+    from cockpit.probes.health import health_check
+
+    with serve() as port:
+        base = f"http://127.0.0.1:{port}"
+        deep, ok = await probe(endpoint(f"{base}/deep"), endpoint(f"{base}/ok"))
+        assert not deep.ok and deep.detail == "body is not JSON (nested too deeply to read)"
+        assert ok.ok
+        target = Target(
+            health=[
+                HealthEndpoint(name="deep", url=f"{base}/deep", expect_json=EXPECT),
+                HealthEndpoint(name="api", url=f"{base}/ok", expect_json=EXPECT),
+            ]
+        )
+        context = ProbeContext("t", target, Thresholds(), Settings(), SessionPolicy())
+        snapshot = await health_check(context)
+    statuses = {f.subject: f for f in snapshot.findings if f.check == "http.status"}
+    assert statuses["deep"].severity is Severity.CRIT
+    assert statuses["deep"].message == "body is not JSON (nested too deeply to read)"
+    assert statuses["api"].severity is Severity.OK

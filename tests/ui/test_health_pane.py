@@ -182,3 +182,37 @@ async def test_the_probing_thread_stops_even_when_a_cancel_is_lost(
         assert time.monotonic() - probed[-1] >= 2, "the endpoints were still probed after the app ended"
     finally:
         stubborn = False
+
+
+async def test_a_hostile_body_keeps_its_endpoint_row(make_app) -> None:  # type: ignore[no-untyped-def]
+    """200 KB of `[` raised RecursionError in the endpoint's task: its row silently vanished
+    (it never came). It is one CRIT row, saying why, beside the healthy one."""
+    from tests.integration.http_servers import serve
+
+    with serve() as port:
+        base = f"http://127.0.0.1:{port}"
+        app = make_app(
+            f"""
+[targets.t]
+[[targets.t.health]]
+name = "deep"
+url = "{base}/deep"
+interval_s = 0.5
+expect_json = {{ status = "ok" }}
+[[targets.t.health]]
+name = "api"
+url = "{base}/ok"
+interval_s = 0.5
+expect_json = {{ status = "ok" }}
+"""
+        )
+        async with app.run_test(size=(120, 30)) as pilot:
+            table = app.query_one(EndpointTable)
+            await wait_until(pilot, lambda: table.row_count == 2, timeout=10)
+            assert str(table.get_cell("deep", "status")) == "CRIT"
+            assert str(table.get_cell("api", "status")) == "OK"
+            findings = app.query_one(FindingsTable)
+            await wait_until(pilot, lambda: findings.row_count >= 1, timeout=10)
+            assert str(findings.get_cell("http.status\x00deep", "message")) == (
+                "body is not JSON (nested too deeply to read)"
+            )
