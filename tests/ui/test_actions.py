@@ -272,7 +272,9 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
         victim.close()
     assert "a" in pressed  # the health pane's own binding
     assert {"C", "X", "K", "c", "R"} <= set(keys)
-    assert row == ("active", "SELECT pg_sleep(60)")  # neither cancelled nor terminated
+    # Still the same query, still running: a cancel or terminate would have ended it. (It sleeps an
+    # hour, ended by the finally above: under load the walk outlasted a 60 s sleep.)
+    assert row == ("active", "SELECT pg_sleep(3600)")
     assert statements_after >= statements_before  # not reset
     assert all(r.result == "refused" for r in store.audit_records())
     assert journal.events(run_id) == events  # the run was opened and walked, and not touched
@@ -311,4 +313,4 @@ def _sleep(conn) -> None:  # type: ignore[no-untyped-def]
     import psycopg
 
     with contextlib.suppress(psycopg.Error):
-        conn.execute("SELECT pg_sleep(60)")
+        conn.execute("SELECT pg_sleep(3600)")
