@@ -1,10 +1,10 @@
 """`cockpit backup list|run|verify|export`: the Backups pane headless, for cron.
 
-Exit codes: ``list`` exits like ``cockpit check`` (0 ok, 1 warn, 2 crit, 3 unknown) on the
-stores' findings; ``run``, ``verify`` and ``export`` exit 0 on success and 1 on failure (a checksum or row
-count mismatch included), 2 on a usage error. All three go through the same guard as the TUI: refused
-for read-only targets, the target's name is required (``--confirm NAME``) on protected ones,
-and audited.
+Exit codes: ``list`` exits like ``cockpit check`` (0 ok, 1 warn, 2 crit, 3 unknown, a usage
+error included) on the stores' findings, and ``--json`` prints one object; ``run``, ``verify``
+and ``export`` exit 0 on success and 1 on failure (a checksum or row count mismatch included),
+2 on a usage error. All three go through the same guard as the TUI: refused for read-only
+targets, the target's name is required (``--confirm NAME``) on protected ones, and audited.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import Any
 
-from cockpit.errors import UsageError
+from cockpit.errors import MonitorUsageError, UsageError
 
 
 def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -29,7 +29,9 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
         sub.add_argument("--config", metavar="PATH", help="config file")
         sub.add_argument("--target", metavar="NAME", help="target (default: the configured default)")
         sub.add_argument("--store", metavar="NAME", help="only this store (default: every store / the first)")
-        if name != "list":
+        if name == "list":
+            sub.add_argument("--json", action="store_true", help="print one JSON object")
+        else:
             sub.add_argument("--confirm", metavar="TARGET", default="", help="a protected target's name")
         if name == "export":
             sub.add_argument(
@@ -45,14 +47,19 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
 def run(args: argparse.Namespace) -> int:
     from cockpit.config import load_config
 
-    config = load_config(args.config)
-    target_name, target = config.target(args.target)
-    stores = [s for s in target.backups if args.store in (None, s.name)]
-    if not stores:
-        known = ", ".join(s.name for s in target.backups) or "none"
-        raise UsageError(f"no backup store {args.store!r} on target {target_name} (configured: {known})")
+    try:
+        config = load_config(args.config)
+        target_name, target = config.target(args.target)
+        stores = [s for s in target.backups if args.store in (None, s.name)]
+        if not stores:
+            known = ", ".join(s.name for s in target.backups) or "none"
+            raise UsageError(f"no backup store {args.store!r} on target {target_name} (configured: {known})")
+    except UsageError as exc:
+        if args.backup_command == "list":  # monitoring runs it: UNKNOWN, not CRITICAL
+            raise MonitorUsageError(str(exc), "cockpit backup list") from None
+        raise
     if args.backup_command == "list":
-        return _list(stores)
+        return _list_json(stores) if args.json else _list(stores)
     from cockpit.backup_export import export_request, export_tables, run_export
     from cockpit.backup_run import backup_request, run_backup, store_database
     from cockpit.backup_verify import verify_backup, verify_request
@@ -130,6 +137,7 @@ def _latest(store_config: Any) -> str:
 def _list(stores: list[Any]) -> int:
     from cockpit.model import Severity
     from cockpit.probes.backups import inventory, judge
+    from cockpit.timestamps import utc_minute
 
     worst = Severity.OK
     for store in stores:
@@ -138,22 +146,68 @@ def _list(stores: list[Any]) -> int:
             f"{store.name} ({store.kind}): {len(found.backups)} backups, {len(found.foreign)} foreign objects"
         )
         for backup in found.backups:
-            created = f"{backup.created:%Y-%m-%d %H:%M}"
+            created = utc_minute(backup.created)
             if backup.unreadable:  # its time is the dump's; the backup.manifest finding says more
                 print(
                     f"  {backup.key}  {backup.size:>12,}  {created}  manifest unreadable: {backup.unreadable}"
                 )
                 continue
-            verified = backup.verified_at.isoformat(timespec="minutes") if backup.verified_at else "never"
+            verified = utc_minute(backup.verified_at) if backup.verified_at else "never"
             result = {True: "ok", False: "FAILED", None: ""}[backup.verify_ok]
             print(f"  {backup.key}  {backup.size:>12,}  {created}  verified {verified} {result}".rstrip())
         for export in found.exports:
-            print(f"  {export.key}  {export.size:>12,}  {export.modified:%Y-%m-%d %H:%M}  (CSV export)")
+            print(f"  {export.key}  {export.size:>12,}  {utc_minute(export.modified)}  (CSV export)")
         for other in found.foreign:
             print(f"  {other.key}  {other.size:>12,}  (not a backup: no manifest)")
         for finding in judge(found):
             worst = Severity.worst([worst, finding.severity])
             print(f"  {finding.severity.label.upper():7} {finding.check}: {finding.message}")
+    return worst.exit_code
+
+
+def _list_json(stores: list[Any]) -> int:
+    """`backup list --json`: one object, every time ISO 8601 with its offset."""
+    import json
+
+    from cockpit.model import Severity
+    from cockpit.probes.backups import inventory, judge
+    from cockpit.redact import redact
+
+    def at(moment: Any) -> str | None:
+        return None if moment is None else moment.isoformat(timespec="seconds")
+
+    listed, worst = [], Severity.OK
+    for store in stores:
+        found = inventory(store)
+        findings = judge(found)
+        worst = Severity.worst([worst, *(f.severity for f in findings)])
+        listed.append(
+            {
+                "store": store.name,
+                "kind": store.kind,
+                "error": found.error or None,
+                "backups": [
+                    {
+                        "key": b.key,
+                        "size": b.size,
+                        "created_at": at(b.created),
+                        "database": b.database or None,
+                        "verified_at": at(b.verified_at),
+                        "verify_result": {True: "ok", False: "failed", None: None}[b.verify_ok],
+                        "manifest_unreadable": b.unreadable or None,
+                    }
+                    for b in found.backups
+                ],
+                "exports": [
+                    {"key": e.key, "size": e.size, "written_at": at(e.modified)} for e in found.exports
+                ],
+                "foreign": [
+                    {"key": o.key, "size": o.size, "modified_at": at(o.modified)} for o in found.foreign
+                ],
+                "findings": [f.as_json("backups") for f in findings],
+            }
+        )
+    print(redact(json.dumps({"status": worst.label, "stores": listed})))
     return worst.exit_code
 
 

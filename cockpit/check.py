@@ -1,8 +1,10 @@
-"""``cockpit check``: every configured probe once, headless, with Nagios exit codes.
+"""``cockpit check``: every configured probe once, headless, as a Nagios plugin.
 
-Prints a table of findings (or one JSON object with ``--json``) and exits 0 ok, 1 warn, 2 crit,
-3 unknown. A probe that raises becomes an UNKNOWN finding naming the probe: a monitor that
-crashes tells you nothing.
+Exits 0 ok, 1 warn, 2 crit, 3 unknown (a usage error too: cli.py). The plain output follows the
+Nagios plugin guidelines: the first line is the status and a summary, then ``|`` and the
+findings' values as perfdata (``'label'=value[UOM];warn;crit``), and the table of findings
+follows as the long text. ``--json`` prints one object instead. A probe that raises becomes an
+UNKNOWN finding naming the probe: a monitor that crashes tells you nothing.
 """
 
 from __future__ import annotations
@@ -20,19 +22,55 @@ from cockpit.probes.registry import PANE_PROBES, PANES, Probe
 from cockpit.redact import redact
 
 PROBE_TIMEOUT_S = 60.0
+SERVICE = "OPS-COCKPIT"  # the first word of a Nagios plugin's status line
+NAGIOS_STATUS = {
+    Severity.OK: "OK",
+    Severity.WARN: "WARNING",
+    Severity.CRIT: "CRITICAL",
+    Severity.UNKNOWN: "UNKNOWN",
+}
+SUMMARY_PROBLEMS = 3  # problems named on the status line; the table lists every one
+# Perfdata units (UOM) of the findings' values, by check: only Nagios's own units (s, ms, %,
+# MB...); a value in hours, days or a count is given without one.
+PERFDATA_UOM = {
+    "http.status": "ms",  # its value is the request's latency
+    "http.latency_p95": "ms",
+    "http.error_rate": "%",
+    "postgres.connections": "%",
+    "postgres.oldest_transaction": "s",
+    "postgres.idle_in_transaction": "s",
+    "postgres.cache_hit": "%",
+    "postgres.mean_statement": "ms",
+    "postgres.wraparound": "%",
+    "postgres.slot": "MB",
+    "bloat.table": "%",
+    "bloat.index": "%",
+    "bloat.dead_tuples": "%",
+    "bloat.freeze_age": "%",
+    "queries.slow_statement": "ms",
+    "queries.idle_in_transaction": "s",
+    "queries.long_transaction": "s",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class CheckReport:
     snapshots: Sequence[Snapshot]
+    problems_only: bool = False  # ``--problems``: list only the findings that are not ok
 
     @property
-    def findings(self) -> list[tuple[str, Finding]]:
+    def all_findings(self) -> list[tuple[str, Finding]]:
         return [(s.pane, f) for s in self.snapshots for f in s.findings]
 
     @property
+    def findings(self) -> list[tuple[str, Finding]]:
+        """The findings listed: every one, or the problems only."""
+        every = self.all_findings
+        return [(p, f) for p, f in every if f.severity is not Severity.OK] if self.problems_only else every
+
+    @property
     def status(self) -> Severity:
-        return Severity.worst(f.severity for _, f in self.findings)
+        return Severity.worst(f.severity for _, f in self.all_findings)
 
     def as_json(self) -> str:
         body = {
@@ -41,17 +79,64 @@ class CheckReport:
         }
         return redact(json.dumps(body, default=str))
 
+    def status_line(self) -> str:
+        """Nagios's first line: ``OPS-COCKPIT CRITICAL - summary | perfdata``."""
+        perfdata = " ".join(perfdata_of(f) for _, f in self.all_findings if _numeric(f.value))
+        line = f"{SERVICE} {NAGIOS_STATUS[self.status]} - {self.summary()}"
+        return redact(f"{line} | {perfdata}" if perfdata else line)
+
+    def summary(self) -> str:
+        every = [f for _, f in self.all_findings]
+        if not every:
+            return "no probes configured for these panes"
+        problems = sorted((f for f in every if f.severity is not Severity.OK), key=lambda f: -f.severity.rank)
+        if not problems:
+            return f"{len(every)} checks ok"
+        counts = ", ".join(
+            f"{n} {NAGIOS_STATUS[s].lower()}"
+            for s in (Severity.CRIT, Severity.UNKNOWN, Severity.WARN)
+            if (n := sum(f.severity is s for f in problems))
+        )
+        # One database down fails every pane's probe with the same line: named once.
+        distinct = list(dict.fromkeys(f"{f.subject}: {f.message}" for f in problems))
+        named = "; ".join(distinct[:SUMMARY_PROBLEMS])
+        more = f"; {len(distinct) - SUMMARY_PROBLEMS} more" if len(distinct) > SUMMARY_PROBLEMS else ""
+        return _no_pipe(f"{counts} of {len(every)} checks: {named}{more}")
+
     def as_table(self) -> str:
+        """The status line, then the table (the plugin's long text)."""
         rows = [("PANE", "CHECK", "SUBJECT", "SEVERITY", "MESSAGE")]
         rows += [(p, f.check, f.subject, f.severity.label.upper(), f.message) for p, f in self.findings]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = [
-            "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4] for r in rows
+            _no_pipe("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+            for r in rows
         ]
         if len(rows) == 1:
-            lines.append("(no probes configured for these panes)")
-        lines.append(f"status: {self.status.label.upper()}")
-        return redact("\n".join(lines))
+            lines.append("(no problems)" if self.all_findings else "(no probes configured for these panes)")
+        return redact("\n".join([self.status_line(), *lines]))
+
+
+def perfdata_of(finding: Finding) -> str:
+    """One finding's value as Nagios perfdata: ``'subject check'=value[UOM];warn;crit``."""
+    label = f"{finding.subject} {finding.check}".replace("'", "_").replace("=", "_")
+    thresholds = ";".join("" if t is None else _number(t) for t in (finding.warn, finding.crit))
+    return f"'{_no_pipe(label)}'={_number(finding.value)}{PERFDATA_UOM.get(finding.check, '')};{thresholds}"
+
+
+def _number(value: float) -> str:
+    """Plain decimal, never an exponent (Nagios's grammar has none): 1501.86, 2000, 0.5."""
+    return str(value) if isinstance(value, int) else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _numeric(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _no_pipe(text: str) -> str:
+    """Nagios reads everything after a ``|`` as perfdata: a message's pipe (a query's ``||``)
+    becomes a broken bar."""
+    return text.replace("|", "\u00a6")
 
 
 def parse_panes(text: str | None) -> list[str]:
@@ -77,7 +162,9 @@ async def _guarded(pane: str, probe: Probe, context: ProbeContext) -> Snapshot:
     return Snapshot(pane=pane, findings=[finding], duration=time.monotonic() - started, error=finding.message)
 
 
-async def run_checks(context: ProbeContext, panes: Sequence[str]) -> CheckReport:
+async def run_checks(
+    context: ProbeContext, panes: Sequence[str], *, problems_only: bool = False
+) -> CheckReport:
     """Run the panes' probes concurrently."""
     jobs = [_guarded(pane, probe, context) for pane in panes for probe in PANE_PROBES[pane]]
-    return CheckReport(snapshots=await asyncio.gather(*jobs))
+    return CheckReport(snapshots=await asyncio.gather(*jobs), problems_only=problems_only)

@@ -51,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
     journal = open_journal(config, read_only=True)  # runs and export only read
     try:
         if args.checklist_command == "runs":
+            from cockpit.timestamps import utc_minute_of
+
             for info in journal.runs():
-                print(f"{info.id}  {info.status:9} {info.started_at[:16]}  {info.target:10} {info.title}")
+                started = utc_minute_of(info.started_at)
+                print(f"{info.id}  {info.status:9} {started}  {info.target:10} {info.title}")
             return 0
         from cockpit.checklist_report import render_report
         from cockpit.checklist_run import load_run

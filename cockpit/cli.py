@@ -1,8 +1,10 @@
 """The ``cockpit`` command: the TUI, the sandbox, headless checks and keyring secrets.
 
-Usage errors and bad config exit 2 with one line on stderr; every other failure the operator can
-fix is one line too. An unexpected error prints one line and writes the (redacted) traceback to
-the state dir's ``crash.log``. Heavy modules (Textual, psycopg, boto3) are imported only by the
+Usage errors and bad config exit 2 with one line on stderr, except for the commands monitoring
+systems run (`cockpit check`, `cockpit backup list`), where they exit 3, UNKNOWN, and `check`
+also prints its Nagios status line; every other failure the operator can fix is one line too.
+An unexpected error prints one line and writes the (redacted) traceback to the state dir's
+``crash.log``. Heavy modules (Textual, psycopg, boto3) are imported only by the
 subcommand that needs them.
 """
 
@@ -22,14 +24,20 @@ from cockpit import __version__
 
 if TYPE_CHECKING:
     from cockpit.state import StateStore
-from cockpit.errors import CockpitError, UsageError
+from cockpit.errors import CockpitError, MonitorUsageError, UsageError
+
+MONITORING_COMMANDS = ("cockpit check", "cockpit backup list")  # usage errors exit 3 (UNKNOWN)
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line and exit code 2."""
+    """argparse that reports a usage error as one line and exit code 2 (3 for the commands
+    monitoring systems run)."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
+        text = f"{message} (see `{self.prog} --help`)"
+        if self.prog in MONITORING_COMMANDS:
+            raise MonitorUsageError(text, self.prog)
+        raise UsageError(text)
 
 
 def _tui_options(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--target", metavar="NAME", help="target to check")
     check.add_argument("--pane", metavar="NAME,...", help="only these panes")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--problems", action="store_true", help="list only the findings that are not ok")
 
     from cockpit import backup_cli
 
@@ -139,9 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(argv)
         return _dispatch(args)
     except CockpitError as exc:
+        if isinstance(exc, MonitorUsageError) and exc.command == "cockpit check":
+            from cockpit.check import SERVICE
+
+            print(f"{SERVICE} UNKNOWN - {exc}")  # Nagios shows the first line of stdout
         print(f"cockpit: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -149,6 +162,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         return _crash(exc)
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """parse_args, but an unknown option of a monitoring command is that command's usage error
+    (argparse leaves it to the top parser, which knows nothing of Nagios)."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        words = ["cockpit", args.command, getattr(args, "backup_command", None)]
+        command = " ".join(w for w in words if w)
+        if command in MONITORING_COMMANDS:
+            message = f"unrecognized arguments: {' '.join(extra)} (see `{command} --help`)"
+            raise MonitorUsageError(message, command)
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _crash(exc: Exception) -> int:
@@ -318,9 +346,12 @@ def _check(args: argparse.Namespace) -> int:
     from cockpit.db import SessionPolicy
     from cockpit.probes import ProbeContext
 
-    panes = parse_panes(args.pane)
-    config = load_config(args.config)
-    name, target = config.target(args.target)
+    try:
+        panes = parse_panes(args.pane)
+        config = load_config(args.config)
+        name, target = config.target(args.target)
+    except UsageError as exc:  # the check could not run: UNKNOWN for Nagios, not CRITICAL
+        raise MonitorUsageError(str(exc), "cockpit check") from None
     # A check only ever reads its targets: its sessions are read-only whatever the target says.
     # It records health samples in the local state store, so cron'd runs build a history.
     from cockpit.state import StateStore
@@ -335,7 +366,7 @@ def _check(args: argparse.Namespace) -> int:
         store=store,
     )
     try:
-        report = asyncio.run(run_checks(context, panes))
+        report = asyncio.run(run_checks(context, panes, problems_only=args.problems))
     finally:
         store.close()
     print(report.as_json() if args.json else report.as_table())

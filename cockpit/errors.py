@@ -17,6 +17,18 @@ class UsageError(CockpitError):
     exit_code = 2
 
 
+class MonitorUsageError(UsageError):
+    """A usage error (or bad config) of a command monitoring systems run, `cockpit check` and
+    `cockpit backup list`: Nagios reads exit 2 as CRITICAL and pages someone, so this one exits
+    3, UNKNOWN: the check could not run. ``command`` is the command's name ("cockpit check")."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, command: str) -> None:
+        super().__init__(message)
+        self.command = command
+
+
 class ConfigError(UsageError):
     """The config file is missing, malformed or invalid."""
 

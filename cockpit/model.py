@@ -55,6 +55,10 @@ class Finding:
     hint: str = ""
     value: Any = None
     threshold: Any = None
+    # Both thresholds of a measured value, for monitoring systems' perfdata (`cockpit check`);
+    # None where a finding has no such number.
+    warn: float | None = None
+    crit: float | None = None
 
     def as_json(self, pane: str) -> dict[str, Any]:
         return {
@@ -105,4 +109,7 @@ def measured(
     """A finding about a number against its thresholds; ``threshold`` is the one crossed."""
     severity = level(value, warn, crit)
     crossed = crit if severity is Severity.CRIT else warn
-    return Finding(check, subject, severity, message, hint=hint, value=round(value, 2), threshold=crossed)
+    return Finding(
+        check, subject, severity, message, hint=hint, value=round(value, 2), threshold=crossed,
+        warn=warn, crit=crit,
+    )  # fmt: skip

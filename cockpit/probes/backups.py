@@ -337,6 +337,8 @@ def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
             hint="" if severity is Severity.OK else f"run one: cockpit backup run --store {name}",
             value=round(hours, 2),
             threshold=rpo.total_seconds() / 3600,
+            warn=round(schedule.total_seconds() * 1.1 / 3600, 2),
+            crit=rpo.total_seconds() / 3600,
         )
     ]
     earlier = [b.size for b in inv.backups[1:6]]
@@ -409,6 +411,7 @@ def _verification(inv: StoreInventory, now: datetime) -> Finding:
         hint=f"cockpit backup verify --store {name} --latest" if severity else "",
         value=round(days, 2),
         threshold=VERIFY_MAX_AGE.days,
+        warn=VERIFY_MAX_AGE.days,
     )
 
 

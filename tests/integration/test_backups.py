@@ -6,6 +6,7 @@ the demo shows them.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -217,6 +218,17 @@ def test_backup_cli_for_cron(sandbox: Sandbox, run_cockpit, tmp_path: Path) -> N
     assert verified.returncode == 0 and "row counts match" in verified.stdout, verified.stderr
     listed = run_cockpit("backup", "list", "--config", str(config), "--store", "folder", env=env)
     assert listed.returncode == 0 and "verified 20" in listed.stdout
+    # Every time with its zone, in the lines and in the JSON.
+    (line,) = [line for line in listed.stdout.splitlines() if line.startswith("  20")]
+    assert re.fullmatch(r"  \S+\.dump +[\d,]+  \S+ \d\d:\d\d UTC  verified \S+ \d\d:\d\d UTC ok", line), line
+    as_json = run_cockpit("backup", "list", "--config", str(config), "--store", "folder", "--json", env=env)
+    assert as_json.returncode == 0, as_json.stderr
+    body = json.loads(as_json.stdout)
+    assert body["status"] == "ok" and [s["store"] for s in body["stores"]] == ["folder"]
+    (backup,) = body["stores"][0]["backups"]
+    assert backup["verify_result"] == "ok" and backup["created_at"].endswith("+00:00")
+    assert datetime.fromisoformat(backup["verified_at"]).utcoffset() == timedelta(0)
+    assert {f["check"] for f in body["stores"][0]["findings"]} == {"backup.age", "backup.verified"}
 
 
 def test_prune_deletes_exactly_what_was_listed_and_keeps_the_newest_verified(

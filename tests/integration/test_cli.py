@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -65,16 +66,76 @@ dsn = "postgresql://postgres@127.0.0.1:{free_port()}/app"
     body = json.loads(result.stdout)
     assert body["status"] == "crit" and body["findings"][0]["subject"] == "gone"
     table = run_cockpit("check", "--config", str(config))
-    assert table.returncode == 2 and "CRIT" in table.stdout and "status: CRIT" in table.stdout
+    assert table.returncode == 2 and "CRIT" in table.stdout
+    # Nagios shows the first line: the status and what is wrong, before the table.
+    first, header = table.stdout.splitlines()[:2]
+    assert first.startswith("OPS-COCKPIT CRITICAL - 4 critical of 4 checks: gone: database gone: ")
+    assert first.count("database gone") == 1 and "|" not in first  # one cause, said once
+    assert header.split() == ["PANE", "CHECK", "SUBJECT", "SEVERITY", "MESSAGE"]
+
+
+def test_check_plain_output_is_a_nagios_plugins(sandbox: Sandbox, run_cockpit) -> None:
+    """First line `OPS-COCKPIT STATUS - summary | perfdata` (every value, with its unit and
+    thresholds), then the table; --problems lists only what is not ok, and keeps the perfdata."""
+    result = run_cockpit("check", "--config", str(sandbox.config_path), "--pane", "health,bloat")
+    assert result.returncode == 2, result.stderr
+    first, *table = result.stdout.splitlines()
+    status, _, perfdata = first.partition(" | ")
+    assert re.fullmatch(r"OPS-COCKPIT CRITICAL - \d+ critical, \d+ warning of \d+ checks: .+", status)
+    assert "failing: unexpected status 503 (expected 200)" in status
+    labels = dict(item.split("=", 1) for item in re.findall(r"'[^']+'=\S+", perfdata))
+    assert re.fullmatch(r"[\d.]+ms;500;2000", labels["'healthy http.latency_p95'"])
+    assert re.fullmatch(r"[\d.]+%;80;95", labels["'app postgres.connections'"])
+    assert re.fullmatch(r"[\d.]+%;30;60", labels["'app:public.user_feedback bloat.table'"])
+    assert re.fullmatch(r"[\d.]+ms;;", labels["'healthy http.status'"])  # a latency, no threshold
+    assert any(" OK " in line for line in table)
+    problems = run_cockpit(
+        "check", "--config", str(sandbox.config_path), "--pane", "health,bloat", "--problems"
+    )
+    assert problems.returncode == 2
+    first, *table = problems.stdout.splitlines()
+    assert first.partition(" | ")[2].count("'=") == perfdata.count("'=")  # the same perfdata
+    assert table[1:] and not any(line.split()[3] == "OK" for line in table[1:])
+    assert {line.split()[3] for line in table[1:]} <= {"WARN", "CRIT", "UNKNOWN"}
+    as_json = run_cockpit(
+        "check", "--config", str(sandbox.config_path), "--pane", "health", "--json", "--problems"
+    )
+    body = json.loads(as_json.stdout)
+    assert body["status"] == "crit" and body["findings"]
+    assert all(f["severity"] != "ok" for f in body["findings"])
 
 
 @pytest.mark.parametrize(
     "args,expected",
     [
         (["check", "--pane", "nope"], "unknown pane nope"),
+        (["check", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["check", "--config", "/nonexistent/c.toml"], "config file not found"),
+        (["check", "--target", "qa"], "no target 'qa'"),
+        (["backup", "list", "--target", "qa"], "no target 'qa'"),
+        (["backup", "list", "--store", "nope"], "no backup store 'nope'"),
+    ],
+)
+def test_usage_errors_of_a_monitoring_command_are_unknown(
+    args: list[str], expected: str, sandbox: Sandbox, run_cockpit
+) -> None:
+    """Nagios reads exit 2 as CRITICAL and pages: a check that could not run is UNKNOWN (3)."""
+    if "--config" not in args:
+        args = [*args, "--config", str(sandbox.config_path)]
+    result = run_cockpit(*args)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert expected in result.stderr and result.stderr.count("\n") == 1
+    if args[0] == "check":  # its stdout's first line is what Nagios shows
+        assert result.stdout.startswith("OPS-COCKPIT UNKNOWN - ") and expected in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args,expected",
+    [
         (["sandbox"], "the following arguments are required"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
-        (["check", "--config", "/nonexistent/c.toml"], "config file not found"),
+        (["--config", "/nonexistent/c.toml"], "config file not found"),
+        (["backup", "run", "--config", "/nonexistent/c.toml"], "config file not found"),
         (["--refresh", "0.05"], "give 0.2 to 3600 seconds"),
         (["demo", "--refresh", "soon"], "'soon' is not a number of seconds"),
         (["serve", "--host", "0.0.0.0"], "add --allow-remote to bind it anyway"),
@@ -93,7 +154,7 @@ def test_bad_config_names_file_and_line(tmp_path: Path, run_cockpit) -> None:
     config.write_text("[targets.prod]\nprotected = true\nreadonly = true\n")
     for args in (["--config", str(config)], ["check", "--config", str(config)]):
         result = run_cockpit(*args)
-        assert result.returncode == 2
+        assert result.returncode == (3 if args[0] == "check" else 2)  # a check that cannot run: UNKNOWN
         assert (
             result.stderr
             == f"cockpit: {config}:3: targets.prod.readonly: unknown key (a typo? config.example.toml lists every key)\n"
