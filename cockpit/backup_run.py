@@ -12,7 +12,6 @@ Cancel kills pg_dump; the upload is then aborted, and nothing shows up as a back
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import threading
 import time
@@ -22,13 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cockpit import credentials
 from cockpit.backup_store import Store, open_store
 from cockpit.config import BackupStore, Database
 from cockpit.db import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import ActionContext, ActionRequest
-from cockpit.pg_tools import find_tool
+from cockpit.pg_tools import client_connection, find_tool
 from cockpit.probes.backups import MANIFEST_SUFFIX
 
 if TYPE_CHECKING:
@@ -72,15 +70,6 @@ def backup_request(store: BackupStore, database: Database) -> ActionRequest:
     )
 
 
-def libpq_env(database: Database) -> dict[str, str]:
-    """pg_dump's environment: the keyring password (never on a command line) and our name."""
-    env = {**os.environ, "PGAPPNAME": "ops-cockpit-backup", "PGCONNECT_TIMEOUT": "10"}
-    password = credentials.resolve(database.password)
-    if password is not None:
-        env["PGPASSWORD"] = password
-    return env
-
-
 def count_rows(conn: psycopg.Connection[Any]) -> dict[str, int]:
     tables = [row[0] for row in conn.execute(TABLES_SQL).fetchall()]
     return {t: int(conn.execute(f"SELECT count(*) FROM {t}".encode()).fetchone()[0]) for t in tables}  # type: ignore[index]
@@ -103,8 +92,9 @@ def run_backup(
         context.progress("counting rows in the dump's snapshot")
         row_counts = count_rows(conn)
         tool = find_tool("pg_dump", server_major)
-        command = [str(tool.path), "-Fc", "--snapshot", snapshot, "-d", database.dsn, "--no-password"]
-        size, sha256 = _stream(context, command, database, store, key, expected=expected, started=started)
+        conninfo, env = client_connection(database)  # the password in env, never in argv (ps)
+        command = [str(tool.path), "-Fc", "--snapshot", snapshot, "-d", conninfo, "--no-password"]
+        size, sha256 = _stream(context, command, env, store, key, expected=expected, started=started)
     except ActionCancelled:
         raise ActionCancelled(f"backup to {store_config.name} cancelled: nothing was kept") from None
     except Exception as exc:
@@ -141,7 +131,7 @@ def run_backup(
 def _stream(
     context: ActionContext,
     command: list[str],
-    database: Database,
+    env: dict[str, str],
     store: Store,
     key: str,
     *,
@@ -153,7 +143,7 @@ def _stream(
     digest = hashlib.sha256()
     tool = Path(command[0]).name
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=libpq_env(database)
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     ) as process:  # the context closes both pipes and reaps pg_dump, whatever happens
         assert process.stdout is not None and process.stderr is not None
         stderr: list[bytes] = []

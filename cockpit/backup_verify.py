@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from cockpit.backup_run import count_rows, libpq_env
+from cockpit.backup_run import count_rows
 from cockpit.backup_store import open_store
 from cockpit.config import BackupStore, Database
 from cockpit.db import SessionPolicy, connect, describe_error
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
-from cockpit.pg_tools import find_tool
+from cockpit.pg_tools import client_connection, find_tool
 from cockpit.probes.backups import MANIFEST_SUFFIX
 
 
@@ -47,14 +47,6 @@ def verify_request(store: BackupStore, key: str) -> ActionRequest:
         + ", then drop it)",
         params={"store": store.name, "key": key},
     )
-
-
-def _scratch_dsn(dsn: str, name: str) -> str:
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
-    params["dbname"] = name
-    return make_conninfo("", **params)
 
 
 class _HashingFile:
@@ -128,19 +120,17 @@ def _restore_and_compare(
         try:
             context.progress(f"restoring into {scratch} with {tool.path.name} {tool.version}", None)
             began = time.monotonic()
+            conninfo, env = client_connection(server, dbname=scratch)  # no password in argv (ps)
             restore = subprocess.run(
-                [str(tool.path), "--no-owner", "--no-privileges", "--exit-on-error", "-d",
-                 _scratch_dsn(server.dsn, scratch), str(path)],
-                capture_output=True, text=True, env=libpq_env(server), check=False,
+                [str(tool.path), "--no-owner", "--no-privileges", "--exit-on-error", "-d", conninfo,
+                 str(path)],
+                capture_output=True, text=True, env=env, check=False,
             )  # fmt: skip
             rto = time.monotonic() - began
             if restore.returncode != 0:
                 last = (restore.stderr.strip().splitlines() or ["failed"])[-1]
                 return Verification(key, False, f"pg_restore failed: {last}", rto, 0.0)
-            restored_db = Database(
-                name=scratch, dsn=_scratch_dsn(server.dsn, scratch), password=server.password
-            )
-            with connect(restored_db, policy) as conn:
+            with connect(server, policy, dbname=scratch) as conn:
                 conn.execute("SET statement_timeout = 0")
                 restored = count_rows(conn)
         finally:

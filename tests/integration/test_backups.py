@@ -7,8 +7,11 @@ the demo shows them.
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -421,3 +424,67 @@ def test_a_copied_store_is_searched_past_its_first_verification(tmp_path: Path) 
     (finding,) = [f for f in judge(found, now) if f.check == "backup.verified"]
     assert finding.message == f"last verified 0.0 days ago ({keys[29]})"  # not keys[9], met first
     assert (found.searched, found.unsearched) == (40, 0)
+
+
+@dataclass(frozen=True)
+class UncheckedDatabase:
+    """A database whose DSN holds its password. The config refuses such a DSN (tests/unit/
+    test_config.py), so this stands in for one built past that check, to prove that the client
+    tools are given no secret on their command line whatever the DSN holds."""
+
+    name: str
+    dsn: str
+    password: str | None = None
+
+
+def _child_command_lines() -> list[str]:
+    """This process's children's command lines, as every user of the host reads them (ps)."""
+    lines = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if parent == os.getpid():
+                lines.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return lines
+
+
+def test_pg_dump_and_pg_restore_get_no_password_on_their_command_line(
+    sandbox: Sandbox, store: StateStore, tmp_path: Path
+) -> None:
+    """`postgresql://u@h/db?pass%77ord=X` passed the config's check and went to pg_dump's `-d`
+    as it was: the password showed in `ps` to every user of the host."""
+    secret = f"dsn-secret-{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS dump_probe")
+        conn.execute(f"CREATE ROLE dump_probe LOGIN SUPERUSER PASSWORD '{secret}' IN ROLE password_login")
+    database = UncheckedDatabase("app", sandbox.postgres.dsn(user="dump_probe") + f"?pass%77ord={secret}")
+    config = BackupStore(name="folder", kind="folder", path=str(tmp_path / "backups"))
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    seen: set[str] = set()
+    done = threading.Event()
+
+    def watch() -> None:  # pg_restore runs between two progress updates: watched all along
+        while not done.wait(0.005):
+            seen.update(line for line in _child_command_lines() if "pg_dump" in line or "pg_restore" in line)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        result = guard.run(
+            backup_request(config, database),  # type: ignore[arg-type]
+            YES,
+            lambda c: run_backup(c, config, database, SessionPolicy()),  # type: ignore[arg-type]
+        )
+        assert any("pg_dump" in line and "dump_probe" in line for line in seen)  # seen running
+        assert not [line for line in seen if secret in line]
+        guard.run(
+            verify_request(config, result.key), YES,
+            lambda c: verify_backup(c, config, result.key, database, SessionPolicy()),  # type: ignore[arg-type]
+        )  # fmt: skip
+    finally:
+        done.set()
+        watcher.join()
+    assert any("pg_restore" in line and "dump_probe" in line for line in seen)
+    assert not [line for line in seen if secret in line]

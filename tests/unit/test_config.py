@@ -105,6 +105,55 @@ def test_a_password_inside_the_dsn_is_refused() -> None:
         assert "contains a password" in message and "hunter2" not in message
 
 
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        # A key/value DSN holding `://` anywhere was read as a URL, and its password passed.
+        "host=db password=hunter2 application_name=cockpit://x",
+        "dbname=app password = 'hunter2' options='-c search_path=a://b'",
+        # libpq percent-decodes a URI's parameters: `pass%77ord` is `password` to it.
+        "postgresql://cockpit@db/app?pass%77ord=hunter2",
+        "postgres://cockpit@db/app?sslmode=require&%70assword=hunter2",
+        "postgresql://:hunter2@db/app",
+        "postgresql://cockpit:hunter2@db1:5432,db2:5432/app",
+        "host=db sslpassword=hunter2",  # the client key's passphrase is a secret too
+    ],
+)
+def test_a_password_libpq_would_read_from_the_dsn_is_refused(dsn: str) -> None:
+    message = error_of(GOOD.replace("postgresql://cockpit@db:5432/app", dsn))
+    assert message.startswith("/etc/cockpit.toml:8: targets.prod.databases[0]: `dsn` contains a password")
+    assert "hunter2" not in message
+
+
+def test_the_other_dsns_and_urls_are_checked_the_same_way() -> None:
+    store = GOOD + (
+        '[[targets.prod.backups]]\nname = "b"\nkind = "folder"\npath = "/x"\n'
+        'scratch_dsn = "host=scratch password=hunter2 application_name=a://b"\n'
+    )
+    assert "targets.prod.backups[0]: `scratch_dsn` contains a password" in error_of(store)
+    state = '[state]\nurl = "postgresql://journal@db/cockpit?pass%77ord=hunter2"\n' + GOOD
+    assert "state: `url` contains a password" in error_of(state)
+
+
+def test_a_dsn_libpq_cannot_parse_that_may_hold_a_password_is_refused_without_quoting_it() -> None:
+    message = error_of(GOOD.replace("postgresql://cockpit@db:5432/app", "host=db password='hunter2"))
+    assert "libpq cannot parse it" in message and "hunter2" not in message
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "postgresql://cockpit@db:5432/app",
+        "postgresql://cockpit@[::1]:5432/app?application_name=a:b",
+        "host=db user=cockpit dbname=app passfile=/home/c/.pgpass",
+        "host=db dbname=passwords",  # the word alone, not the keyword
+    ],
+)
+def test_dsns_without_a_password_load(dsn: str) -> None:
+    config = parse_config(GOOD.replace("postgresql://cockpit@db:5432/app", dsn))
+    assert config.targets["prod"].databases[0].dsn == dsn
+
+
 def test_invalid_toml_gives_the_parser_line() -> None:
     message = error_of("[settings]\nrefresh_interval_s = \n")
     assert message.startswith("/etc/cockpit.toml: invalid TOML") and "line 2" in message
