@@ -444,7 +444,18 @@ class CockpitApp(App[int]):
             if answer is not None and answer.confirmed:
                 self._run_guarded(request, answer, chosen)
 
-        self.push_screen(ConfirmScreen(request.summary, self.target_name, kind, request.details), confirmed)
+        self.push_screen(
+            ConfirmScreen(
+                request.summary,
+                self.target_name,
+                kind,
+                request.details,
+                verb=request.button,
+                keep=request.keep,
+                listing=request.listing,
+            ),
+            confirmed,
+        )
 
     def _run_guarded(self, request: ActionRequest, confirmation: Confirmation | None, runner: Runner) -> None:
         self._cancel = CancelToken()

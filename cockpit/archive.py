@@ -68,6 +68,7 @@ class ArchivePlan:
                 f"{self.batches:,} batches of up to {rule.batch_rows:,} rows, each its own transaction",
                 "a cancel or a crash keeps the batches done: run the archive again to continue",
             ),
+            button=f"Archive {self.rows_due:,} rows",
         )
 
 

@@ -35,6 +35,11 @@ def request_for(kind: Kind, database: Database, sessions: Sequence[Session]) -> 
     """The guarded request: the exact list (pid, user, truncated query) is in its parameters."""
     verb = "Cancel the query of" if kind == "cancel" else "Terminate"
     noun = "session" if len(sessions) == 1 else "sessions"
+    one = sessions[0].pid if len(sessions) == 1 else None
+    if kind == "cancel":
+        button = f"Cancel {one}'s query" if one else f"Cancel {len(sessions)} queries"
+    else:
+        button = f"Terminate {one}" if one else f"Terminate {len(sessions)} sessions"
     return ActionRequest(
         action=f"queries.{kind}",
         summary=f"{verb} {len(sessions)} {noun} on {database.name}"
@@ -43,7 +48,10 @@ def request_for(kind: Kind, database: Database, sessions: Sequence[Session]) -> 
             "database": database.name,
             "sessions": [{"pid": s.pid, "user": s.user, "query": short(s.query, 80)} for s in sessions],
         },
-        details=tuple(f"{s.pid} {s.user} ({s.state or '-'}): {short(s.query, 36)}" for s in sessions),
+        details=tuple(f"{s.pid} {s.user} ({s.state or '-'}): {short(s.query, 60)}" for s in sessions),
+        listing=noun,
+        button=button,
+        keep="Keep it" if one else "Keep them",
     )
 
 

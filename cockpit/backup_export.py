@@ -68,6 +68,7 @@ def export_request(store: BackupStore, database: Database, tables: list[str]) ->
         summary=f"Export {len(tables)} table(s) of {database.name} as CSV to {store.name}: "
         + ", ".join(tables),
         params={"store": store.name, "database": database.name, "tables": tables},
+        button=f"Export to {store.name}",
     )
 
 

@@ -68,6 +68,9 @@ def prune_request(store: BackupStore, doomed: list[Backup], kept: Sequence[Backu
         summary=summary,
         params={"store": store.name, "keys": [b.key for b in doomed]},
         details=tuple(f"{b.key}  {b.size:,} bytes  {b.created:%Y-%m-%d %H:%M}" for b in doomed),
+        listing="backups",
+        button=f"Delete {len(doomed)} backups",
+        keep="Keep them",
     )
 
 

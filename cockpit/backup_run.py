@@ -67,6 +67,7 @@ def backup_request(store: BackupStore, database: Database) -> ActionRequest:
         action="backup.run",
         summary=f"Back up {database.name} to {store.name}",
         params={"store": store.name, "database": database.name},
+        button=f"Back up to {store.name}",
     )
 
 

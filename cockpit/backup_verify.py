@@ -46,6 +46,7 @@ def verify_request(store: BackupStore, key: str) -> ActionRequest:
         + (" on the store's scratch server" if store.scratch_dsn else "")
         + ", then drop it)",
         params={"store": store.name, "key": key},
+        button=f"Verify {key}",
     )
 
 

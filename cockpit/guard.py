@@ -50,7 +50,15 @@ class ActionRequest:
     summary: str
     params: Mapping[str, Any] = field(default_factory=dict)
     mutating: bool = True
-    details: tuple[str, ...] = ()  # the exact list the operator confirms (sessions, files...)
+    details: tuple[str, ...] = ()  # what the confirmation lists, one item a line
+    # What the items of ``details`` are when they are the exact set the action touches
+    # ("sessions", "backups"): the confirmation then says "exactly these N sessions:". Empty when
+    # they are facts about one change (a lock it takes, the disk it needs).
+    listing: str = ""
+    # The confirmation's buttons, named by their effect ("Terminate 1072", "Keep it"): a dialog
+    # that says "Run" / "Cancel" can be misread at 3 a.m.; one that says what happens cannot.
+    button: str = "Run"
+    keep: str = "Cancel"
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,7 @@ def maintenance_request(kind: Kind, target: Target, database: Database) -> Actio
         summary=f"{TITLES[kind]} {target.qualified} on {database.name}",
         params={"database": database.name, "relation": target.qualified},
         details=details,
+        button=f"{TITLES[kind]} {target.qualified}",
     )
 
 

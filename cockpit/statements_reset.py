@@ -20,6 +20,8 @@ def reset_request(database: Database) -> ActionRequest:
         ACTION,
         f"Reset pg_stat_statements on {database.name}'s server: every statement's numbers are lost",
         params={"database": database.name},
+        button="Reset the statistics",
+        keep="Keep them",
     )
 
 

@@ -1,4 +1,8 @@
-"""A one-line question (a skip's reason, a note, a run parameter): enter answers, escape cancels."""
+"""A one-line question (a skip's reason, a note, a run parameter): enter answers, escape cancels.
+
+The question wraps and the box grows with the terminal: a run parameter's prompt ("P0 outage/
+breach, P1 major feature broken, P2 degraded, P3 minor") was cut after P1 in a fixed 70 columns.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,9 @@ class PromptScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     PromptScreen { align: center middle; }
     PromptScreen > #prompt-box {
-        width: 70; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
+        width: 90%; max-width: 110; height: auto; border: round $accent; padding: 0 1;
     }
+    PromptScreen #prompt-box > Label { width: 100%; }
     """
 
     def __init__(self, question: str, *, placeholder: str = "", required: bool = True) -> None:

@@ -111,7 +111,8 @@ class StatementDetail(ModalScreen[None]):
                 "query": short(self.statement.text, 80),
                 "values": values,
             },
-            details=(short(self.statement.text, 60),),
+            details=(short(self.statement.text, 200),),
+            button="Run EXPLAIN ANALYZE",
         )
 
     def _values(self) -> tuple[str | None, ...] | None:

@@ -75,3 +75,12 @@ async def wait_until(pilot, condition, timeout: float = 20.0) -> None:  # type: 
         assert time.monotonic() < deadline, "condition never held"
         await asyncio.sleep(0.1)
         await pilot.pause()
+
+
+def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+    """The screen as drawn, one line per row, as a terminal would show it (dialogs included).
+
+    Textual has no public "what is on screen" call; the compositor's strips are what it writes
+    to the terminal (Textual is pinned, see pyproject.toml).
+    """
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
