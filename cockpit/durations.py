@@ -1,12 +1,13 @@
-"""Human durations in config ("90s", "30m", "24h", "7d", "2w") and their display."""
+"""Human durations in config and filters ("250ms", "90s", "30m", "24h", "7d", "2w") and their display."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# "ms" before "m": a statement's mean is milliseconds (the Queries filter's min:100ms).
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|[smhdw])")
 
 
 def parse_duration(text: str) -> timedelta:

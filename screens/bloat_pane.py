@@ -20,7 +20,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label
+from textual.timer import Timer
+from textual.widgets import Label
 
 from cockpit.archive import ArchivePlan, archive_database, plan_archive, run_archive
 from cockpit.config import Archive, Database
@@ -42,6 +43,8 @@ VIEWS = ("tables", "indexes")
 # Rows drawn per view: the most wasteful first. The estimate covers every relation (findings and
 # the filter see them all); drawing 10,000 rows would cost seconds for rows nobody scrolls to.
 SHOWN_ROWS = 500
+# A schema: or min: typed is read from the server once the typing has paused this long.
+REREAD_AFTER_TYPING_S = 0.6
 
 
 class BloatPane(KeptSession, Vertical):
@@ -54,7 +57,7 @@ class BloatPane(KeptSession, Vertical):
         Binding("F", "maintain('vacuum_full')", "VACUUM FULL"),
         Binding("I", "reindex", "REINDEX"),
         Binding("m", "archive", "Archive old rows"),
-        Binding("escape", "close_filter", "Close filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -73,10 +76,11 @@ class BloatPane(KeptSession, Vertical):
         self._took_ms = 0.0
         self._error = ""
         self._cadence = SlowCadence(lambda: env.probe_context.settings.bloat_interval_s)
+        self._reread: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusLine("waiting for the first estimate...", id="bloat-status")
-        yield FilterBox(placeholder="filter: schema:NAME min:10MB words  (enter: apply, escape: close)")
+        yield FilterBox(placeholder="schema:NAME min:10MB words   (enter: keep, esc: clear)")
         with ViewSwitcher(initial="tables"):
             yield TablesTable(id="tables")
             yield IndexesTable(id="indexes")
@@ -155,12 +159,15 @@ class BloatPane(KeptSession, Vertical):
         locked = sum(1 for r in rows if r.locked)
         shown = sum(1 for r in rows if self.filter.keeps(r.qualified))
         top = f" (top {SHOWN_ROWS:,} shown)" if shown > SHOWN_ROWS else ""
-        line = (
-            f"{name}: {len(rows):,} {self.view}{top}, {bloated} over {warn:g}% bloat (estimated)"
+        # schema: and min: are the estimate's own (the server skipped the rest): "N of M match"
+        # counts what the words keep of what it read.
+        counted = f"{shown:,} of {len(rows):,} {self.view} match {self.filter.describe()}"
+        what = counted if self.filter.active else f"{len(rows):,} {self.view}"
+        return (
+            f"{name}: {what}{top}, {bloated} over {warn:g}% bloat (estimated)"
             f"{f', {locked} locked (sizes skipped)' if locked else ''}; read in {self._took_ms:.0f} ms, "
             f"every {self.env.probe_context.settings.bloat_interval_s / 60:g} min (r: now)"
         )
-        return f"{line}; filter {self.filter.describe()}" if self.filter.active else line
 
     # -- keys -----------------------------------------------------------------------------------
 
@@ -177,25 +184,57 @@ class BloatPane(KeptSession, Vertical):
     def action_edit_filter(self) -> None:
         self.query_one(FilterBox).open(self.filter.describe())
 
-    def action_close_filter(self) -> None:
+    def action_clear_filter(self) -> None:
+        """esc: no filter any more, the box closed (from the box or from the table)."""
         box = self.query_one(FilterBox)
-        if box.is_open:
+        if box.is_open or self.filter.active:
             box.close()
             self._focus_view()
+            self._apply(BloatFilter(), at_once=True)
 
-    @on(Input.Submitted, "FilterBox")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
+    def _apply(self, wanted: BloatFilter, *, at_once: bool) -> None:
+        """Words filter the rows on screen now; schema: and min: are the estimate's, a catalog
+        scan: typed, they are read again once the typing pauses (not a scan per keystroke)."""
+        server_side = (wanted.schema, wanted.min_bytes) != (self.filter.schema, self.filter.min_bytes)
+        self.filter = wanted
+        if self._reread is not None:
+            self._reread.stop()
+            self._reread = None
+        if server_side:
+            if at_once:
+                self.refresh_now()
+            else:
+                self._reread = self.set_timer(REREAD_AFTER_TYPING_S, self.refresh_now)
+        self._show()
+
+    @on(FilterBox.Changed)
+    def _filter_typed(self, event: FilterBox.Changed) -> None:
+        box = self.query_one(FilterBox)
         try:
             wanted = parse_bloat_filter(event.value)
         except FilterError as exc:
-            self.notify(str(exc), title="Filter", severity="error")
+            box.say_problem(str(exc))
             return
-        server_side = (wanted.schema, wanted.min_bytes) != (self.filter.schema, self.filter.min_bytes)
-        self.filter = wanted
-        self.action_close_filter()
-        if server_side:
+        box.say_problem("")
+        self._apply(wanted, at_once=False)
+
+    @on(FilterBox.Submitted)
+    def _filter_submitted(self, event: FilterBox.Submitted) -> None:
+        try:
+            wanted = parse_bloat_filter(event.value)
+        except FilterError as exc:
+            self.notify(str(exc), title="Filter", severity="error", markup=False)
+            return
+        self.query_one(FilterBox).close()
+        self._focus_view()
+        pending = self._reread is not None
+        self._apply(wanted, at_once=True)
+        if pending:
             self.refresh_now()
-        self._show()
+
+    @on(FilterBox.Cleared)
+    def _filter_cleared(self) -> None:
+        self.action_clear_filter()
 
     def _selected(self) -> Target | None:
         """The relation under the cursor, as an action target."""

@@ -19,7 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label
+from textual.widgets import Label
 
 from cockpit.backend_signals import Kind, request_for, signal_sessions
 from cockpit.config import Database
@@ -76,7 +76,7 @@ class QueriesPane(KeptSession, Vertical):
         Binding("C", "signal_group('cancel')", "Cancel shown"),
         Binding("X", "signal_group('terminate')", "Terminate shown"),
         Binding("R", "reset_statements", "Reset stats"),
-        Binding("escape", "close_filter", "Close filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -106,7 +106,7 @@ class QueriesPane(KeptSession, Vertical):
     def compose(self) -> ComposeResult:
         yield StatusLine("connecting...", id="queries-status")
         yield FilterBox(
-            placeholder="filter: user:NAME db:NAME min:30s words  (enter: apply, escape: close)",
+            placeholder="user:NAME db:NAME min:100ms words   (enter: keep, esc: clear)",
             id="queries-filter",
         )
         with ViewSwitcher(initial="statements"):
@@ -197,11 +197,9 @@ class QueriesPane(KeptSession, Vertical):
 
     def _status_line(self) -> str:
         line = self._view_line()
-        return (
-            f"{line}; filter {self.filter.describe()}"
-            if self.filter.active and self.view != "locks"
-            else line
-        )
+        if self.filter.active and self.view == "hints":
+            return f"{line}; the filter (/{self.filter.describe()}) applies to statements and sessions"
+        return line
 
     def _view_line(self) -> str:
         if self._error:
@@ -213,14 +211,16 @@ class QueriesPane(KeptSession, Vertical):
                 return f"{self.database.name}: {guidance}"
             mark = " (m: mark)" if self.delta is DeltaMode.SINCE_MARK and not self._has_mark() else ""
             extra = f"; {guidance}" if guidance else ""
-            return (
-                f"{self.database.name}: {len(self._visible_statements())} of the top {len(self.statements)}"
-                f" statements by {self.sort}, {self.delta.value}{mark}{extra}"
-            )
+            top = f"top {len(self.statements)} statements by {self.sort}, {self.delta.value}{mark}{extra}"
+            if self.filter.active:  # the filter named, so a short list is never read as the whole
+                shown, total = len(self._visible_statements()), len(self.statements)
+                return f"{self.database.name}: {shown} of {total} match {self.filter.describe()}; {top}"
+            return f"{self.database.name}: {top}"
         if self.view == "sessions":
             shown = len(self._visible_sessions())
+            matching = f" match {self.filter.describe()}" if self.filter.active else ""
             return (
-                f"{self.database.name}: {shown} of {len(self.sessions)} sessions"
+                f"{self.database.name}: {shown} of {len(self.sessions)} sessions{matching}"
                 f"{' (idle hidden, i: show)' if self.hide_idle else ''}, {waiting} waiting on locks"
             )
         if self.view == "hints":
@@ -244,24 +244,44 @@ class QueriesPane(KeptSession, Vertical):
     def action_edit_filter(self) -> None:
         self.query_one(FilterBox).open(self.filter.describe())
 
-    def action_close_filter(self) -> None:
+    def action_clear_filter(self) -> None:
+        """esc: no filter any more, the box closed (from the box or from the table)."""
         box = self.query_one(FilterBox)
-        if box.is_open:
+        if box.is_open or self.filter.active:
             box.close()
             self._focus_view()
+            self.filter = QueryFilter()
+            self._show()
 
     def _focus_view(self) -> None:
         self.query_one(ViewSwitcher).focus_shown()
 
-    @on(Input.Submitted, "#queries-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
+    @on(FilterBox.Changed)
+    def _filter_typed(self, event: FilterBox.Changed) -> None:
+        """As you type: the rows follow each edit that parses; one that does not is said beside."""
+        box = self.query_one(FilterBox)
         try:
             self.filter = parse_filter(event.value)
         except FilterError as exc:
-            self.notify(str(exc), title="Filter", severity="error")
+            box.say_problem(str(exc))
             return
-        self.action_close_filter()
+        box.say_problem("")
         self._show()
+
+    @on(FilterBox.Submitted)
+    def _filter_submitted(self, event: FilterBox.Submitted) -> None:
+        try:
+            self.filter = parse_filter(event.value)
+        except FilterError as exc:
+            self.notify(str(exc), title="Filter", severity="error", markup=False)
+            return
+        self.query_one(FilterBox).close()
+        self._focus_view()
+        self._show()
+
+    @on(FilterBox.Cleared)
+    def _filter_cleared(self) -> None:
+        self.action_clear_filter()
 
     def action_next_sort(self) -> None:
         self.sort = SORT_COLUMNS[(SORT_COLUMNS.index(self.sort) + 1) % len(SORT_COLUMNS)]

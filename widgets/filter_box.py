@@ -1,24 +1,101 @@
-"""A one-line filter box a pane opens with `/`: hidden until opened, closed by enter or escape."""
+"""A pane's one-line filter, opened with `/`: it applies as you type; enter keeps it, esc clears it.
+
+One row at 80x24, whatever has the focus: the focused Input's own border (Textual's
+``Input:focus``) once won over ``height: 1`` and left two border lines and no text row, so the
+filter typed was invisible. The row reads ``/ filter: <text>  <what is wrong with it>``: a filter
+that does not parse yet (``min:1`` on its way to ``min:1s``) is said beside it and the last good
+one stays applied, instead of a notification per keystroke.
+"""
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Label
 
 
-class FilterBox(Input):
+class FilterBox(Horizontal):
+    """Posts ``FilterBox.Changed`` on every edit, ``Submitted`` on enter, ``Cleared`` on esc."""
+
     DEFAULT_CSS = """
-    FilterBox { display: none; height: 1; border: none; padding: 0 1; }
+    FilterBox { display: none; height: 1; width: 1fr; padding: 0 1; background: $boost; }
     FilterBox.-open { display: block; }
+    FilterBox > .filter-prompt { width: auto; text-style: bold; }
+    FilterBox > Input, FilterBox > Input:focus {
+        border: none; height: 1; width: 1fr; padding: 0; background: transparent;
+    }
+    FilterBox > .filter-problem { width: auto; max-width: 50%; color: $warning; text-style: italic; }
     """
+
+    BINDINGS = [Binding("escape", "clear", "Clear filter", key_display="esc")]
+
+    class Changed(Message):
+        """The text was edited: the pane applies it if it parses (handled by the pane)."""
+
+        def __init__(self, value: str) -> None:
+            super().__init__()
+            self.value = value
+
+    class Submitted(Message):
+        """Enter: the pane applies the text, or says why it cannot, and closes the box."""
+
+        def __init__(self, value: str) -> None:
+            super().__init__()
+            self.value = value
+
+    class Cleared(Message):
+        """Esc: no filter any more (the pane shows everything again)."""
+
+    def __init__(self, placeholder: str = "", **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        yield Label("/ filter: ", classes="filter-prompt")
+        yield Input(placeholder=self.placeholder, select_on_focus=False)
+        yield Label("", classes="filter-problem")
 
     @property
     def is_open(self) -> bool:
         return self.has_class("-open")
 
+    @property
+    def value(self) -> str:
+        return self.query_one(Input).value
+
     def open(self, value: str) -> None:
         self.add_class("-open")
-        self.value = value
-        self.focus()
+        field = self.query_one(Input)
+        with field.prevent(Input.Changed):  # the filter in force, shown again: nothing changes
+            field.value = value
+        field.cursor_position = len(value)
+        self.say_problem("")
+        field.focus()
 
     def close(self) -> None:
         self.remove_class("-open")
+        self.say_problem("")
+
+    def say_problem(self, problem: str) -> None:
+        """What is wrong with the text typed so far ("" when it applies)."""
+        self.query_one(".filter-problem", Label).update(Text(problem))
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(event.value))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted(event.value))
+
+    def action_clear(self) -> None:
+        field = self.query_one(Input)
+        with field.prevent(Input.Changed):
+            field.value = ""
+        self.post_message(self.Cleared())

@@ -2,7 +2,8 @@
 
 One syntax for statements and sessions, so a group cancel acts on exactly the sessions the
 filter shows. ``user:`` and ``db:`` match exactly; ``min:`` keeps sessions whose transaction
-(or query) is at least that old and statements whose mean is at least that long; any other word
+(or query) is at least that old and statements whose mean is at least that long (``min:100ms``,
+``min:30s``); any other word
 must appear in the query text (or the application name), case-insensitively.
 """
 
@@ -27,6 +28,7 @@ class QueryFilter:
     database: str | None = None
     min_seconds: float | None = None
     words: tuple[str, ...] = ()
+    min_text: str = ""  # min: as typed ("100ms"), so the summary names the filter as typed
 
     @property
     def active(self) -> bool:
@@ -35,7 +37,8 @@ class QueryFilter:
     def describe(self) -> str:
         parts = [f"user:{self.user}"] if self.user else []
         parts += [f"db:{self.database}"] if self.database else []
-        parts += [f"min:{self.min_seconds:g}s"] if self.min_seconds is not None else []
+        if self.min_seconds is not None:
+            parts.append(f"min:{self.min_text or f'{self.min_seconds:g}s'}")
         return " ".join(parts + list(self.words))
 
     def _has_words(self, *texts: str) -> bool:
@@ -84,4 +87,4 @@ def parse_filter(text: str) -> QueryFilter:
             minimum = parse_duration(values["min"]).total_seconds()
         except ValueError as exc:
             raise FilterError(f"min: {exc}") from None
-    return QueryFilter(values.get("user"), values.get("db"), minimum, tuple(words))
+    return QueryFilter(values.get("user"), values.get("db"), minimum, tuple(words), values.get("min", ""))

@@ -85,3 +85,12 @@ def test_values_for_parameters() -> None:
     assert parse_values('42, "a, b", NULL', 3) == ("42", "a, b", None)
     with pytest.raises(ExplainRefused, match="takes 2 values"):
         parse_values("1", 2)
+
+
+def test_min_takes_milliseconds_and_is_named_as_typed() -> None:
+    """`min:100ms` was refused (no ms unit), though a statement's mean is milliseconds."""
+    f = parse_filter("min:100ms")
+    assert f.min_seconds == 0.1 and f.describe() == "min:100ms"
+    slow = Statement(1, "app", "shop", 10, 6000.0, 600.0, 10, 0, 0, "SELECT pg_sleep($1)")
+    fast = Statement(2, "app", "shop", 10, 10.0, 0.058, 10, 0, 0, "SELECT 1")
+    assert f.keeps_statement(slow) and not f.keeps_statement(fast)
