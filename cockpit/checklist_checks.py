@@ -16,7 +16,7 @@ from typing import Any
 from cockpit.checklist_format import Step
 from cockpit.config import Database
 from cockpit.errors import CockpitError
-from cockpit.model import Severity
+from cockpit.model import Finding, Severity
 from cockpit.probes import ProbeContext
 from cockpit.probes.registry import PANES
 
@@ -31,6 +31,16 @@ FINDING_PANES = {
     "postgres": "health",
     "queries": "queries",
 }
+
+
+def known_findings() -> frozenset[str]:
+    """What a check's ``finding`` may name: a finding some probe makes, or a pane with probes."""
+    from cockpit.probes.finding_names import finding_names
+    from cockpit.probes.registry import PANE_PROBES
+
+    return finding_names() | {pane for pane, probes in PANE_PROBES.items() if probes}
+
+
 _SEVERITY = {"ok": Severity.OK, "warn": Severity.WARN, "crit": Severity.CRIT}
 
 
@@ -51,23 +61,43 @@ async def evaluate(step: Step, context: ProbeContext) -> CheckOutcome:
 
 
 async def _finding(step: Step, context: ProbeContext) -> CheckOutcome:
+    """Every matching finding at most ``max_severity``. ``finding`` names one finding or a whole
+    pane ("health": everything its probes say). A finding made only for a problem (a blocker, a
+    bloated table) is absent when there is none: with ``pass_if_absent`` that passes, provided
+    the pane's probes did read the target (an unreachable database is no proof of health)."""
     from cockpit.check import run_checks
 
     assert step.finding is not None
-    pane = FINDING_PANES.get(step.finding.split(".")[0])
+    whole_pane = step.finding in PANES
+    pane = step.finding if whole_pane else FINDING_PANES.get(step.finding.split(".")[0])
     report = await run_checks(context, [pane] if pane else list(PANES))
-    found = [f for _, f in report.findings if f.check == step.finding and step.subject in (None, f.subject)]
+    everything = [f for _, f in report.findings]
+    found = [
+        f for f in everything if (whole_pane or f.check == step.finding) and step.subject in (None, f.subject)
+    ]
+    about = f" about {step.subject}" if step.subject else ""
     if not found:
-        about = f" about {step.subject}" if step.subject else ""
+        unread = [f for f in everything if f.severity is Severity.UNKNOWN or _unreachable(f)]
+        if step.pass_if_absent and everything and not unread:
+            return CheckOutcome(True, f"no {step.finding} finding{about}: none past its threshold")
+        if unread:
+            first = unread[0]
+            return CheckOutcome(False, f"{first.subject}: {first.severity.label}: {first.message}")
         return CheckOutcome(False, f"no {step.finding} finding{about}: is it configured on this target?")
     limit = _SEVERITY[step.max_severity]
     bad = [f for f in found if f.severity.rank > limit.rank]
     if step.max_value is not None:
         bad += [f for f in found if f not in bad and f.value is not None and float(f.value) > step.max_value]
+    if whole_pane and not bad:
+        return CheckOutcome(True, f"{step.finding}: {len(found)} findings, none worse than {limit.label}")
     shown = bad[0] if bad else found[0]
     value = float(shown.value) if isinstance(shown.value, int | float) else None
     text = f"{shown.subject}: {shown.severity.label}: {shown.message}"
     return CheckOutcome(not bad, text + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""), value)
+
+
+def _unreachable(finding: Finding) -> bool:
+    return finding.check.endswith(".reachable") and finding.severity is not Severity.OK
 
 
 async def _sql(step: Step, context: ProbeContext) -> CheckOutcome:

@@ -5,19 +5,23 @@ target's ``maintenance_windows``), run parameters asked at start (an incident's 
 sections (pre / during / post, or incident phases) of steps. A step is one of:
 
 - ``manual``: the operator confirms, with a required note (``note_required``) or ``evidence``;
-- ``check``: a live probe with a pass condition: a finding of ``cockpit check`` (``finding``,
-  optionally ``subject``, ``max_severity``, ``max_value``) or one read-only SQL value (``sql``,
+- ``check``: a live probe with a pass condition: a finding of ``cockpit check`` (``finding``, a
+  finding's name or a whole pane's, optionally ``subject``, ``max_severity``, ``max_value``,
+  ``pass_if_absent`` for a finding made only for a problem) or one read-only SQL value (``sql``,
   ``max_value`` / ``min_value``), optionally waiting (``wait``) every ``interval`` until ``timeout``;
 - ``action``: a guarded action of the panes (``action`` and its ``params``), ``window_only`` to
   refuse outside a maintenance window;
 - ``command``: a shell command shown for copying, run only where config allows it.
 
 Any step may carry ``rollback`` (what undoes it, shown when it fails), a ``deadline`` relative to
-the run's start, and ``when`` (a run parameter's value among a list).
+the run's start, ``when`` (a run parameter's value among a list), ``repeat`` (it comes back that
+long after each time it is done: "update the status page every 15 minutes") and ``each`` (a list
+parameter: the step once per item; see ``checklist_params``).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from pathlib import Path
@@ -64,6 +68,8 @@ class Step(_Table, frozen=True):
     detail: str = ""
     deadline: str | None = None
     when: When | None = None
+    each: str | None = None  # a list run parameter: the step once per item, ``{item}`` in it
+    repeat: str | None = None  # comes back this long after each time it is done ("15m")
     rollback: str = ""
     # manual
     note_required: bool = False
@@ -72,6 +78,7 @@ class Step(_Table, frozen=True):
     finding: str | None = None
     subject: str | None = None
     max_severity: Literal["ok", "warn", "crit"] = "ok"
+    pass_if_absent: bool = False  # the finding is made only for a problem: none means none
     sql: str | None = None
     database: str | None = None
     max_value: float | None = None
@@ -124,7 +131,13 @@ def fill(text: str, params: dict[str, str]) -> str:
     return text
 
 
-def parse_checklist(text: str, source: str, *, known_actions: frozenset[str] | None = None) -> Checklist:
+def parse_checklist(
+    text: str,
+    source: str,
+    *,
+    known_actions: frozenset[str] | None = None,
+    known_findings: frozenset[str] | None = None,
+) -> Checklist:
     """Parse and validate one checklist; a ChecklistError names ``source``, the step and the key."""
     try:
         raw = tomllib.loads(text)
@@ -134,19 +147,24 @@ def parse_checklist(text: str, source: str, *, known_actions: frozenset[str] | N
         checklist = msgspec.convert(raw, Checklist)
     except msgspec.ValidationError as exc:
         raise ChecklistError(f"{source}: {_where(raw, str(exc))}") from None
-    problems = _problems(checklist, known_actions)
+    problems = _problems(checklist, known_actions, known_findings)
     if problems:
         more = f" (and {len(problems) - 1} more)" if problems[1:] else ""
         raise ChecklistError(f"{source}: {problems[0]}{more}")
     return checklist
 
 
-def load_checklist(path: Path, *, known_actions: frozenset[str] | None = None) -> Checklist:
+def load_checklist(
+    path: Path,
+    *,
+    known_actions: frozenset[str] | None = None,
+    known_findings: frozenset[str] | None = None,
+) -> Checklist:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ChecklistError(f"{path}: cannot read it: {exc.strerror}") from None
-    return parse_checklist(text, str(path), known_actions=known_actions)
+    return parse_checklist(text, str(path), known_actions=known_actions, known_findings=known_findings)
 
 
 def _where(raw: dict[str, Any], message: str) -> str:
@@ -174,7 +192,9 @@ def _where(raw: dict[str, Any], message: str) -> str:
     return f"{place}key {key!r}: {what}" if key else f"{place}{what}"
 
 
-def _problems(checklist: Checklist, known_actions: frozenset[str] | None) -> list[str]:
+def _problems(
+    checklist: Checklist, known_actions: frozenset[str] | None, known_findings: frozenset[str] | None
+) -> list[str]:
     problems = []
     if not _ID.match(checklist.id):
         problems.append(f"key 'id': {checklist.id!r} must be lower-case letters, digits, - and _")
@@ -189,7 +209,7 @@ def _problems(checklist: Checklist, known_actions: frozenset[str] | None) -> lis
         if step.id in seen:
             problems.append(f"{where}: the id is used twice")
         seen.add(step.id)
-        for key in ("deadline", "interval", "timeout"):
+        for key in ("deadline", "interval", "timeout", "repeat"):
             value = getattr(step, key)
             if value is not None:
                 try:
@@ -203,14 +223,22 @@ def _problems(checklist: Checklist, known_actions: frozenset[str] | None) -> lis
             elif param.choices and set(step.when.among) - set(param.choices):
                 stray = sorted(set(step.when.among) - set(param.choices))
                 problems.append(f"{where}, key 'when': {stray} not among {step.when.param}'s choices")
-        problems += [f"{where}, {p}" for p in _kind_problems(step, known_actions)]
+        if step.each is not None and step.each not in params:
+            problems.append(f"{where}, key 'each': no run parameter {step.each!r} (add [[params]])")
+        problems += [f"{where}, {p}" for p in _kind_problems(step, known_actions, known_findings)]
     return problems
 
 
-def _kind_problems(step: Step, known_actions: frozenset[str] | None) -> list[str]:
+def _kind_problems(
+    step: Step, known_actions: frozenset[str] | None, known_findings: frozenset[str] | None
+) -> list[str]:
     if step.kind == "check":
         if (step.finding is None) == (step.sql is None):
             return ["key 'finding' or 'sql': a check step needs exactly one of them"]
+        if step.finding is not None and known_findings is not None and step.finding not in known_findings:
+            close = difflib.get_close_matches(step.finding, known_findings, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "see `cockpit check --json` for the names"
+            return [f"key 'finding': no probe makes a {step.finding!r} finding ({hint})"]
         if step.sql is not None and step.max_value is None and step.min_value is None:
             return ["key 'max_value': an sql check needs max_value or min_value"]
     elif step.kind == "action":

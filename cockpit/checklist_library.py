@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from cockpit.checklist_actions import ACTION_NAMES
+from cockpit.checklist_checks import known_findings
 from cockpit.checklist_format import Checklist, ChecklistError, load_checklist, parse_checklist
 from cockpit.config import Settings
 from cockpit.paths import config_dir
@@ -46,8 +47,9 @@ def builtin() -> dict[str, Entry]:
     for item in sorted(folder.iterdir(), key=lambda i: i.name):
         if item.name.endswith(".toml"):
             checklist = parse_checklist(
-                item.read_text(encoding="utf-8"), f"built-in {item.name}", known_actions=ACTION_NAMES
-            )
+                item.read_text(encoding="utf-8"), f"built-in {item.name}", known_actions=ACTION_NAMES,
+                known_findings=known_findings(),
+            )  # fmt: skip
             found[checklist.id] = Entry(checklist, "built-in")
     return found
 
@@ -59,7 +61,7 @@ def load_library(settings: Settings) -> Library:
     if folder.is_dir():
         for path in sorted(folder.glob("*.toml")):
             try:
-                checklist = load_checklist(path, known_actions=ACTION_NAMES)
+                checklist = load_checklist(path, known_actions=ACTION_NAMES, known_findings=known_findings())
             except ChecklistError as exc:
                 errors.append(str(exc))
                 continue
@@ -69,4 +71,4 @@ def load_library(settings: Settings) -> Library:
 
 def validate(path: Path) -> Checklist:
     """``cockpit checklist validate FILE``: the checklist, or a ChecklistError naming file, step, key."""
-    return load_checklist(path, known_actions=ACTION_NAMES)
+    return load_checklist(path, known_actions=ACTION_NAMES, known_findings=known_findings())

@@ -30,6 +30,7 @@ def render_report(state: RunState, now: datetime) -> str:
         + (f", finished {_time(info.finished_at)}" if info.finished_at else ""),
         f"- Report written: {_time(now.isoformat())}",
     ]
+    lines += _abandoned(state)
     if params:
         lines.append("- Parameters: " + ", ".join(f"{k} = {v}" for k, v in params.items()))
     missed = [s for s in state.steps.values() if state.deadline_met(s, now) is False]
@@ -46,6 +47,8 @@ def render_report(state: RunState, now: datetime) -> str:
         line = f"- {_MARK[step_state.status]} **{fill(step.title, params)}** ({step_state.status}"
         if step_state.ended_at:
             line += f" {_time(step_state.ended_at)} by {step_state.operator}"
+        if step_state.rounds > 1:
+            line += f", done {step_state.rounds} times, every {step.repeat}"
         line += ")"
         due = state.deadline(step_state)
         if due is not None and step_state.status != "skipped":
@@ -71,6 +74,15 @@ def render_report(state: RunState, now: datetime) -> str:
         text = str(detail).replace("|", "\\|").replace("\n", " ")[:160]
         lines.append(f"| {_time(event.at)} | {event.operator} | {event.kind} | {event.step or ''} | {text} |")
     return "\n".join(lines) + "\n"
+
+
+def _abandoned(state: RunState) -> list[str]:
+    """Who abandoned the run, when, and why (the reason is required)."""
+    if state.status != "abandoned":
+        return []
+    ended = next((e for e in reversed(state.events) if e.kind == "run_finished"), None)
+    who = f" by {ended.operator} at {_time(ended.at)}" if ended else ""
+    return [f"- Abandoned{who}: {state.end_reason or 'no reason recorded'}"]
 
 
 def _drill(state: RunState) -> list[str]:

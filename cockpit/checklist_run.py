@@ -22,7 +22,8 @@ import msgspec
 from cockpit.checklist_actions import ActionEnv, build_action
 from cockpit.checklist_checks import CheckOutcome, evaluate
 from cockpit.checklist_format import Checklist, Section, Step
-from cockpit.config import MaintenanceWindow
+from cockpit.checklist_params import instantiate, resolve
+from cockpit.config import MaintenanceWindow, Target
 from cockpit.durations import parse_duration
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
 from cockpit.guard import CancelToken, Confirmation, Guard, ProgressUpdate
@@ -44,10 +45,18 @@ class StepState:
     ended_at: str | None = None
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # (at, operator, text)
     results: list[tuple[str, bool, str]] = field(default_factory=list)  # (at, ok, message)
+    applies: bool = True  # False: its ``when`` does not hold for this run (another severity's)
+    rounds: int = 0  # how many times it was done (a ``repeat`` step is done again and again)
 
     @property
     def resolved(self) -> bool:
         return self.status in RESOLVED
+
+    def again_at(self) -> datetime | None:
+        """When a ``repeat`` step that was done comes back (None: not one, or not done yet)."""
+        if self.step.repeat is None or self.status != "done" or self.ended_at is None:
+            return None
+        return datetime.fromisoformat(self.ended_at) + parse_duration(self.step.repeat)
 
 
 @dataclass
@@ -58,6 +67,7 @@ class RunState:
     holder: str
     last_seq: int = 0
     status: str = "running"
+    end_reason: str = ""  # why it was abandoned
     events: list[Event] = field(default_factory=list)
 
     @classmethod
@@ -71,8 +81,21 @@ class RunState:
         return datetime.fromisoformat(self.info.started_at)
 
     @property
+    def applicable(self) -> list[StepState]:
+        """The steps of this run: another severity's steps are not shown and do not count."""
+        return [s for s in self.steps.values() if s.applies]
+
+    @property
     def current(self) -> StepState | None:
-        return next((s for s in self.steps.values() if not s.resolved), None)
+        return next((s for s in self.applicable if not s.resolved), None)
+
+    def elapsed(self, now: datetime) -> timedelta:
+        """Since the run started; a finished run's is its length."""
+        end = datetime.fromisoformat(self.info.finished_at) if self.info.finished_at else now
+        for event in self.events:
+            if event.kind == "run_finished":
+                end = datetime.fromisoformat(event.at)
+        return end - self.started
 
     @property
     def finished(self) -> bool:
@@ -100,6 +123,7 @@ class RunState:
             self.holder = event.operator
         elif event.kind == "run_finished":
             self.status = str(detail.get("status", "done"))
+            self.end_reason = str(detail.get("reason") or "")
         elif state is None:
             return
         elif event.kind in ("step_started", "action_started", "check_started"):
@@ -112,6 +136,8 @@ class RunState:
             state.status = event.kind.removeprefix("step_")
             state.reason = str(detail.get("reason") or detail.get("note") or "")
             state.operator, state.ended_at = event.operator, event.at
+            state.applies = state.applies and not detail.get("not_applicable")
+            state.rounds += event.kind == "step_done"
         elif event.kind == "note":
             state.notes.append((event.at, event.operator, str(detail.get("text", ""))))
         elif event.kind in ("check_result", "action_result", "command_result"):
@@ -136,25 +162,29 @@ def refresh(journal: Journal, state: RunState) -> bool:
 
 
 def start_run(
-    journal: Journal, checklist: Checklist, *, target: str, operator: str, params: dict[str, str]
+    journal: Journal,
+    checklist: Checklist,
+    *,
+    target: str,
+    operator: str,
+    params: dict[str, str],
+    target_config: Target | None = None,
 ) -> str:
-    """Record the run, then skip (with the reason) every step whose condition does not hold."""
-    for param in checklist.params:
-        value = params.get(param.name, param.default)
-        if value is None:
-            raise CockpitError(f"this checklist needs {param.name}: {param.prompt or 'give it'}")
-        if param.choices and value not in param.choices:
-            raise CockpitError(f"{param.name} must be one of {', '.join(param.choices)}, not {value!r}")
-        params[param.name] = value
+    """Record the run of the concrete checklist (parameters filled, ``each`` steps expanded: see
+    checklist_params), then mark every step whose ``when`` does not hold as not applicable:
+    skipped with the reason, not shown, not counted."""
+    params.update(resolve(checklist, params))
+    concrete = instantiate(checklist, params, target_config)
     run_id = journal.start_run(
-        checklist_id=checklist.id, title=checklist.title, target=target,
-        definition=msgspec.to_builtins(checklist), params=params, operator=operator,
+        checklist_id=concrete.id, title=concrete.title, target=target,
+        definition=msgspec.to_builtins(concrete), params=params, operator=operator,
     )  # fmt: skip
-    for _, step in checklist.steps:
+    for _, step in concrete.steps:
         if step.when is not None and params.get(step.when.param) not in step.when.among:
             given, among = params.get(step.when.param), "/".join(step.when.among)
             reason = f"condition: {step.when.param} is {given}, not {among}"
-            journal.append(run_id, operator, "step_skipped", step.id, {"reason": reason})
+            detail = {"reason": reason, "not_applicable": True}
+            journal.append(run_id, operator, "step_skipped", step.id, detail)
     return run_id
 
 
@@ -219,8 +249,25 @@ class RunOperator:
             event = self.journal.take_over(self.run_id, self.operator)
             context.result_detail = f"taken over from {event.detail.get('from')}"
 
+    def abandon(self, reason: str) -> None:
+        """End the run unfinished, with the reason (in the journal, the report and the audit).
+        Like taking over, a journal matter: no target changes, no window or arming needed."""
+        from cockpit.guard import ActionRequest
+
+        if not reason.strip():
+            raise CockpitError("abandoning a run needs a reason: it goes in the report")
+        if self.guard.observer:
+            raise ActionRefused(f"read-only mode: abandoning checklist run {self.run_id} is refused")
+        request = ActionRequest(
+            "checklist.abandon", f"Abandon checklist run {self.run_id}",
+            {"run": self.run_id, "reason": reason.strip()}, mutating=False,
+        )  # fmt: skip
+        with self._anytime.begin(request, Confirmation(confirmed=True)) as context:
+            self.journal.finish(self.run_id, self.operator, "abandoned", {"reason": reason.strip()})
+            context.result_detail = f"abandoned: {reason.strip()}"
+
     def finish(self, state: RunState) -> str:
-        open_steps = [s.step.id for s in state.steps.values() if not s.resolved]
+        open_steps = [s.step.id for s in state.applicable if not s.resolved]
         if open_steps:
             raise CockpitError(
                 f"{len(open_steps)} step(s) still open ({', '.join(open_steps[:3])}): resolve them first"
@@ -275,8 +322,10 @@ class RunOperator:
     ) -> str:
         """Run the prepared action under the guard (a window-only step needs an open window)."""
         guard = self.guard
-        if step.window_only:
-            guard = guard.variant(require_window=True, windows=self.window)
+        if step.window_only:  # the refusal names this rule, not the target
+            guard = guard.variant(
+                require_window=True, windows=self.window, window_rule=f"step {step.id!r} is window_only"
+            )
         self._append(
             "action_started", step.id, action=prepared.request.action, summary=prepared.request.summary
         )

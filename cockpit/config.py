@@ -290,6 +290,9 @@ class Target(_Section, frozen=True):
     maintenance_windows: list[MaintenanceWindow] = []
     archives: list[Archive] = []
     thresholds: dict[str, float] = {}
+    # A checklist's run parameters on this target, by checklist id: the tables and the window a
+    # built-in checklist works on here (``[targets.prod.checklist_params.weekly-db-cleanup]``).
+    checklist_params: dict[str, dict[str, str]] = {}
 
 
 class StateSettings(_Section, frozen=True):

@@ -150,6 +150,7 @@ class Guard:
         windows: Callable[[], WindowState] | None = None,
         actor: Actor | None = None,
         arming: Arming | None = None,
+        window_rule: str = "",
     ) -> None:
         self.target = target
         self.store = store
@@ -157,6 +158,9 @@ class Guard:
         self.arming = arming  # None: no arming (the CLI, whose --confirm NAME arms one command)
         self.protected = protected
         self.require_window = require_window
+        # Who requires the window, named in the refusal: the target by default, or e.g. a
+        # checklist step that is window_only (the operator must know which rule to look at).
+        self.window_rule = window_rule
         self._windows = windows or (lambda: window_state(()))
         self.actor = actor or Actor.current()
 
@@ -166,6 +170,7 @@ class Guard:
         protected: bool | None = None,
         require_window: bool | None = None,
         windows: Callable[[], WindowState] | None = None,
+        window_rule: str | None = None,
     ) -> Guard:
         """The same target, store, actor and read-only state, with these rules changed."""
         return Guard(
@@ -173,6 +178,7 @@ class Guard:
             protected=self.protected if protected is None else protected,
             require_window=self.require_window if require_window is None else require_window,
             windows=windows or self._windows, actor=self.actor, arming=self.arming,
+            window_rule=self.window_rule if window_rule is None else window_rule,
         )  # fmt: skip
 
     @property
@@ -243,6 +249,8 @@ class Guard:
             return f"{self.target} is protected: type its name ({self.target!r}) to confirm {request.action}"
         if self.require_window:
             state = self._windows()
+            if not state.in_window and self.window_rule:
+                return f"{self.window_rule}: outside the maintenance window ({state.describe()})"
             if not state.in_window:
                 return f"{self.target} allows changes only in a maintenance window ({state.describe()})"
         return None

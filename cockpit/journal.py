@@ -157,9 +157,15 @@ class Journal:
     """The runs and their events. ``clock`` is the runs' time: event times, run ids, and the
     "now" that screens count deadlines and windows from (fixed in snapshot tests)."""
 
+    RENEW_EVERY_S = LEASE_S / 3  # a held run's lease is renewed this often while the process lives
+
     def __init__(self, backend: _Backend, clock: Clock | None = None) -> None:
         self._db = backend
         self.now: Clock = clock or _utc_now
+        self._held: dict[str, str] = {}  # run id -> the operator this process holds it as
+        self._held_lock = threading.Lock()
+        self._closing = threading.Event()
+        self._keeper: threading.Thread | None = None
 
     @classmethod
     def local(cls, store: StateStore, clock: Clock | None = None) -> Journal:
@@ -191,7 +197,35 @@ class Journal:
             raise
 
     def close(self) -> None:
+        self._closing.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=5)
         self._db.close()
+
+    # -- leases: a holder is "there" while its process lives, whatever screen it shows --------
+
+    def hold(self, run_id: str, operator: str) -> None:
+        """Keep renewing the lease of a run this process holds, until it is finished, taken over
+        or the journal closed. A holder who left the run's screen (to look at the Queries pane)
+        is still there: followers must not see them as gone while the process lives."""
+        with self._held_lock:
+            self._held[run_id] = operator
+            if self._keeper is None:
+                self._keeper = threading.Thread(target=self._keep, name="journal-leases", daemon=True)
+                self._keeper.start()
+
+    def _keep(self) -> None:
+        while not self._closing.wait(self.RENEW_EVERY_S):
+            with self._held_lock:
+                held = list(self._held.items())
+            for run_id, operator in held:
+                try:
+                    still = self.heartbeat(run_id, operator)
+                except Exception:  # noqa: S112 - a store closed under us, a network blip: next round
+                    continue
+                if not still:
+                    with self._held_lock:
+                        self._held.pop(run_id, None)
 
     # -- runs ----------------------------------------------------------------------------------
 
@@ -246,10 +280,12 @@ class Journal:
             return self._next(db, run_id, operator, "takeover", step=None, detail={"from": holder})
 
     def heartbeat(self, run_id: str, operator: str) -> bool:
-        """Renew the lease if ``operator`` still holds the run; False once someone took it over."""
+        """Renew the lease if ``operator`` still holds the running run; False once someone took
+        it over or it ended."""
         with self._db.transaction() as db:
             done = db.execute(
-                "UPDATE checklist_runs SET lease_until = ? WHERE id = ? AND holder = ?",
+                "UPDATE checklist_runs SET lease_until = ?"
+                " WHERE id = ? AND holder = ? AND status = 'running'",
                 (time.time() + LEASE_S, run_id, operator),
             )
             return bool(done.rowcount)

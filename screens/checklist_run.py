@@ -1,11 +1,13 @@
 """One checklist run: every step's state, the selected step's detail, deadlines, the window.
 
 What it shows is folded from the journal (re-read every half second, so observers on another
-terminal see the holder's moves within about a second). The holder's keys write to the journal
-first (done, skip with a reason, fail, note, run the step's check/action/command, finish); an
-observer (read-only, or not the holder) gets none of them, only `e` (export) and `T` (take over,
-for operators). Checks and actions run in workers; actions through the app's confirmation,
-guard and progress bar.
+terminal see the holder's moves within about a second). The title says the run's severity (a
+choice parameter) and the time since it started; steps for another severity are not shown and
+not counted; a recurring step (``repeat``) comes back with its countdown. The holder's keys
+write to the journal first (done, skip with a reason, fail, note, run the step's
+check/action/command, finish, abandon with a reason); an observer (read-only, or not the
+holder) gets none of them, only `e` (export) and `T` (take over, for operators). Checks and
+actions run in workers; actions through the app's confirmation, guard and progress bar.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from widgets.footer import KeyBar
 _MARK = {"done": "✔", "skipped": "-", "failed": "✘", "running": "▶", "pending": " "}
 _STYLE = {"done": "green", "skipped": "dim", "failed": "bold red", "running": "bold yellow", "pending": ""}
 _OTHER_COLUMNS = 36  # mark, status, deadline ("23h 20m left"), cell padding and the scrollbar
-HOLDER_KEYS = ("done", "skip", "fail", "note", "run_step", "finish")
+HOLDER_KEYS = ("done", "skip", "fail", "note", "run_step", "finish", "abandon")
 
 
 class ChecklistRunScreen(Screen[None]):
@@ -52,6 +54,7 @@ class ChecklistRunScreen(Screen[None]):
         Binding("n", "note", "Note"),
         Binding("a", "run_step", "Run"),
         Binding("F", "finish", "Finish"),
+        Binding("X", "abandon", "Abandon"),
         Binding("e", "export", "Export"),
         Binding("T", "take_over", "Take over"),
         Binding("N", "next_open", "Next open step", show=False),
@@ -81,9 +84,9 @@ class ChecklistRunScreen(Screen[None]):
         self._refresh_lock = threading.Lock()
 
     def _windows(self) -> list[Any]:
-        wanted = self.state.checklist.window
+        wanted = self.state.checklist.window  # "" (a window parameter left empty): any of them
         windows = self.env.probe_context.target.maintenance_windows
-        return [w for w in windows if wanted in (None, w.name)]
+        return [w for w in windows if wanted in (None, "", w.name)]
 
     @property
     def holding(self) -> bool:
@@ -103,12 +106,14 @@ class ChecklistRunScreen(Screen[None]):
         for column in ("", "step", "status", "deadline"):
             table.add_column(column.upper(), key=column or "mark")
         now = self.journal.now()
-        for state in self.state.steps.values():
+        for state in self.state.applicable:  # another severity's steps are not this run's
             table.add_row(*self._cells(state, now), key=state.step.id)
         current = self.state.current
         if current is not None:
-            table.move_cursor(row=list(self.state.steps).index(current.step.id))
+            table.move_cursor(row=self._ids().index(current.step.id))
         table.focus()
+        if self.holding:
+            self.journal.hold(self.run_id, self.me)
         self._ready = True
         self._show()
         self.set_interval(0.5, self._follow)
@@ -116,6 +121,10 @@ class ChecklistRunScreen(Screen[None]):
     def on_resize(self) -> None:
         if self._ready:  # the table's rows are added on mount; a resize may come first
             self._show()
+
+    def _ids(self) -> list[str]:
+        """The rows' step ids, in order: the run's applicable steps."""
+        return [s.step.id for s in self.state.applicable]
 
     # -- showing ---------------------------------------------------------------------------------
 
@@ -126,6 +135,17 @@ class ChecklistRunScreen(Screen[None]):
             met = self.state.deadline_met(state, now)
             left = due - now
             deadline = "met" if met else "MISSED" if met is False else f"{format_duration(left)} left"
+        again = state.again_at()
+        if again is not None and not self.state.finished:  # a recurring step: its countdown
+            if now >= again:
+                mark, status = Text("↻", style="bold yellow"), Text("due again", style="bold yellow")
+                deadline = f"every {state.step.repeat}"
+            else:
+                mark, status = Text("↻", style="green"), Text(f"done x{state.rounds}", style="green")
+                deadline = f"again in {format_duration(again - now)}"
+            title = Text(fill(state.step.title, self.state.info.params))
+            title.truncate(max(20, self.app.size.width - _OTHER_COLUMNS), overflow="ellipsis")
+            return mark, title, status, deadline
         # The status and deadline columns stay in view at 80 columns: titles give way (detail below).
         title = Text(fill(state.step.title, self.state.info.params))
         title.truncate(max(20, self.app.size.width - _OTHER_COLUMNS), overflow="ellipsis")
@@ -138,26 +158,35 @@ class ChecklistRunScreen(Screen[None]):
 
     def _show(self) -> None:
         state = self.state
-        done = sum(1 for s in state.steps.values() if s.resolved)
+        applicable = state.applicable
+        done = sum(1 for s in applicable if s.resolved)
+        now = self.journal.now()
+        # A choice parameter (an incident's severity) and the time since the start, always in view.
+        chosen = "".join(
+            f"  {state.info.params[p.name]}" for p in state.checklist.params
+            if p.choices and p.name in state.info.params
+        )  # fmt: skip
         self.query_one("#run-title", Label).update(
-            f"{state.info.title}  [{done}/{len(state.steps)}]  run {state.info.id}"
+            f"{state.info.title}{chosen}  [{done}/{len(applicable)}]  run {state.info.id}"
         )
+        elapsed = format_duration(state.elapsed(now))
+        since = f"ran {elapsed}" if state.finished else f"started {elapsed} ago"
         who = "you hold this run" if state.holder == self.me else f"held by {state.holder}: following"
         if self.env.observer:
             who = f"READ-ONLY: following {state.holder}"
         status = self.query_one("#run-status", Label)
         window, urgency = "", ""
-        if state.checklist.window:
+        if state.checklist.window is not None:
             window_state = self.operator.window()
             window = f"; {window_state.describe()}"
             warn_before = self.env.probe_context.settings.window_warning_before
             urgency = "" if state.finished else window_state.urgency(warn_before)
-        status.update(f"{state.status}; {who}{window}")
+        ended = f" ({state.end_reason})" if state.end_reason else ""
+        status.update(f"{since}; {state.status}{ended}; {who}{window}")
         status.set_class(urgency == "warning", "-window-warning")
         status.set_class(urgency == "critical", "-window-critical")
         table = self.query_one("#run-steps", DataTable)
-        now = self.journal.now()
-        for step_state in state.steps.values():
+        for step_state in applicable:
             for column, value in zip(
                 ("mark", "step", "status", "deadline"), self._cells(step_state, now), strict=True
             ):
@@ -187,6 +216,8 @@ class ChecklistRunScreen(Screen[None]):
             lines.append(f"action {step.action} {dict(step.params) or ''}".rstrip())
         if step.evidence:
             lines.append(f"evidence: {step.evidence}")
+        if step.repeat:
+            lines.append(f"recurring: every {step.repeat} (d when done again), done {selected.rounds} times")
         if selected.reason:
             lines.append(f"{selected.status}: {selected.reason}")
         lines += [f"note ({op}): {text}" for _, op, text in selected.notes[-2:]]
@@ -207,8 +238,8 @@ class ChecklistRunScreen(Screen[None]):
     def _follow_worker(self) -> None:
         changed = self._refresh()
         self._beats += 1
-        if self.holding and self._beats % 40 == 0:  # every 20 s: the lease says we are still here
-            self.journal.heartbeat(self.run_id, self.me)
+        if self.holding:  # after a take-over too: the journal renews the lease while we live
+            self.journal.hold(self.run_id, self.me)
         self.app.call_from_thread(self._show if changed or self._beats % 2 == 0 else lambda: None)
 
     # -- keys ------------------------------------------------------------------------------------
@@ -243,7 +274,7 @@ class ChecklistRunScreen(Screen[None]):
 
     def action_next_open(self) -> None:
         """The cursor to the next step still open (after the cursor, then from the top)."""
-        ids = list(self.state.steps)
+        ids = self._ids()
         selected = self._selected()
         start = ids.index(selected.step.id) + 1 if selected else 0
         for step_id in ids[start:] + ids[:start]:
@@ -260,8 +291,8 @@ class ChecklistRunScreen(Screen[None]):
 
     def action_done(self) -> None:
         selected = self._selected()
-        if selected is None or selected.resolved:
-            return
+        if selected is None or (selected.resolved and selected.again_at() is None):
+            return  # a recurring step that was done may be done again (its next round)
         step = selected.step
         if step.note_required:
             self._ask(
@@ -322,6 +353,13 @@ class ChecklistRunScreen(Screen[None]):
 
     def action_finish(self) -> None:
         self._move(lambda: self.operator.finish(self.state))
+
+    def action_abandon(self) -> None:
+        """End the run unfinished: the reason is required, journaled, audited and reported."""
+        self._ask(
+            f"Abandon run {self.run_id}? Why (it goes in the report; escape keeps the run):",
+            self.operator.abandon,
+        )
 
     def action_take_over(self) -> None:
         """Taking a run from someone is deliberate: say who holds it and whether they are there."""

@@ -1,4 +1,4 @@
-"""Starting a checklist run from any pane: ask for the missing parameters, record the run, open it.
+"""Starting a checklist run from any pane: ask for the missing parameters, confirm, record, open.
 
 The Checklists pane starts whatever is picked; other panes start the checklist for what is under
 the cursor (the Secrets pane: key rotation for the selected secret), with its parameters given.
@@ -12,9 +12,12 @@ from collections.abc import Callable
 from textual.widget import Widget
 
 from cockpit.checklist_format import Checklist
+from cockpit.checklist_params import configured, instantiate, resolve
 from cockpit.checklist_run import start_run
 from cockpit.errors import CockpitError
+from cockpit.guard import Confirmation, ConfirmationKind
 from screens.checklist_run import ChecklistRunScreen
+from screens.confirm import ConfirmScreen
 from screens.pane_env import PaneEnv
 from screens.prompt import PromptScreen
 
@@ -28,16 +31,19 @@ def start_checklist(
     reuse_running: bool = False,
     on_started: Callable[[str], object] | None = None,
 ) -> None:
-    """Ask each missing parameter in turn, then start the run and open its screen.
+    """Ask each parameter neither given, configured for the target nor defaulted, then ask to
+    confirm (a stray Enter must not start an incident: Cancel has the focus), then start the
+    run and open its screen.
 
     ``reuse_running``: a run of this checklist with the same parameters still running is opened
-    instead of starting a second one (one rotation of one secret at a time).
+    instead of starting a second one (one rotation of one secret at a time), without asking.
     """
     if env.observer:
         host.notify("read-only: observers follow runs, they do not start them", severity="warning")
         return
-    params = dict(params or {})
-    missing = [p for p in checklist.params if p.name not in params]
+    target = env.probe_context.target
+    params = {**configured(target, checklist), **(params or {})}
+    missing = [p for p in checklist.params if p.name not in params and p.default is None]
     if missing:
         param = missing[0]
         choices = f" ({'/'.join(param.choices)})" if param.choices else ""
@@ -51,21 +57,21 @@ def start_checklist(
 
         host.app.push_screen(PromptScreen(f"{param.name}{choices}: {param.prompt}"), answered)
         return
+    try:  # a wrong answer or config is said now, before anything is asked or recorded
+        values = resolve(checklist, params)
+        concrete = instantiate(checklist, values, target)
+    except CockpitError as exc:
+        host.notify(str(exc), severity="error", timeout=10)
+        return
     me = env.guard.actor.user
 
     def record() -> None:
         journal = env.checklist_journal()
         try:
-            running = [
-                r for r in journal.runs(unfinished=True)
-                if r.checklist_id == checklist.id and all(r.params.get(k) == v for k, v in params.items())
-            ] if reuse_running else []  # fmt: skip
-            if running:
-                run_id = running[0].id
-                host.app.call_from_thread(host.notify, f"already running: run {run_id} ({running[0].holder})")
-            else:
-                target = env.probe_context.target_name
-                run_id = start_run(journal, checklist, target=target, operator=me, params=params)
+            run_id = start_run(
+                journal, checklist, target=env.probe_context.target_name, operator=me, params=values,
+                target_config=target,
+            )  # fmt: skip
         except CockpitError as exc:
             host.app.call_from_thread(host.notify, str(exc), severity="error")
             return
@@ -73,7 +79,42 @@ def start_checklist(
             host.app.call_from_thread(on_started, run_id)
         host.app.call_from_thread(open_run, host, env, run_id)
 
-    host.run_worker(record, thread=True, group="checklist-start", exit_on_error=False)
+    def confirmed(answer: Confirmation | None) -> None:
+        if answer is not None and answer.confirmed:
+            host.run_worker(record, thread=True, group="checklist-start", exit_on_error=False)
+        else:
+            host.notify(f"cancelled: no run of {checklist.title!r} started")
+
+    def ask() -> None:
+        shown = tuple(f"{name} = {value or '(any)'}" for name, value in values.items())
+        summary = f"Start a run of {checklist.title!r} ({len(concrete.steps)} steps)?"
+        host.app.push_screen(
+            ConfirmScreen(
+                summary, env.probe_context.target_name, ConfirmationKind.YES, shown, verb="Start the run"
+            ),
+            confirmed,
+        )
+
+    if not reuse_running:
+        ask()
+        return
+
+    def find_running() -> None:
+        try:
+            running = [
+                r for r in env.checklist_journal().runs(unfinished=True)
+                if r.checklist_id == checklist.id and all(r.params.get(k) == v for k, v in params.items())
+            ]  # fmt: skip
+        except CockpitError as exc:
+            host.app.call_from_thread(host.notify, str(exc), severity="error")
+            return
+        if not running:
+            host.app.call_from_thread(ask)
+            return
+        host.app.call_from_thread(host.notify, f"already running: run {running[0].id} ({running[0].holder})")
+        host.app.call_from_thread(open_run, host, env, running[0].id)
+
+    host.run_worker(find_running, thread=True, group="checklist-start", exit_on_error=False)
 
 
 def open_run(host: Widget, env: PaneEnv, run_id: str) -> None:

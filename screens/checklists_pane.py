@@ -1,7 +1,9 @@
 """The Checklists pane: the checklists (built-in and yours) and the runs, in progress first.
 
-`enter` on a checklist starts a run (asking its parameters: an incident's severity), `enter` on
-a run opens it (to follow it, or to carry on if you hold it). Observers can open runs, never
+`enter` on a checklist starts a run (asking its parameters: an incident's severity, then a
+confirmation), `enter` on a run opens it (to follow it, or to carry on if you hold it). The runs
+are re-read every second while the pane is in view: a run finished, taken over or abandoned
+shows so without `r`. Observers can open runs, never
 start one. When the cockpit opens and you hold an unfinished run (a dropped SSH session, a killed
 process), its screen opens where it stopped.
 """
@@ -23,6 +25,13 @@ from cockpit.journal import Journal, RunInfo
 from screens.checklist_start import open_run, start_checklist
 from screens.pane_env import PaneEnv
 
+POLL_S = 1.0
+
+
+def _holder(info: RunInfo) -> str:
+    """Who holds a running run, "(gone)" once their lease lapsed (their process renews it)."""
+    return info.holder + ("" if info.holder_active or info.status != "running" else " (gone)")
+
 
 class ChecklistsPane(Vertical):
     BINDINGS = [
@@ -40,6 +49,7 @@ class ChecklistsPane(Vertical):
         self.env = env
         self.library = Library()
         self.runs: list[RunInfo] = []
+        self._shown_runs: list[tuple[str, str, str, str]] = []
 
     @property
     def journal(self) -> Journal:
@@ -69,6 +79,13 @@ class ChecklistsPane(Vertical):
         for column in ("checklist", "kind", "steps", "title"):
             listing.add_column(column.upper(), key=column)
         self._load(resume=True)
+        # The runs as they are (finished, taken over, a holder gone) without `r`: re-read while
+        # the pane is in view, and at once on coming back from a run's screen.
+        self.set_interval(POLL_S, self._poll)
+
+    def _poll(self) -> None:
+        if self.is_on_screen:
+            self._load_runs()
 
     @work(thread=True, exclusive=True, group="checklists-load", exit_on_error=False)
     def _load(self, resume: bool = False) -> None:
@@ -80,19 +97,42 @@ class ChecklistsPane(Vertical):
             return
         self.app.call_from_thread(self._show, library, runs, resume)
 
-    def _show(self, library: Library, runs: list[RunInfo], resume: bool) -> None:
-        self.library, self.runs = library, runs
+    @work(thread=True, exclusive=True, group="checklists-runs", exit_on_error=False)
+    def _load_runs(self) -> None:
+        try:
+            runs = self.journal.runs()
+        except CockpitError:
+            return  # said by the full load (`r`); a poll does not repeat it every second
+        self.app.call_from_thread(self._show_runs, runs)
+
+    def _show_runs(self, runs: list[RunInfo]) -> None:
+        """The runs table, rebuilt only when a row changed, the cursor kept on its run."""
+        self.runs = runs
         table = self.query_one("#checklist-runs", DataTable)
-        table.clear()
-        for info in sorted(runs, key=lambda r: (r.status != "running", r.started_at), reverse=False):
-            holder = info.holder + ("" if info.holder_active or info.status != "running" else " (gone)")
-            table.add_row(info.id, info.status, holder, info.title, key=info.id)
+        rows = [
+            (info.id, info.status, _holder(info), info.title)
+            for info in sorted(runs, key=lambda r: (r.status != "running", r.started_at))
+        ]
+        if rows != self._shown_runs:
+            self._shown_runs = rows
+            cursor = table.coordinate_to_cell_key(table.cursor_coordinate) if table.row_count else None
+            was_on = str(cursor.row_key.value) if cursor else None
+            table.clear()
+            for row in rows:
+                table.add_row(*row, key=row[0])
+            ids = [row[0] for row in rows]
+            if was_on in ids:
+                table.move_cursor(row=ids.index(was_on))
         # No runs yet: no empty table to tab through on the way to the checklists.
         had_focus = table.has_focus
         table.display = self.query_one("#runs-label").display = bool(runs)
-        listing = self.query_one("#checklist-list", DataTable)
         if had_focus and not runs:
-            self.screen.set_focus(listing)  # a hidden table's focus would be lost, keys and all
+            self.screen.set_focus(self.query_one("#checklist-list", DataTable))  # keys and all
+
+    def _show(self, library: Library, runs: list[RunInfo], resume: bool) -> None:
+        self.library = library
+        self._show_runs(runs)
+        listing = self.query_one("#checklist-list", DataTable)
         listing.clear()
         for checklist_id, entry in sorted(library.entries.items()):
             checklist = entry.checklist

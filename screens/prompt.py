@@ -23,16 +23,19 @@ class PromptScreen(ModalScreen[str | None]):
     PromptScreen #prompt-box > Label { width: 100%; }
     """
 
-    def __init__(self, question: str, *, placeholder: str = "", required: bool = True) -> None:
+    def __init__(
+        self, question: str, *, placeholder: str = "", required: bool = True, value: str = ""
+    ) -> None:
         super().__init__()
         self.question = question
         self.placeholder = placeholder
         self.required = required
+        self.value = value  # the answer offered (a parameter's default), to accept or edit
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box"):
             yield Label(self.question, markup=False)
-            yield Input(placeholder=self.placeholder, id="prompt-input")
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label("enter: ok   escape: cancel", classes="muted")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -89,6 +89,24 @@ duration = "2h"
 name = "monthly"
 monthly = "first sun 02:00"
 duration = "4h"
+
+# Open from the sandbox's start, so the demo's maintenance checklists can be walked now.
+[[targets.{name}.maintenance_windows]]
+name = "sandbox"
+at = "{status.started_at}"
+duration = "30d"
+
+# The tables and window the built-in maintenance checklists work on here (on your estate: yours).
+[targets.{name}.checklist_params.weekly-db-cleanup]
+tables = "public.audit_log, public.user_feedback"
+window = "sandbox"
+
+[targets.{name}.checklist_params.monthly-db-optimisation]
+tables = "public.audit_log"
+window = "sandbox"
+
+[targets.{name}.checklist_params.maintenance-window]
+window = "sandbox"
 """
 
 

@@ -3,6 +3,7 @@ guard, a killed process resumed, two writers, an observer following, both journa
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -198,13 +199,16 @@ def test_a_window_only_action_outside_a_window_is_refused_and_recorded(
     checklist = parse_checklist(text, "test.toml")
     journal = Journal.local(store)
     run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
-    alice = operator_for(sandbox, journal, run_id, "alice", store)  # the sandbox has no window now
+    alice = operator_for(sandbox, journal, run_id, "alice", store)  # given no window at all
     prepared = alice.prepare_action(checklist.step("analyze"), action_env(sandbox))
-    with pytest.raises(ActionRefused, match="only in a maintenance window"):
+    # The refusal names the rule that refused (the step's), not the target (issue 23 item 10).
+    refusal = "step 'analyze' is window_only: outside the maintenance window (no maintenance window)"
+    with pytest.raises(ActionRefused, match=re.escape(refusal)):
         alice.run_action(checklist.step("analyze"), prepared, Confirmation(confirmed=True))
     state = load_run(journal, run_id)
     assert state.steps["analyze"].status == "pending"
-    assert "only in a maintenance window" in state.steps["analyze"].results[-1][2]
+    assert state.steps["analyze"].results[-1][2] == refusal
+    assert (store.audit_records()[0].result, store.audit_records()[0].detail) == ("refused", refusal)
 
 
 KILLED_RUN = """
@@ -310,3 +314,61 @@ def test_take_over_is_audited(sandbox: Sandbox, store: StateStore, table: str) -
         "ok",
         "taken over from alice",
     )
+
+
+def test_an_abandoned_run_says_why_in_the_journal_the_audit_and_the_report(
+    sandbox: Sandbox, store: StateStore, table: str
+) -> None:
+    """Issue 23 item 10: a run could only be skipped step by step, never abandoned."""
+    checklist = parse_checklist(CHECKLIST.format(table=table), "test.toml")
+    journal = Journal.local(store)
+    run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P0"})
+    alice = operator_for(sandbox, journal, run_id, "alice", store)
+    with pytest.raises(CockpitError, match="abandoning a run needs a reason"):
+        alice.abandon("  ")
+    alice.abandon("started by mistake: a stray Enter")
+    state = load_run(journal, run_id)
+    assert (state.status, state.end_reason) == ("abandoned", "started by mistake: a stray Enter")
+    assert journal.run(run_id).status == "abandoned" and journal.runs(unfinished=True) == []
+    record = store.audit_records()[0]
+    assert (record.action, record.result, record.detail) == (
+        "checklist.abandon", "ok", "abandoned: started by mistake: a stray Enter"
+    )  # fmt: skip
+    report = render_report(state, journal.now())
+    assert "Status: **abandoned**" in report
+    assert "- Abandoned by alice at " in report and ": started by mistake: a stray Enter" in report
+    with pytest.raises(CockpitError, match="this run is abandoned"):
+        alice.done(checklist.step("announce"), "too late")
+
+
+def test_other_severities_steps_are_not_the_runs(store: StateStore, table: str) -> None:
+    """Issue 23 item 10: the other severities' steps counted as skipped and inflated progress."""
+    checklist = parse_checklist(CHECKLIST.format(table=table), "test.toml")
+    journal = Journal.local(store)
+    run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
+    state = load_run(journal, run_id)
+    assert "p0-only" not in [s.step.id for s in state.applicable]
+    assert [s.step.id for s in state.applicable] == ["announce", "rows-arrive", "analyze", "optional"]
+    assert not any(s.resolved for s in state.applicable)  # nothing done yet: progress 0 of 4
+
+
+def test_a_held_run_keeps_its_lease_while_the_process_lives(
+    store: StateStore, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23 item 7: with the run's screen closed, the holder showed "(gone)" after a minute
+    while its process was alive. The journal renews what this process holds, screen or not."""
+    monkeypatch.setattr(Journal, "RENEW_EVERY_S", 0.2)
+    checklist = parse_checklist(CHECKLIST.format(table=table), "test.toml")
+    journal = Journal.local(store)
+    run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
+    journal.hold(run_id, "alice")
+    with store.transaction() as db:  # a minute and more of silence, as far as the lease knows
+        db.execute("UPDATE checklist_runs SET lease_until = 0 WHERE id = ?", (run_id,))
+    assert not journal.run(run_id).holder_active
+    deadline = time.monotonic() + 5
+    while not journal.run(run_id).holder_active and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert journal.run(run_id).holder_active
+    journal.finish(run_id, "alice", "done")
+    assert not journal.heartbeat(run_id, "alice")  # a finished run has no holder to renew
+    journal.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Button, DataTable, Input
 
 from cockpit.app import CockpitApp
 from cockpit.checklist_library import load_library
@@ -21,6 +21,7 @@ from cockpit.journal import Journal
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
 from screens.checklist_run import ChecklistRunScreen
+from screens.confirm import ConfirmScreen
 from screens.prompt import PromptScreen
 from tests.ui.conftest import wait_until
 
@@ -36,6 +37,8 @@ async def test_a_run_from_the_pane_then_an_observer_follows(sandbox: Sandbox, tm
         listing.focus()
         listing.move_cursor(row=listing.get_row_index("gdpr-data-request"))
         await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # never at once
+        app.screen.query_one("#confirm-run", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         screen = app.screen
         assert isinstance(screen, ChecklistRunScreen) and screen.holding

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from textual.app import App, ComposeResult
-from textual.widgets import ContentSwitcher, Label
+from textual.widgets import Button, ContentSwitcher, Label
 
 from cockpit.app import CockpitApp
 from cockpit.config import load_config
@@ -17,6 +17,7 @@ from cockpit.probes.secrets import RoleExpiry, SecretAge
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import Rotation
 from screens.checklist_run import ChecklistRunScreen
+from screens.confirm import ConfirmScreen
 from screens.secrets_pane import SecretsPane
 from tests.ui.conftest import wait_until
 from widgets.secrets_tables import CertificatesTable, CloudKeysTable, InventoryTable, RolesTable
@@ -57,6 +58,8 @@ async def test_rotate_starts_the_key_rotation_checklist_for_the_secret(sandbox: 
         await wait_until(pilot, lambda: inventory.row_count == 1)
         assert "R" in {b.key for _, b, enabled, *_ in app.active_bindings.values() if enabled}
         await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # a run starts confirmed
+        app.screen.query_one("#confirm-run", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         screen = app.screen
         assert isinstance(screen, ChecklistRunScreen) and screen.holding

@@ -1,0 +1,160 @@
+"""What the built-in checklists check is what their titles say, and what they name exists.
+
+`cockpit checklist validate` knows every finding a probe makes, read from the probes' own code
+(one source of truth), and refuses a name none makes. The built-in checklists name no table or
+window of the project's sandbox: they take them as run parameters (issue 22 item 9).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from cockpit.checklist_actions import ACTION_NAMES
+from cockpit.checklist_checks import known_findings
+from cockpit.checklist_format import ChecklistError, parse_checklist
+from cockpit.checklist_library import builtin
+from cockpit.checklist_params import instantiate, resolve
+from cockpit.config import parse_config
+from cockpit.errors import CockpitError
+from cockpit.probes.finding_names import finding_names, names_in
+
+ONE_CHECK = """
+id = "mine"
+title = "Mine"
+
+[[sections]]
+name = "post"
+
+[[sections.steps]]
+id = "bloat-ok"
+title = "No table past the bloat threshold"
+kind = "check"
+finding = "{finding}"
+"""
+
+
+def test_every_probe_names_its_findings_with_literals() -> None:
+    """The rule finding_names relies on: a name built at run time could not be validated."""
+    for item in (resources.files("cockpit") / "probes").iterdir():
+        if item.name.endswith(".py"):
+            _, dynamic = names_in(item.read_text(encoding="utf-8"))
+            assert not dynamic, f"cockpit/probes/{item.name} lines {dynamic}: name the finding literally"
+
+
+def test_the_names_are_read_from_the_code() -> None:
+    names = finding_names()
+    for expected in (
+        "postgres.reachable", "queries.blocking", "bloat.table", "bloat.tables", "bloat.dead_tuples",
+        "backup.age", "http.status", "http.latency_p95", "queries.reachable", "bloat.reachable",
+    ):  # fmt: skip
+        assert expected in names
+    source = (
+        'def judge():\n    return [Finding("made.up", "s", Severity.OK, "m"), measured("other.one", 1)]\n'
+    )
+    assert names_in(source) == ({"made.up", "other.one"}, [])
+    assert names_in('Finding(name, "s", Severity.OK, "m")') == (set(), [1])
+    assert "health" in known_findings() and "checklists" not in known_findings()  # panes with probes
+
+
+def test_validate_refuses_a_finding_no_probe_makes(run_cockpit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    parse_checklist(ONE_CHECK.format(finding="bloat.table"), "mine.toml", known_findings=known_findings())
+    with pytest.raises(ChecklistError, match=r"^mine\.toml: step 'bloat-ok', key 'finding': no probe makes"):
+        parse_checklist(
+            ONE_CHECK.format(finding="bloat.tablez"), "mine.toml", known_findings=known_findings()
+        )
+    bad = tmp_path / "bad.toml"
+    bad.write_text(ONE_CHECK.format(finding="bloat.tablez"))
+    done = run_cockpit("checklist", "validate", str(bad))
+    assert done.returncode == 1
+    assert (
+        f"{bad}: step 'bloat-ok', key 'finding': no probe makes a 'bloat.tablez' finding"
+        " (did you mean 'bloat.table'?)"
+    ) in done.stderr
+
+
+def steps_of(checklist_id: str) -> dict[str, object]:
+    return {step.id: step for _, step in builtin()[checklist_id].checklist.steps}
+
+
+def test_the_incident_checks_test_what_their_titles_say() -> None:
+    steps = steps_of("incident-response")
+    verify = steps["verify"]
+    assert "health is green" in verify.title  # type: ignore[attr-defined]
+    assert (verify.finding, verify.max_severity) == ("health", "ok")  # type: ignore[attr-defined]
+    blocking = steps["blocking"]  # not passed while a blocker exists; passed when there is none
+    assert (blocking.finding, blocking.max_severity, blocking.pass_if_absent) == (
+        "queries.blocking",
+        "ok",
+        True,
+    )  # type: ignore[attr-defined]
+    assert steps["status-page"].repeat == "15m"  # type: ignore[attr-defined]
+
+
+def test_the_weekly_cleanup_archives_first_then_vacuums_then_checks_bloat() -> None:
+    checklist = builtin()["weekly-db-cleanup"].checklist
+    order = [step.id for _, step in checklist.steps]
+    assert order.index("archive") < order.index("vacuum") < order.index("bloat-ok")
+    bloat = checklist.step("bloat-ok")
+    assert (bloat.finding, bloat.max_severity, bloat.pass_if_absent) == ("bloat.table", "ok", True)
+
+
+def test_no_built_in_checklist_names_the_sandbox() -> None:
+    """audit_log, user_feedback, products, profiles and the `weekly` window are the sandbox's."""
+    folder = resources.files("cockpit") / "checklists"
+    for item in folder.iterdir():
+        text = item.read_text(encoding="utf-8")
+        for name in (
+            "audit_log",
+            "user_feedback",
+            "products",
+            "profiles",
+            'window = "weekly"',
+            'window = "monthly"',
+        ):
+            assert name not in text, f"{item.name} names {name}"
+
+
+CONFIG = """
+[targets.prod]
+[[targets.prod.maintenance_windows]]
+name = "sunday-night"
+weekly = "sun 01:00"
+
+[targets.prod.checklist_params.weekly-db-cleanup]
+tables = "public.events, public.sessions"
+window = "sunday-night"
+"""
+
+
+def test_a_built_in_checklist_takes_its_tables_and_window_from_the_target() -> None:
+    from cockpit.checklist_params import configured
+
+    target = parse_config(CONFIG).target("prod")[1]
+    checklist = builtin()["weekly-db-cleanup"].checklist
+    values = resolve(checklist, configured(target, checklist))
+    concrete = instantiate(checklist, values, target)
+    assert concrete.window == "sunday-night"
+    vacuums = [step for _, step in concrete.steps if step.action == "vacuum_analyze"]
+    assert [(s.id, s.title, s.params) for s in vacuums] == [
+        ("vacuum-public.events", "VACUUM (ANALYZE) public.events", {"table": "public.events"}),
+        ("vacuum-public.sessions", "VACUUM (ANALYZE) public.sessions", {"table": "public.sessions"}),
+    ]
+    with pytest.raises(
+        CockpitError,
+        match=r"window: no maintenance window 'weekly' on this target \(configured: sunday-night\)",
+    ):
+        instantiate(checklist, {**values, "window": "weekly"}, target)
+    with pytest.raises(CockpitError, match="this checklist needs tables"):
+        resolve(checklist, {})
+    with pytest.raises(CockpitError, match="tables: give at least one"):
+        instantiate(checklist, {**values, "tables": " , "}, target)
+
+
+def test_each_and_repeat_are_validated() -> None:
+    text = ONE_CHECK.format(finding="bloat.table") + 'each = "tables"\nrepeat = "soon"\n'
+    with pytest.raises(ChecklistError, match="key 'repeat'") as caught:
+        parse_checklist(text, "mine.toml", known_actions=ACTION_NAMES)
+    assert "(and 1 more)" in str(caught.value)  # each names no parameter either
