@@ -54,8 +54,8 @@ class ChecklistRunScreen(Screen[None]):
         Binding("n", "note", "Note"),
         Binding("a", "run_step", "Run"),
         Binding("F", "finish", "Finish"),
-        Binding("X", "abandon", "Abandon"),
         Binding("e", "export", "Export"),
+        Binding("X", "abandon", "Abandon"),
         Binding("T", "take_over", "Take over"),
         Binding("N", "next_open", "Next open step", show=False),
     ]

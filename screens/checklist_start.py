@@ -80,20 +80,17 @@ def start_checklist(
         host.app.call_from_thread(open_run, host, env, run_id)
 
     def confirmed(answer: Confirmation | None) -> None:
-        if answer is not None and answer.confirmed:
+        if answer is not None and answer.confirmed:  # the dialog says it when it is not
             host.run_worker(record, thread=True, group="checklist-start", exit_on_error=False)
-        else:
-            host.notify(f"cancelled: no run of {checklist.title!r} started")
 
     def ask() -> None:
         shown = tuple(f"{name} = {value or '(any)'}" for name, value in values.items())
         summary = f"Start a run of {checklist.title!r} ({len(concrete.steps)} steps)?"
-        host.app.push_screen(
-            ConfirmScreen(
-                summary, env.probe_context.target_name, ConfirmationKind.YES, shown, verb="Start the run"
-            ),
-            confirmed,
-        )
+        dialog = ConfirmScreen(
+            summary, env.probe_context.target_name, ConfirmationKind.YES, shown,
+            verb="Start the run", keep="Don't start", cancelled="cancelled: no run started",
+        )  # fmt: skip
+        host.app.push_screen(dialog, confirmed)
 
     if not reuse_running:
         ask()

@@ -72,7 +72,9 @@ async def test_a_stray_enter_starts_no_run(app_on) -> None:  # type: ignore[no-u
         assert app.focused is not None and app.focused.id == "confirm-cancel"
         await pilot.press("enter")  # the stray one
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-        await wait_until(pilot, lambda: any("cancelled: no run" in n.message for n in app._notifications), 3)
+        await wait_until(
+            pilot, lambda: any(n.title == "cancelled: no run started" for n in app._notifications), 3
+        )
         assert Journal.local(app.store).runs() == []
 
 
