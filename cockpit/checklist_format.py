@@ -141,12 +141,13 @@ def parse_checklist(
     """Parse and validate one checklist; a ChecklistError names ``source``, the step and the key."""
     try:
         raw = tomllib.loads(text)
+        checklist = msgspec.convert(raw, Checklist)
     except tomllib.TOMLDecodeError as exc:
         raise ChecklistError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        checklist = msgspec.convert(raw, Checklist)
     except msgspec.ValidationError as exc:
         raise ChecklistError(f"{source}: {_where(raw, str(exc))}") from None
+    except RecursionError:  # `a = [[[[...`: tomllib and msgspec recurse per level
+        raise ChecklistError(f"{source}: arrays or tables nested too deeply to read") from None
     problems = _problems(checklist, known_actions, known_findings)
     if problems:
         more = f" (and {len(problems) - 1} more)" if problems[1:] else ""
@@ -160,10 +161,13 @@ def load_checklist(
     known_actions: frozenset[str] | None = None,
     known_findings: frozenset[str] | None = None,
 ) -> Checklist:
+    from cockpit.config import decode_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ChecklistError(f"{path}: cannot read it: {exc.strerror}") from None
+    text = decode_text(data, str(path), ChecklistError)
     return parse_checklist(text, str(path), known_actions=known_actions, known_findings=known_findings)
 
 

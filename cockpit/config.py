@@ -11,13 +11,14 @@ runbooks' numbers and can be overridden globally or per target.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
@@ -34,35 +35,50 @@ class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=
     """Base of every config table: unknown keys are errors, fields are keyword-only."""
 
 
+def _between(low: float, high: float) -> msgspec.Meta:
+    """The range a number must lie in, checked by msgspec at load (the error names the key and
+    its line). Every bound is what still makes sense: a refresh of 0 s spins, one of 1e308 s
+    never comes, a statement_timeout beyond an hour is not a monitor's."""
+    return msgspec.Meta(ge=low, le=high)
+
+
+_Seconds = Annotated[float, _between(1, 86_400)]  # the panes' re-reads: a second to a day
+_Milliseconds = Annotated[int, _between(1, 3_600_000)]  # a session's timeouts: up to an hour
+
+
 def _require_secret_ref(value: str | None, key: str) -> None:
     if value is not None and not value.startswith(KEYRING_PREFIX):
         raise ValueError(f"`{key}` must not hold a secret in the config file: {_SECRET_HINT}")
 
 
-def _require_duration(value: str | None, key: str) -> None:
+def _require_duration(value: str | None, key: str, *, zero: bool = False) -> None:
+    """A duration that parses (at most parse_duration's ten years) and, unless ``zero``, is longer
+    than nothing: a 0 s window, schedule or retention means nothing the cockpit could act on."""
     if value is not None:
         try:
-            parse_duration(value)
+            length = parse_duration(value)
         except ValueError as exc:
             raise ValueError(f"`{key}`: {exc}") from None
+        if not zero and length <= timedelta(0):
+            raise ValueError(f"`{key}` must be longer than 0s, got {value!r}")
 
 
 class Settings(_Section, frozen=True):
     """How the cockpit behaves, whatever the target."""
 
     default_target: str | None = None
-    refresh_interval_s: float = 2.0
-    statement_timeout_ms: int = 5000
-    lock_timeout_ms: int = 1000
-    explain_timeout_ms: int = 10000
-    bloat_interval_s: float = 300
-    bloat_exact_timeout_ms: int = 60000
-    secrets_interval_s: float = 300
-    backups_interval_s: float = 60
-    connect_timeout_s: int = 5
-    http_concurrency: int = 32
+    refresh_interval_s: Annotated[float, _between(0.2, 3600)] = 2.0  # as --refresh
+    statement_timeout_ms: _Milliseconds = 5000
+    lock_timeout_ms: _Milliseconds = 1000
+    explain_timeout_ms: _Milliseconds = 10000
+    bloat_interval_s: _Seconds = 300
+    bloat_exact_timeout_ms: Annotated[int, _between(1, 86_400_000)] = 60000  # a full scan: up to a day
+    secrets_interval_s: _Seconds = 300
+    backups_interval_s: _Seconds = 60
+    connect_timeout_s: Annotated[int, _between(1, 300)] = 5
+    http_concurrency: Annotated[int, _between(1, 1024)] = 32
     history_retention: str = "7d"
-    history_max_samples: int = 20000
+    history_max_samples: Annotated[int, _between(1, 10_000_000)] = 20000
     checklists_dir: str | None = None  # your own checklists (*.toml); default: the config dir's checklists/
     checklist_commands: bool = False  # run a command step's command (else it is shown for copying)
     window_warning: str = "15m"  # warn this long before a maintenance window closes (red in the last third)
@@ -74,21 +90,7 @@ class Settings(_Section, frozen=True):
 
     def __post_init__(self) -> None:
         _require_duration(self.history_retention, "history_retention")
-        _require_duration(self.window_warning, "window_warning")
-        if self.refresh_interval_s < 0.2:
-            raise ValueError("`refresh_interval_s` must be at least 0.2 seconds")
-        for key in (
-            "statement_timeout_ms",
-            "lock_timeout_ms",
-            "explain_timeout_ms",
-            "bloat_interval_s",
-            "bloat_exact_timeout_ms",
-            "connect_timeout_s",
-            "http_concurrency",
-            "history_max_samples",
-        ):
-            if getattr(self, key) <= 0:
-                raise ValueError(f"`{key}` must be positive")
+        _require_duration(self.window_warning, "window_warning", zero=True)  # 0s: no warning
 
 
 class Thresholds(_Section, frozen=True):
@@ -137,9 +139,9 @@ class HealthEndpoint(_Section, frozen=True):
     name: str
     url: str
     method: Literal["GET", "HEAD", "POST"] = "GET"
-    expect_status: int = 200
-    timeout_s: float = 5.0
-    interval_s: float = 10.0
+    expect_status: Annotated[int, _between(100, 599)] = 200
+    timeout_s: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
+    interval_s: Annotated[float, _between(0.2, 86_400)] = 10.0  # 0 polled it 21 times a second
     expect_json: dict[str, str | int | float | bool] = {}
     token: str | None = None
     verify_tls: bool = True
@@ -166,7 +168,7 @@ class BackupStore(_Section, frozen=True):
     path: str | None = None
     schedule: str = "24h"
     rpo: str = "24h"
-    retention_days: int = 7
+    retention_days: Annotated[int, _between(1, 36_500)] = 7
     export_tables: list[str] = []  # schema.table names `e` / `backup export` copy out as CSV
     scratch_dsn: str | None = None  # where verification restores: default the backed-up server
     scratch_password: str | None = None
@@ -191,7 +193,7 @@ class Certificate(_Section, frozen=True):
     name: str
     kind: Literal["https", "postgres", "file"] = "https"
     host: str | None = None
-    port: int | None = None
+    port: Annotated[int, _between(1, 65_535)] | None = None
     server_name: str | None = None
     file: str | None = None
     ca_bundle: str | None = None  # a private CA's PEM file, to verify the chain against
@@ -209,11 +211,11 @@ class Secret(_Section, frozen=True):
     name: str
     lives_in: str = "keyring"
     rotated_at: str | None = None
-    policy_days: int = 90
+    policy_days: Annotated[int, _between(1, 36_500)] = 90
     grace: str = "24h"
 
     def __post_init__(self) -> None:
-        _require_duration(self.grace, "grace")
+        _require_duration(self.grace, "grace", zero=True)  # 0s: revoke the old key at once
 
 
 class Archive(_Section, frozen=True):
@@ -278,7 +280,8 @@ class Target(_Section, frozen=True):
 
     description: str = ""
     protected: bool = False
-    arm_minutes: float = 15  # protected: how long writes stay armed in the TUI once its name is typed
+    # protected: how long writes stay armed in the TUI once its name is typed (a minute to a day)
+    arm_minutes: Annotated[float, _between(1, 1440)] = 15
     read_only: bool = False
     require_window: bool = False
     databases: list[Database] = []
@@ -398,7 +401,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Read and validate the config; every failure is a ConfigError with file, key and line."""
     resolved = find_config_path(path)
     try:
-        text = resolved.read_text(encoding="utf-8")
+        data = resolved.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             f"{resolved}: config file not found: copy config.example.toml there, "
@@ -406,7 +409,23 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         ) from None
     except OSError as exc:
         raise ConfigError(f"{resolved}: cannot read config: {exc.strerror}") from None
-    return parse_config(text, resolved)
+    return parse_config(decode_text(data, str(resolved), ConfigError), resolved)
+
+
+_E = TypeVar("_E", bound=Exception)
+
+
+def decode_text(data: bytes, where: str, error: type[_E]) -> str:
+    """A TOML file's bytes as text; ``error`` (with the line) when they are not UTF-8, as binary
+    garbage or a file saved in another encoding is not (TOML is UTF-8 by definition)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise error(
+            f"{where}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}): a TOML file is UTF-8; "
+            "save it as UTF-8, or check that it is the file you meant"
+        ) from None
 
 
 def parse_config(text: str, path: Path | None = None) -> Config:
@@ -414,14 +433,19 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     where = str(path) if path else "config"
     try:
         data = tomllib.loads(text)
+        raw = _convert(data, _RawConfig, "", text, where)
+        targets = {
+            name: _convert(body, Target, f"targets.{name}", text, where) for name, body in raw.targets.items()
+        }
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
-    raw = _convert(data, _RawConfig, "", text, where)
-    targets = {
-        name: _convert(body, Target, f"targets.{name}", text, where) for name, body in raw.targets.items()
-    }
+    except RecursionError:  # tomllib and msgspec recurse per level: `a = [[[[...` ends here
+        raise ConfigError(
+            f"{where}: arrays or tables nested too deeply to read: a config is a few levels deep"
+        ) from None
     for name, target in targets.items():
         _check_threshold_overrides(target.thresholds, name, text, where)
+        _check_unique_names(target, name, text, where)
     config = Config(
         path=path, settings=raw.settings, thresholds=raw.thresholds, targets=targets, state=raw.state
     )
@@ -431,6 +455,38 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             f"{where}{line}: settings.default_target: no target {raw.settings.default_target!r} is configured"
         )
     return config
+
+
+def _check_unique_names(target: Target, name: str, text: str, where: str) -> None:
+    """Within a target, each list's entries have names of their own: panes, history and actions
+    find a database, an endpoint or a store by its name, so a second one of the same name was
+    silently shadowed (its samples mixed into the first's)."""
+    for key in ("databases", "health", "backups", "certificates", "secrets", "cloud_keys",
+                "maintenance_windows", "archives"):  # fmt: skip
+        first: dict[str, int] = {}
+        for index, entry in enumerate(getattr(target, key)):
+            if entry.name in first:
+                path = f"targets.{name}.{key}[{index}].name"
+                raise ConfigError(
+                    f"{where}{_line_of(text, path)}: {path}: {entry.name!r} is already the name of "
+                    f"{key}[{first[entry.name]}]: give each its own name"
+                )
+            first[entry.name] = index
+
+
+def _refuse_non_finite(data: Any, text: str, where: str) -> None:
+    """TOML has ``nan`` and ``inf``: neither is a threshold, an interval or a timeout (nan
+    compares false with every bound, so a refresh of nan passed and Health said starting...
+    forever). Refused wherever they are, with their key."""
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        path, node = pending.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            raise ConfigError(f"{where}{_line_of(text, path)}: {path}: {node} is not a finite number")
+        if isinstance(node, dict):
+            pending += [(f"{path}.{k}" if path else str(k), v) for k, v in node.items()]
+        elif isinstance(node, list):
+            pending += [(f"{path}[{i}]", v) for i, v in enumerate(node)]
 
 
 def _check_threshold_overrides(overrides: Mapping[str, float], target: str, text: str, where: str) -> None:
@@ -448,7 +504,13 @@ _T = TypeVar("_T")
 _LOCATION = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 
 
+_BOUND = re.compile(r"^Expected `(?:int|float)` (>=|<=|>|<) (\S+)$")
+_BOUND_WORDS = {">=": "at least", "<=": "at most", ">": "more than", "<": "less than"}
+
+
 def _convert(data: Any, kind: type[_T], prefix: str, text: str, where: str) -> _T:
+    if not prefix:
+        _refuse_non_finite(data, text, where)
     try:
         return msgspec.convert(data, kind)
     except msgspec.ValidationError as exc:
@@ -463,6 +525,9 @@ def _convert(data: Any, kind: type[_T], prefix: str, text: str, where: str) -> _
         missing = re.search(r"missing required field `([^`]+)`", message)
         if missing:
             message = f"required key `{missing.group(1)}` is missing"
+        bound = _BOUND.match(message)
+        if bound:  # a range of _between: "must be at most 3600"
+            message = f"must be {_BOUND_WORDS[bound.group(1)]} {float(bound.group(2)):g}"
         path = path.lstrip(".")
         label = f"{path}: " if path else ""
         raise ConfigError(f"{where}{_line_of(text, path)}: {label}{message}") from None

@@ -10,13 +10,22 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|[smhdw])")
 
 
+# Longer than any window, retention or deadline the cockpit keeps; and well inside what a
+# datetime can add (99999999999999999999d overflowed into an "internal error").
+MAX_DURATION = timedelta(days=3650)
+
+
 def parse_duration(text: str) -> timedelta:
-    """Parse "1h30m" style durations; raise ValueError naming the accepted form."""
+    """Parse "1h30m" style durations, at most MAX_DURATION (ten years); raise ValueError naming
+    the accepted form."""
     compact = text.replace(" ", "").lower()
     parts = _PART.findall(compact)
     if not compact or "".join(n + u for n, u in parts) != compact:
         raise ValueError(f"expected a duration like 30s, 15m, 24h, 7d or 1h30m, got {text!r}")
-    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+    seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"at most {MAX_DURATION.days}d (ten years), got {text!r}")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(delta: timedelta) -> str:

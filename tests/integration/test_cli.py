@@ -269,3 +269,37 @@ def test_serve_beyond_loopback_warns_and_a_port_in_use_is_one_line(sandbox: Sand
         _out, err = remote.communicate(timeout=20)
     assert remote.returncode == 0
     assert "WARNING: serving on 0.0.0.0" in err and "anyone who reaches this port watches" in err
+
+
+BROKEN_FILES = {
+    "not-utf8": b"id = 'x'\ntitle = '\xff\xfe'\n",
+    "garbage": bytes(range(256)) * 8,
+    "nested": b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_FILES))
+def test_a_broken_file_is_one_line_not_an_internal_error(kind: str, tmp_path: Path, run_cockpit) -> None:
+    """Invalid UTF-8, binary garbage and deep nesting were exit 70 "internal error", with no file
+    or line: as a config they are a config error (2), as a checklist validate's failure (1)."""
+    path = tmp_path / f"{kind}.toml"
+    path.write_bytes(BROKEN_FILES[kind])
+    for args, code in ((["--config", str(path)], 2), (["checklist", "validate", str(path)], 1)):
+        result = run_cockpit(*args)
+        assert result.returncode == code, result.stderr
+        assert result.stderr.startswith(f"cockpit: {path}") and result.stderr.count("\n") == 1
+        assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "state" / "crash.log").exists()
+
+
+def test_a_checklist_duration_that_overflows_names_its_step(tmp_path: Path, run_cockpit) -> None:
+    path = tmp_path / "long.toml"
+    path.write_text(
+        'id = "long"\ntitle = "Long"\n[[sections]]\nname = "s"\n'
+        '[[sections.steps]]\nid = "one"\ntitle = "One"\ndeadline = "99999999999999999999d"\n'
+    )
+    result = run_cockpit("checklist", "validate", str(path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"cockpit: {path}: step 'one', key 'deadline': at most 3650d (ten years), got '99999999999999999999d'\n"
+    )

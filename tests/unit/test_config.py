@@ -199,3 +199,75 @@ def test_target_choice() -> None:
     assert config.target("staging")[0] == "staging"
     with pytest.raises(ConfigError, match="no target 'qa' .configured: prod, staging."):
         config.target("qa")
+
+
+HEALTH = '[targets.a]\n[[targets.a.health]]\nname = "api"\nurl = "https://api/health"\n'
+STORE = '[targets.a]\n[[targets.a.backups]]\nname = "b"\nkind = "folder"\npath = "/x"\n'
+WINDOW = '[targets.a]\n[[targets.a.maintenance_windows]]\nname = "w"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # nan compares false with every bound: it passed, and Health said "starting..." forever.
+        ("[settings]\nrefresh_interval_s = nan\n", ":2: settings.refresh_interval_s: nan is not a finite number"),
+        ("[settings]\nrefresh_interval_s = inf\n", ":2: settings.refresh_interval_s: inf is not a finite number"),
+        ("[settings]\nrefresh_interval_s = 1e308\n", ":2: settings.refresh_interval_s: must be at most 3600"),
+        ("[settings]\nrefresh_interval_s = 0.1\n", ":2: settings.refresh_interval_s: must be at least 0.2"),
+        ("[settings]\nstatement_timeout_ms = 1e12\n", ":2: settings.statement_timeout_ms: Expected `int`"),
+        ("[settings]\nstatement_timeout_ms = 99999999999\n", ":2: settings.statement_timeout_ms: must be at most 3.6e+06"),
+        ("[settings]\nsecrets_interval_s = -1\n", ":2: settings.secrets_interval_s: must be at least 1"),
+        ("[settings]\nbackups_interval_s = 0\n", ":2: settings.backups_interval_s: must be at least 1"),
+        ("[settings]\nhistory_retention = '0s'\n", ":1: settings: `history_retention` must be longer than 0s"),
+        (HEALTH + "interval_s = 0\n", ":5: targets.a.health[0].interval_s: must be at least 0.2"),
+        (HEALTH + "timeout_s = -1\n", ":5: targets.a.health[0].timeout_s: must be more than 0"),
+        (HEALTH + "expect_status = 2000\n", ":5: targets.a.health[0].expect_status: must be at most 599"),
+        ("[targets.a]\narm_minutes = -5\n", ":2: targets.a.arm_minutes: must be at least 1"),
+        ("[targets.a]\narm_minutes = 1e300\n", ":2: targets.a.arm_minutes: must be at most 1440"),
+        (
+            "[targets.a]\n[[targets.a.certificates]]\nname = 'c'\nhost = 'h'\nport = 70000\n",
+            ":5: targets.a.certificates[0].port: must be at most 65535",
+        ),
+        (WINDOW + "weekly = 'sun 02:00'\nduration = '0s'\n", ":2: targets.a.maintenance_windows[0]: `duration` must be longer than 0s"),
+        (WINDOW + "at = '9999-12-31T23:00'\n", ":2: targets.a.maintenance_windows[0]: `at` must be a date between 1970 and 2999"),
+        (STORE + "retention_days = -1\n", ":6: targets.a.backups[0].retention_days: must be at least 1"),
+        (STORE + "rpo = '0s'\n", ":2: targets.a.backups[0]: `rpo` must be longer than 0s"),
+        ("[targets.a.thresholds]\nslow_query_ms = nan\n", ":2: targets.a.thresholds.slow_query_ms: nan is not a finite number"),
+        ("[thresholds]\nlatency_p95_warn_ms = -inf\n", ":2: thresholds.latency_p95_warn_ms: -inf is not a finite number"),
+    ],
+)  # fmt: skip
+def test_values_that_make_no_sense_are_refused_with_their_key_and_line(text: str, expected: str) -> None:
+    assert error_of(text).startswith("/etc/cockpit.toml" + expected)
+
+
+def test_two_entries_of_the_same_name_are_refused_at_the_second() -> None:
+    text = GOOD + '\n[[targets.prod.databases]]\nname = "app"\ndsn = "host=other"\n'
+    assert error_of(text) == (
+        "/etc/cockpit.toml:14: targets.prod.databases[1].name: 'app' is already the name of "
+        "databases[0]: give each its own name"
+    )
+    twice = HEALTH + '[[targets.a.health]]\nname = "api"\nurl = "https://other/health"\n'
+    assert error_of(twice).startswith("/etc/cockpit.toml:6: targets.a.health[1].name: 'api' is already")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"[settings]\nrefresh_interval_s = 2\n\xff\xfe = 1\n", ":3: not UTF-8 text (byte 0xff)"),
+        (bytes(range(256)) * 8, ":2: not UTF-8 text (byte 0x80)"),  # binary garbage (0x0a is line 2)
+        (b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n", ": arrays or tables nested too deeply to read"),
+        (b"[targets.a]\nthresholds = " + b"{a=" * 400 + b"1" + b"}" * 400 + b"\n", ": arrays or tables nested"),
+        (STORE.encode() + b"rpo = '99999999999999999999d'\n", ":2: targets.a.backups[0]: `rpo`: at most 3650d"),
+        (WINDOW.encode() + b"weekly = 'sun 02:00'\nduration = '1e400h'\n", ":2: targets.a.maintenance_windows[0]: `duration`: expected a duration"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_a_config_at_all_is_one_line_with_where(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    """These were an "internal error" (exit 70, a traceback in crash.log) with no file or line."""
+    path = tmp_path / "cockpit.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}{expected}") and "\n" not in message
