@@ -85,10 +85,10 @@ def signal_sessions(
             try:
                 row = conn.execute(query, params).fetchone()
             except Exception as exc:  # one failure must not stop the rest; it is reported
-                results.append(SignalResult(session.pid, session.user, f"failed: {exc}".splitlines()[0]))
+                results.append(SignalResult(session.pid, session.user, _failure(conn, session, exc)))
                 continue
             if row is None:
-                outcome = "refused: not the session shown (pid reused or query changed)"
+                outcome = _not_matched(conn, session)
             elif row[1]:
                 outcome = done
             else:
@@ -96,3 +96,37 @@ def signal_sessions(
             results.append(SignalResult(session.pid, session.user, outcome))
     context.result_detail = "; ".join(f"{r.pid} ({r.user}): {r.outcome}" for r in results)
     return results
+
+
+def _failure(conn: Any, session: Session, exc: Exception) -> str:
+    """Why a signal failed, as the operator can act on it: a missing grant names the GRANT; a
+    superuser's session can be signalled by a superuser only, and no GRANT changes that."""
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (session.user,)).fetchone()
+        if row is not None and row[0]:
+            return (
+                f"refused: {session.user} is a superuser, whose sessions only a superuser may "
+                "signal (no GRANT allows it)"
+            )
+        user = conn.info.user
+        return f"refused: {user} may not signal {session.user}'s sessions: GRANT pg_signal_backend TO {user}"
+    return f"failed: {exc}".splitlines()[0]
+
+
+def _not_matched(conn: Any, session: Session) -> str:
+    """Why no session matched the re-check: usually it moved on (pid reused, query changed); but
+    a role without pg_read_all_stats sees other users' sessions without their backend_start,
+    so nothing can ever match, and the fix is a GRANT."""
+    row = conn.execute(
+        "SELECT backend_start IS NULL AND usename <> current_user FROM pg_stat_activity WHERE pid = %s",
+        (session.pid,),
+    ).fetchone()
+    if row is not None and row[0]:
+        user = conn.info.user
+        return (
+            f"refused: {user} cannot see {session.user}'s sessions to re-check this one: "
+            f"GRANT pg_read_all_stats TO {user} (pg_monitor holds it)"
+        )
+    return "refused: not the session shown (pid reused or query changed)"

@@ -6,6 +6,11 @@ rightly take hours). While it runs, a second session reads its row in pg_stat_pr
 half second: phase, blocks done of total, an ETA. Cancel sends a server-side cancel. On a lock
 timeout the error names the sessions holding the table. Sizes and dead tuples before and after
 go into the audit record.
+
+Who may: the table's owner or a member of the owner role (PostgreSQL 17+: also the MAINTAIN
+privilege, or pg_maintain). VACUUM and ANALYZE of a table the role may not maintain only warn
+and skip it, which would read as a success: the privilege is checked first, and a refusal says
+the GRANT to run. "VACUUM every table" says how many tables it had to skip, and the GRANT.
 """
 
 from __future__ import annotations
@@ -148,6 +153,51 @@ def _figures(conn: psycopg.Connection[Any], target: Target) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
+# Whether the session's role may maintain a table: its owner's privileges (membership), or on
+# PostgreSQL 17+ the MAINTAIN privilege (granted on the table or through pg_maintain).
+_MAY_MAINTAIN = "pg_has_role(c.relowner, 'USAGE')"
+_MAY_MAINTAIN_17 = "(pg_has_role(c.relowner, 'USAGE') OR has_table_privilege(c.oid, 'MAINTAIN'))"
+_TABLE_PRIVILEGE_SQL = (
+    "SELECT {may}, pg_get_userbyid(c.relowner) FROM pg_class AS c WHERE c.oid = %s::regclass"
+)
+_UNMAINTAINABLE_SQL = """
+SELECT count(*), min(pg_get_userbyid(c.relowner)) FROM pg_class AS c
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp)' AND NOT {may}
+"""
+
+
+def _grant_to_maintain(conn: psycopg.Connection[Any], owner: str, table: str | None) -> str:
+    """The GRANT that lets this session's role maintain ``table`` (None: the owner's tables)."""
+    user = conn.info.user
+    if conn.info.server_version >= 170000:
+        on = f"MAINTAIN ON TABLE {table}" if table else "pg_maintain"
+        return f"GRANT {on} TO {user} (or GRANT {owner} TO {user}: the owner's privileges)"
+    return f"GRANT {owner} TO {user} (the owner's privileges: only owners may VACUUM, ANALYZE or REINDEX)"
+
+
+def _check_privilege(conn: psycopg.Connection[Any], kind: Kind, target: Target) -> str:
+    """Refuse a relation this role may not maintain (with the GRANT); for every table, a note
+    of how many it will skip (empty if none)."""
+    from psycopg import sql as pgsql
+
+    may = pgsql.SQL(_MAY_MAINTAIN_17 if conn.info.server_version >= 170000 else _MAY_MAINTAIN)
+    if not target.name:
+        row = conn.execute(pgsql.SQL(_UNMAINTAINABLE_SQL).format(may=may)).fetchone()
+        if not row or not row[0]:
+            return ""
+        return f"skipped {row[0]} tables this role may not maintain: {_grant_to_maintain(conn, row[1], None)}"
+    row = conn.execute(pgsql.SQL(_TABLE_PRIVILEGE_SQL).format(may=may), (target.table,)).fetchone()
+    if row is not None and not row[0]:
+        table = target.table if target.kind == "index" else target.quoted
+        raise CockpitError(
+            f"{TITLES[kind]} {target.qualified}: {conn.info.user} may not maintain a table owned by "
+            f"{row[1]}: {_grant_to_maintain(conn, row[1], table)}"
+        )
+    return ""
+
+
 def _quoted(schema: str, name: str) -> str:
     return '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
 
@@ -190,6 +240,7 @@ def run_maintenance(
     watch = connect(database, policy)
     try:
         work.execute("SET statement_timeout = 0")  # a VACUUM may rightly take hours; cancel is the way
+        skipped = _check_privilege(watch, kind, target)
         before = _figures(watch, target)
         error = _run_watched(context, work, watch, statement, poll_s=poll_s)
         if error is not None:
@@ -205,7 +256,9 @@ def run_maintenance(
         f"{target.qualified}: {human_bytes(before[0])} -> {human_bytes(after[0])}, "
         f"dead tuples {before[1]:,} -> {after[1]:,}, {time.monotonic() - started:.1f}s"
     )
-    if kind.startswith("vacuum") and after[1] and after[1] >= before[1] // 2:
+    if skipped:  # (then the skipped tables' dead tuples are why some are left)
+        detail += f"; {skipped}"
+    elif kind.startswith("vacuum") and after[1] and after[1] >= before[1] // 2:
         detail += f"; {kept_because(database, policy)}"
     context.result_detail = detail
     return detail

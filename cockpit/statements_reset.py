@@ -40,7 +40,7 @@ def reset_statements(context: ActionContext, database: Database, policy: Session
         except psycopg.errors.InsufficientPrivilege:
             raise CockpitError(
                 f"database {database.name}: no privilege to reset statistics: "
-                f"GRANT EXECUTE ON FUNCTION {schema}.pg_stat_statements_reset TO the cockpit's role"
+                f"GRANT EXECUTE ON FUNCTION {schema}.pg_stat_statements_reset TO {conn.info.user}"
             ) from None
         except psycopg.Error as exc:
             raise CockpitError(describe_error(database, exc)) from None

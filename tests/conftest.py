@@ -1,6 +1,8 @@
 """Fixtures shared by every layer of tests: real services, never mocks.
 
 * ``sandbox``: the real embedded PostgreSQL, SeaweedFS and HTTPS endpoints (one per xdist worker).
+* ``estate``: on the sandbox's server, the non-superuser observer / operator / restore roles
+  with password auth and the database they work on (tests/estate.py).
 * ``keyring_env``: a private D-Bus session with gnome-keyring unlocked: the real Secret Service.
 * ``run_cockpit``: the real ``cockpit`` console script in a subprocess.
 """
@@ -20,6 +22,7 @@ import pytest
 
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
+from tests.estate import EstateRoles, create_estate
 
 COCKPIT = str(Path(sys.executable).parent / "cockpit")
 
@@ -37,6 +40,12 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     box.up(store_keys_in_keyring=False, owner_pid=os.getpid())  # dies with this worker
     yield box
     box.down()
+
+
+@pytest.fixture(scope="session")
+def estate(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> EstateRoles:
+    """The roles a real estate gives the cockpit (README, "Database roles"), on the sandbox."""
+    return create_estate(sandbox.postgres, tmp_path_factory.mktemp("estate"))
 
 
 def own_database(sandbox: Sandbox, name: str, *extensions: str) -> str:

@@ -219,7 +219,7 @@ def exact_bloat(conn: psycopg.Connection[Any], relation: str, kind: str, *, time
         raise CockpitError("pgstattuple is not installed here: CREATE EXTENSION pgstattuple") from None
     except psycopg.errors.InsufficientPrivilege:
         raise CockpitError(
-            "pgstattuple needs privilege: GRANT pg_stat_scan_tables TO the cockpit's role"
+            f"pgstattuple needs privilege: GRANT pg_stat_scan_tables TO {conn.info.user}"
         ) from None
     except psycopg.errors.QueryCanceled:
         raise CockpitError(f"the full scan of {relation} stopped at its {timeout_ms} ms timeout") from None
