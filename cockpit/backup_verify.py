@@ -6,11 +6,19 @@ when production must not carry a restore's load), compare each table's row count
 the counts taken in the dump's own snapshot, and drop the scratch database whatever happened.
 The restore's duration is the measured RTO, the backup's age the RPO it gives. The result goes
 into the manifest (so the inventory shows it) and into the audit trail.
+
+The restore role needs only CREATEDB (README, "Database roles"): the scratch database is its
+own, restored ``--no-owner --no-privileges``. What such a role cannot create is left out of the
+restore and said in the result: the dump's extensions that are not trusted (pg_stat_statements,
+pgstattuple: only a superuser creates them) or not installed on the scratch server. They hold no
+rows of the tables compared; a table that needs one (a column of its type) then fails the
+restore, with the server's ERROR line and the extension named.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import tempfile
 import time
@@ -26,8 +34,17 @@ from cockpit.config import BackupStore, Database
 from cockpit.db import SessionPolicy, connect, describe_error
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
-from cockpit.pg_tools import client_connection, find_tool
+from cockpit.pg_tools import PgTool, client_connection, find_tool, server_error
 from cockpit.probes.backups import MANIFEST_SUFFIX
+
+# pg_restore -l lines of an extension and of its comment: "2; 3079 16612 EXTENSION - name"
+_TOC_EXTENSION = re.compile(r"^\d+; \d+ \d+ (?:COMMENT - )?EXTENSION (?:- )?(\S+)")
+CREATABLE_EXTENSIONS_SQL = """
+SELECT e.name FROM pg_available_extensions AS e
+WHERE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+   OR EXISTS (SELECT FROM pg_available_extension_versions AS v
+              WHERE v.name = e.name AND v.version = e.default_version AND v.trusted)
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,20 +134,28 @@ def _restore_and_compare(
         # pg_restore must read the archive (as new as the dump's server) and talk to this server.
         server_major = max(int(admin.info.server_version // 10000), int(manifest.get("server_major") or 0))
         tool = find_tool("pg_restore", server_major)
+        role = admin.info.user
+        creatable = {str(r[0]) for r in admin.execute(CREATABLE_EXTENSIONS_SQL).fetchall()}
+        try:
+            listing, skipped = _restore_list(tool, path, creatable)
+        except CockpitError as exc:
+            return Verification(key, False, str(exc), 0.0, 0.0)
         admin.execute(f'CREATE DATABASE "{scratch}"'.encode())
         try:
             context.progress(f"restoring into {scratch} with {tool.path.name} {tool.version}", None)
             began = time.monotonic()
             conninfo, env = client_connection(server, dbname=scratch)  # no password in argv (ps)
             restore = subprocess.run(
-                [str(tool.path), "--no-owner", "--no-privileges", "--exit-on-error", "-d", conninfo,
-                 str(path)],
+                [str(tool.path), "--no-owner", "--no-privileges", "--no-subscriptions", "--exit-on-error",
+                 "-L", str(listing), "-d", conninfo, str(path)],
                 capture_output=True, text=True, env=env, check=False,
             )  # fmt: skip
             rto = time.monotonic() - began
             if restore.returncode != 0:
-                last = (restore.stderr.strip().splitlines() or ["failed"])[-1]
-                return Verification(key, False, f"pg_restore failed: {last}", rto, 0.0)
+                failed = f"pg_restore failed: {server_error(restore.stderr)}"
+                if skipped:
+                    failed += f"; left out: extension {', '.join(skipped)}, which {role} may not create"
+                return Verification(key, False, failed, rto, 0.0)
             with connect(server, policy, dbname=scratch) as conn:
                 conn.execute("SET statement_timeout = 0")
                 restored = count_rows(conn)
@@ -153,6 +178,13 @@ def _restore_and_compare(
     if differing:
         return Verification(key, False, "row counts differ: " + "; ".join(differing[:5]), rto, rpo)
     checked = f"{len(expected)} tables' row counts match" if expected else "restored (no row counts recorded)"
+    if skipped:
+        many = len(skipped) > 1
+        checked += (
+            f"; not restored: extension{'s' if many else ''} {', '.join(skipped)} (role {role} may not "
+            f"create {'them' if many else 'it'}: untrusted or not installed there; "
+            f"{'they hold' if many else 'it holds'} none of the rows compared)"
+        )
     return Verification(
         key,
         True,
@@ -160,6 +192,29 @@ def _restore_and_compare(
         rto,
         rpo,
     )
+
+
+def _restore_list(tool: PgTool, dump: Path, creatable: set[str]) -> tuple[Path, list[str]]:
+    """The dump's table of contents (``pg_restore -l``) beside it, with the extensions the
+    scratch role cannot create commented out (``-L`` then skips them); and their names."""
+    listed = subprocess.run(
+        [str(tool.path), "-l", str(dump)], capture_output=True, text=True, check=False, timeout=300
+    )
+    if listed.returncode != 0:
+        raise CockpitError(f"pg_restore cannot read {dump.name}: {server_error(listed.stderr)}")
+    skipped: list[str] = []
+    lines = []
+    for entry in listed.stdout.splitlines():
+        found = _TOC_EXTENSION.match(entry)
+        if found is not None and found.group(1) not in creatable:
+            if found.group(1) not in skipped:
+                skipped.append(found.group(1))
+            lines.append(";" + entry)  # a comment in a restore list: not restored
+        else:
+            lines.append(entry)
+    listing = dump.with_suffix(".list")
+    listing.write_text("\n".join(lines) + "\n")
+    return listing, skipped
 
 
 def _record(store: Any, key: str, manifest: dict[str, Any], verification: Verification) -> None:

@@ -10,6 +10,7 @@ pointed at a database without a secret on its command line.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import shutil
@@ -110,3 +111,30 @@ def client_connection(database: Database, *, dbname: str | None = None) -> tuple
     if password is not None:
         env["PGPASSWORD"] = password
     return make_conninfo("", **params), env
+
+
+_SERVER_MESSAGE = re.compile(r"\b(ERROR|FATAL|PANIC):\s+(.*)")
+
+
+def server_error(stderr: str) -> str:
+    """What a failed pg_dump or pg_restore says, as one line: the server's own ERROR (or FATAL)
+    line and the statement it was running, not the tool's last line (pg_restore ends with
+    ``Command was: ...``, pg_dump with ``detail: Query was: ...``, neither of them the why)."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    found = next((m for line in lines if (m := _SERVER_MESSAGE.search(line))), None)
+    if found is None:
+        return lines[-1] if lines else "failed with no message"
+    statement = ""
+    for index, line in enumerate(lines):
+        if re.search(r"(Command|Query) was:", line):  # the statement, over the lines that follow
+            follows = lines[index + 1 :]
+            rest = itertools.takewhile(lambda more: not more.startswith(("pg_", "WARNING")), follows)
+            statement = " ".join([line.split("was:", 1)[1].strip(), *rest]).strip()
+            break
+    text = f"{found.group(1)}: {found.group(2).strip()}"
+    hint = next((line.split("HINT:", 1)[1].strip() for line in lines if "HINT:" in line), "")
+    if hint:
+        text += f" ({hint.rstrip('.')})"
+    if statement:
+        text += f" (running: {statement if len(statement) <= 100 else statement[:99] + '…'})"
+    return text

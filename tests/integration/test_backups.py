@@ -31,7 +31,8 @@ from cockpit.probes.backups import Backup, StoreInventory, StoreReader, inventor
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.s3 import BUCKET
 from cockpit.state import StateStore
-from tests.conftest import clean_env
+from tests.conftest import clean_env, own_database
+from tests.estate import OPERATOR, RESTORE, EstateRoles
 
 YES = Confirmation(confirmed=True)
 
@@ -488,3 +489,71 @@ def test_pg_dump_and_pg_restore_get_no_password_on_their_command_line(
         watcher.join()
     assert any("pg_restore" in line and "dump_probe" in line for line in seen)
     assert not [line for line in seen if secret in line]
+
+
+def folder_with_scratch(tmp_path: Path, estate: EstateRoles) -> BackupStore:
+    """A folder store verified on the documented restore role (CREATEDB only), as the README says."""
+    (tmp_path / "nas").mkdir()
+    return BackupStore(
+        name="nas", kind="folder", path=str(tmp_path / "nas"), scratch_dsn=estate.dsn(RESTORE, "postgres")
+    )
+
+
+def test_the_documented_restore_role_verifies_a_database_using_pg_stat_statements(
+    estate: EstateRoles, store: StateStore, tmp_path: Path
+) -> None:
+    """A role with CREATEDB only cannot create pg_stat_statements or pgstattuple (untrusted):
+    the restore leaves them out and says so, and the row counts are compared all the same."""
+    config = folder_with_scratch(tmp_path, estate)
+    operator = estate.database(OPERATOR)
+    guard = Guard(target="estate", store=store, read_only=False)
+    key = guard.run(
+        backup_request(config, operator), YES, lambda c: run_backup(c, config, operator, SessionPolicy())
+    ).key
+    verification = guard.run(
+        verify_request(config, key), YES,
+        lambda c: verify_backup(c, config, key, operator, SessionPolicy()),
+    )  # fmt: skip
+    manifest = json.loads((tmp_path / "nas" / (key + ".manifest.json")).read_text())
+    assert manifest["verify_result"] == "ok" and len(manifest["row_counts"]) == 8
+    assert verification.detail.startswith(
+        "sha256 ok, 8 tables' row counts match; not restored: extensions pg_stat_statements, "
+        "pgstattuple (role cockpit_restore may not create them: untrusted or not installed there; "
+        "they hold none of the rows compared); restore "
+    )
+    (verified,) = [f for f in judge(inventory(config)) if f.check == "backup.verified"]
+    assert verified.severity is Severity.OK
+    with psycopg.connect(estate.superuser_dsn) as conn:  # the scratch database is gone
+        assert conn.execute(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'cockpit_verify_%'"
+        ).fetchone() == (0,)
+
+
+def test_a_failed_restore_says_the_servers_error_line(
+    sandbox: Sandbox, estate: EstateRoles, store: StateStore, tmp_path: Path
+) -> None:
+    """A view over pg_stat_statements cannot be restored without the extension: the failure
+    names the server's ERROR and the statement, not pg_restore's last line."""
+    dsn = own_database(sandbox, "verify_view", "pg_stat_statements")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS kept AS SELECT 1 AS x")
+        conn.execute("CREATE OR REPLACE VIEW statements AS SELECT queryid FROM pg_stat_statements")
+    database = Database(name="verify_view", dsn=dsn)
+    config = folder_with_scratch(tmp_path, estate)
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    key = guard.run(
+        backup_request(config, database), YES, lambda c: run_backup(c, config, database, SessionPolicy())
+    ).key
+    with pytest.raises(CockpitError) as failed:
+        guard.run(
+            verify_request(config, key), YES,
+            lambda c: verify_backup(c, config, key, database, SessionPolicy()),
+        )  # fmt: skip
+    assert str(failed.value) == (
+        f"verification of nas/{key} failed: pg_restore failed: ERROR: relation "
+        '"public.pg_stat_statements" does not exist (running: CREATE VIEW public.statements AS'
+        " SELECT queryid FROM public.pg_stat_statements;); left out: extension pg_stat_statements,"
+        " which cockpit_restore may not create"
+    )
+    (verified,) = [f for f in judge(inventory(config)) if f.check == "backup.verified"]
+    assert verified.severity is Severity.CRIT and "ERROR: relation" in verified.message
