@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from cockpit import credentials
 from cockpit.config import BackupStore
 from cockpit.errors import CockpitError
+from cockpit.paths import open_private, private_dir
 
 # S3 allows 10,000 parts of at most 5 GiB; 16 MiB parts fit dumps up to 156 GiB, and the part
 # size grows with the expected size beyond that. A part is held in memory while it uploads.
@@ -308,8 +309,8 @@ class FolderStore:
         partial = target.with_name(f".partial-{target.name}")
         total = 0
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with partial.open("wb") as out:
+            private_dir(target.parent)  # dumps and CSV exports hold customer data: 0700 / 0600
+            with open_private(partial) as out:
                 for data in chunks:
                     out.write(data)
                     total += len(data)

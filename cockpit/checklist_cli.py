@@ -62,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
         report = render_report(load_run(journal, args.run), journal.now())
         if args.output:
-            Path(args.output).write_text(report, encoding="utf-8")
+            from cockpit.paths import write_private_text
+
+            write_private_text(Path(args.output), report)  # notes and evidence: 0600
             print(f"wrote {args.output}", file=sys.stderr)
         else:
             sys.stdout.write(report)

@@ -180,14 +180,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _crash(exc: Exception) -> int:
-    from cockpit.paths import state_dir
+    from cockpit.paths import private_dir, state_dir, write_private_text
     from cockpit.redact import redact
 
     log = state_dir() / "crash.log"
     try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a") as out:
-            out.write(redact("".join(traceback.format_exception(exc))))
+        private_dir(log.parent)
+        write_private_text(log, redact("".join(traceback.format_exception(exc))), append=True)
         where = f"; details in {log}"
     except OSError:
         where = ""
@@ -326,9 +325,12 @@ def _sandbox(args: argparse.Namespace) -> int:
                 f"{args.dir}/s3-credentials.env (sandbox only)",
                 file=sys.stderr,
             )
-            env_file = args.dir / "s3-credentials.env"
-            env_file.write_text("".join(f"export {k}={v}\n" for k, v in sandbox.s3_environment().items()))
-            env_file.chmod(0o600)
+            from cockpit.paths import write_private_text
+
+            env_file = args.dir / "s3-credentials.env"  # 0600 from its creation, not after
+            write_private_text(
+                env_file, "".join(f"export {k}={v}\n" for k, v in sandbox.s3_environment().items())
+            )
         return 0
     if not sandbox.is_up():
         print(f"no sandbox is running in {args.dir}: nothing to stop", file=sys.stderr)

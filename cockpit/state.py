@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.errors import CockpitError
-from cockpit.paths import state_db_path
+from cockpit.paths import make_private, open_private, private_dir, state_db_path
 
 # The checklist journal (cockpit/journal.py); the same tables in a shared PostgreSQL database.
 JOURNAL_SCHEMA: Sequence[str] = (
@@ -146,7 +146,13 @@ class StateStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or state_db_path()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            # SQLite creates the database 0644 (under umask 022) and gives its -wal and -shm the
+            # database's mode: created 0600 first, all three are private. Older ones are made so.
+            for suffix in ("", "-wal", "-shm"):
+                make_private(self.path.with_name(self.path.name + suffix))
+            if not self.path.exists():
+                open_private(self.path).close()  # an empty file is a new SQLite database
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=5000")
