@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
@@ -52,6 +53,7 @@ from widgets.header import CockpitHeader
 from widgets.in_place_table import InPlaceTable
 from widgets.not_configured import NotConfigured
 from widgets.pane_tabs import PaneTabs
+from widgets.verbatim import markup_escaped, visible
 
 if TYPE_CHECKING:  # the journal is opened on first use, off the first frame's path
     from cockpit.journal import Journal
@@ -386,29 +388,55 @@ class CockpitApp(App[int]):
             self.notify("cancelling...", severity="warning")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own, then the cockpit's: its panes, the other targets, the pane's actions.
+
+        The palette parses titles and help as markup; the cockpit's are text (target names, and
+        archive tables from the config), escaped at this one place (widgets.verbatim).
+        """
         yield from super().get_system_commands(screen)
+        for title, help_text, callback in self._cockpit_commands():
+            yield SystemCommand(markup_escaped(title), markup_escaped(help_text), callback)
+
+    def _cockpit_commands(self) -> Iterable[tuple[str, str, Any]]:
         for spec in PANES:
-            yield SystemCommand(
+            yield (
                 f"Pane: {spec.title}",
                 f"Go to the {spec.title} pane ({spec.key})",
                 lambda pane=spec.id: self.action_show_pane(pane),
             )
         for name in self.config.targets:
             if name != self.target_name:
-                yield SystemCommand(
+                yield (
                     f"Target: {name}",
                     f"Switch to target {name}",
                     lambda target=name: self.run_worker(self._switch_to(target)),
                 )
-        yield SystemCommand("Help", "Keys and what the cockpit shows", self.action_help)
+        yield ("Help", "Keys and what the cockpit shows", self.action_help)
         # Panes offer their actions here: a pane widget with ``palette_commands()`` returning
         # (title, help, callback) triples. A pane offers nothing it would refuse (guard.offers).
         active = self.query_one(TabbedContent).active_pane
         for widget in active.walk_children() if active is not None else ():
             commands = getattr(widget, "palette_commands", None)
             if callable(commands):
-                for title, help_text, callback in commands():
-                    yield SystemCommand(title, help_text, callback)
+                yield from commands()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification shown as text, whatever ``markup`` says (widgets pass True by default).
+
+        Notifications carry error messages, relation and run names, checklist titles: what a
+        server or a file said, never markup of the cockpit's own (widgets.verbatim).
+        """
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     # -- actions: confirm, guard, run in a worker, show progress -----------------------------
 

@@ -38,6 +38,7 @@ from screens.confirm import ConfirmScreen
 from screens.pane_env import PaneEnv
 from screens.prompt import PromptScreen
 from widgets.footer import KeyBar
+from widgets.verbatim import verbatim
 
 _MARK = {"done": "✔", "skipped": "-", "failed": "✘", "running": "▶", "pending": " "}
 _STYLE = {"done": "green", "skipped": "dim", "failed": "bold red", "running": "bold yellow", "pending": ""}
@@ -143,11 +144,11 @@ class ChecklistRunScreen(Screen[None]):
             else:
                 mark, status = Text("↻", style="green"), Text(f"done x{state.rounds}", style="green")
                 deadline = f"again in {format_duration(again - now)}"
-            title = Text(fill(state.step.title, self.state.info.params))
+            title = verbatim(fill(state.step.title, self.state.info.params))  # a checklist file's text
             title.truncate(max(20, self.app.size.width - _OTHER_COLUMNS), overflow="ellipsis")
             return mark, title, status, deadline
         # The status and deadline columns stay in view at 80 columns: titles give way (detail below).
-        title = Text(fill(state.step.title, self.state.info.params))
+        title = verbatim(fill(state.step.title, self.state.info.params))  # a checklist file's text
         title.truncate(max(20, self.app.size.width - _OTHER_COLUMNS), overflow="ellipsis")
         return (
             Text(_MARK[state.status], style=_STYLE[state.status]),
@@ -167,7 +168,7 @@ class ChecklistRunScreen(Screen[None]):
             if p.choices and p.name in state.info.params
         )  # fmt: skip
         self.query_one("#run-title", Label).update(
-            f"{state.info.title}{chosen}  [{done}/{len(applicable)}]  run {state.info.id}"
+            verbatim(f"{state.info.title}{chosen}  [{done}/{len(applicable)}]  run {state.info.id}")
         )
         elapsed = format_duration(state.elapsed(now))
         since = f"ran {elapsed}" if state.finished else f"started {elapsed} ago"
@@ -182,7 +183,7 @@ class ChecklistRunScreen(Screen[None]):
             warn_before = self.env.probe_context.settings.window_warning_before
             urgency = "" if state.finished else window_state.urgency(warn_before)
         ended = f" ({state.end_reason})" if state.end_reason else ""
-        status.update(f"{since}; {state.status}{ended}; {who}{window}")
+        status.update(verbatim(f"{since}; {state.status}{ended}; {who}{window}"))  # reasons, user names
         status.set_class(urgency == "warning", "-window-warning")
         status.set_class(urgency == "critical", "-window-critical")
         table = self.query_one("#run-steps", DataTable)
@@ -224,7 +225,7 @@ class ChecklistRunScreen(Screen[None]):
         lines += [f"{'pass' if ok else 'not yet'}: {message}" for _, ok, message in selected.results[-2:]]
         if step.rollback and selected.status == "failed":
             lines.append(f"rollback: {step.rollback}")
-        self.query_one("#run-detail", Static).update(Text("\n".join(lines)))
+        self.query_one("#run-detail", Static).update(verbatim("\n".join(lines)))  # notes, results
 
     def _follow(self) -> None:
         self._follow_worker()

@@ -24,6 +24,7 @@ from cockpit.errors import CockpitError
 from cockpit.journal import Journal, RunInfo
 from screens.checklist_start import open_run, start_checklist
 from screens.pane_env import PaneEnv
+from widgets.verbatim import safe_cell
 
 POLL_S = 1.0
 
@@ -118,8 +119,8 @@ class ChecklistsPane(Vertical):
             cursor = table.coordinate_to_cell_key(table.cursor_coordinate) if table.row_count else None
             was_on = str(cursor.row_key.value) if cursor else None
             table.clear()
-            for row in rows:
-                table.add_row(*row, key=row[0])
+            for row in rows:  # titles from checklist files, user names: as they are (safe_cell)
+                table.add_row(*map(safe_cell, row), key=row[0])
             ids = [row[0] for row in rows]
             if was_on in ids:
                 table.move_cursor(row=ids.index(was_on))
@@ -136,9 +137,8 @@ class ChecklistsPane(Vertical):
         listing.clear()
         for checklist_id, entry in sorted(library.entries.items()):
             checklist = entry.checklist
-            listing.add_row(
-                checklist_id, checklist.kind, str(len(checklist.steps)), checklist.title, key=checklist_id
-            )
+            cells = (checklist_id, checklist.kind, str(len(checklist.steps)), checklist.title)
+            listing.add_row(*map(safe_cell, cells), key=checklist_id)
         for error in library.errors:
             self.notify(error, severity="error", timeout=10)
         mine = [r for r in runs if r.status == "running" and r.holder == self.me]

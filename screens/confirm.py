@@ -8,7 +8,7 @@ marked by shape, not colour alone (``▶ Keep it ◀`` in reverse video, the oth
 the terminal, and what it lists is a list, one item a line.
 
 Every piece of text it shows comes from outside (a session's query, a backup's key) and is shown
-as plain text (``rich.text.Text``), never parsed as markup.
+as plain text (``widgets.verbatim``), never parsed as markup, its control characters written out.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from cockpit.guard import Confirmation, ConfirmationKind
+from widgets.verbatim import verbatim
 
 FOCUS_MARKS = ("▶ ", " ◀")
 
@@ -117,8 +118,8 @@ class ConfirmScreen(ModalScreen[Confirmation]):
             # As wide as its longest line (and the frame), up to 90% of the terminal: it grows
             # with the terminal instead of wrapping a sentence into a narrow column at 160.
             box.styles.width = self._natural_width() + 4
-            yield Label(Text(self.summary, style="bold"), id="confirm-summary")
-            yield Label(Text.assemble("on target ", (self.target, "bold")))
+            yield Label(verbatim(self.summary, style="bold"), id="confirm-summary")
+            yield Label(Text.assemble("on target ", verbatim(self.target, style="bold")))
             if self.details:
                 with VerticalScroll(id="confirm-details"):
                     if self.listing:
@@ -127,7 +128,7 @@ class ConfirmScreen(ModalScreen[Confirmation]):
                         yield Static(Text(f"exactly {these} {self.listing}:"))
                     yield Static(_bullets(self.details), id="confirm-items")
             if self.kind is ConfirmationKind.TYPED:
-                protected = Text(f"{self.target} is protected: type its name to confirm")
+                protected = verbatim(f"{self.target} is protected: type its name to confirm")
                 yield Label(protected, id="confirm-protected")
                 yield Input(placeholder=self.target, id="confirm-typed")
             with Horizontal(id="confirm-buttons"):
@@ -142,7 +143,7 @@ class ConfirmScreen(ModalScreen[Confirmation]):
 
     def _keys_line(self) -> Text:
         if self.kind is ConfirmationKind.TYPED:
-            return Text(f"type {self.target}, then enter: {self.verb}   esc: {self.keep.lower()}")
+            return verbatim(f"type {self.target}, then enter: {self.verb}   esc: {self.keep.lower()}")
         return Text(f"enter: the ▶ marked ◀ button   tab/arrows: move   esc: {self.keep.lower()}")
 
     def on_mount(self) -> None:
@@ -183,5 +184,5 @@ def _bullets(items: tuple[str, ...]) -> Table:
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for item in items:
-        grid.add_row("•", Text(item))
+        grid.add_row("•", verbatim(item))
     return grid

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from widgets.verbatim import verbatim
+
 
 class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -34,7 +36,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box"):
-            yield Label(self.question, markup=False)
+            yield Label(verbatim(self.question))  # names steps and parameters of a checklist file
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label("enter: ok   escape: cancel", classes="muted")
 

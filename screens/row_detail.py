@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -17,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from widgets.in_place_table import Cell
+from widgets.verbatim import as_text, verbatim
 
 
 class RowDetail(ModalScreen[None]):
@@ -42,9 +42,9 @@ class RowDetail(ModalScreen[None]):
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
         for label, value in self.cells:
-            grid.add_row(label.upper(), value if isinstance(value, Text) else Text(value))
+            grid.add_row(label.upper(), as_text(value))  # what the server said, as it is
         with VerticalScroll() as box:
-            box.border_title = self.title_text
+            box.border_title = verbatim(self.title_text)  # a str title would be parsed as markup
             box.border_subtitle = "esc: close"
             yield Static(grid, id="row-detail-cells")
 

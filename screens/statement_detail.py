@@ -28,6 +28,7 @@ from cockpit.probes.explain import ExplainRefused, explain, parameter_count, par
 from cockpit.probes.queries import Statement, short
 from screens.pane_env import PaneEnv
 from widgets.footer import KeyBar
+from widgets.verbatim import verbatim, visible
 
 ANALYZE_ACTION = "queries.explain_analyze"
 
@@ -72,12 +73,16 @@ class StatementDetail(ModalScreen[None]):
         with Vertical():
             with VerticalScroll(id="statement-text"):
                 yield Static(
-                    Syntax(s.text or f"(no text kept for queryid {s.queryid})", "sql", word_wrap=True)
+                    Syntax(
+                        visible(s.text or f"(no text kept for queryid {s.queryid})"), "sql", word_wrap=True
+                    )
                 )
             yield Label(
-                f"{s.database} as {s.username}: {s.calls:,} calls, mean {s.mean_ms:.1f} ms, total "
-                f"{s.total_ms / 1000:.1f} s, {s.rows:,} rows, {s.shared_blks_read:,} blocks read, "
-                f"{s.temp_blks_written:,} temp blocks written; queryid {s.queryid}",
+                verbatim(  # database and role names: anyone's choice
+                    f"{s.database} as {s.username}: {s.calls:,} calls, mean {s.mean_ms:.1f} ms, total "
+                    f"{s.total_ms / 1000:.1f} s, {s.rows:,} rows, {s.shared_blks_read:,} blocks read, "
+                    f"{s.temp_blks_written:,} temp blocks written; queryid {s.queryid}"
+                ),
                 id="statement-numbers",
             )
             yield Input(
@@ -123,8 +128,10 @@ class StatementDetail(ModalScreen[None]):
     def _show_plan(self, lines: list[str] | str, title: str = "") -> None:
         body = Text(no_wrap=True)  # a plan's indentation is its structure: scroll, never wrap
         if title:
-            body.append(title + "\n", style="bold")
-        body.append("\n".join(lines) if isinstance(lines, list) else lines)
+            body.append(visible(title) + "\n", style="bold")
+        # A plan and an error name relations and quote values: text (Text.append parses no
+        # markup), its control characters written out.
+        body.append(visible("\n".join(lines) if isinstance(lines, list) else lines))
         self.query_one("#plan", Static).update(body)
 
     def _show_plan_if_open(self, lines: list[str], title: str) -> None:

@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from widgets.verbatim import verbatim
+
 
 class TargetPicker(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -23,8 +25,10 @@ class TargetPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         names = [name for name, _ in self.targets]
+        # Names and descriptions from the config: text (a str prompt is parsed as markup).
+        prompts = [verbatim(f"{name}  {description}".rstrip()) for name, description in self.targets]
         options = OptionList(
-            *(Option(f"{name}  {description}".rstrip(), id=name) for name, description in self.targets),
+            *(Option(prompt, id=name) for name, prompt in zip(names, prompts, strict=True)),
             id="picker-options",
         )
         # Set here, not on mount: a `q` typed right after `t` (a paste, a slow link) unmounts the

@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
+from widgets.verbatim import verbatim
+
 
 class ActionStatus(Horizontal):
     """Hidden when idle; ``start``, ``progress`` and ``finish`` drive it.
@@ -32,12 +34,13 @@ class ActionStatus(Horizontal):
         yield ProgressBar(total=100, show_eta=False, id="action-progress")
 
     def start(self, summary: str) -> None:
-        self.query_one("#action-label", Label).update(f"{summary} (ctrl+x cancels)")
+        # Summaries and progress name tables, stores and keys: text, never markup.
+        self.query_one("#action-label", Label).update(verbatim(f"{summary} (ctrl+x cancels)"))
         self.query_one(ProgressBar).update(total=None, progress=0)
         self.add_class("-running")
 
     def progress(self, message: str, fraction: float | None) -> None:
-        self.query_one("#action-label", Label).update(f"{message} (ctrl+x cancels)")
+        self.query_one("#action-label", Label).update(verbatim(f"{message} (ctrl+x cancels)"))
         bar = self.query_one(ProgressBar)
         if fraction is None:
             bar.update(total=None)

@@ -7,6 +7,8 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Label
 
+from widgets.verbatim import verbatim
+
 
 class CockpitHeader(Horizontal):
     """Target name, a READ-ONLY badge (observers, and protected targets until armed), a PROTECTED
@@ -52,7 +54,7 @@ class CockpitHeader(Horizontal):
         yield Label("", id="window")
 
     def watch_target(self, value: str) -> None:
-        self.query_one("#target", Label).update(value)
+        self.query_one("#target", Label).update(verbatim(value))  # a name from the config
 
     def watch_read_only(self, value: bool) -> None:
         self.set_class(value, "-read-only")
@@ -65,7 +67,7 @@ class CockpitHeader(Horizontal):
         self.set_class(bool(value), "-armed")
 
     def watch_window(self, value: str) -> None:
-        self.query_one("#window", Label).update(value)
+        self.query_one("#window", Label).update(verbatim(value))  # names a window of the config
 
     def watch_in_window(self, value: bool) -> None:
         self.set_class(value, "-in-window")

@@ -4,6 +4,8 @@ Rows are never rebuilt on refresh (a rebuild relayouts and repaints everything: 
 tables, and bytes over SSH); under ``WIDE`` columns only the priority columns are shown. The
 order of the rows given is the order shown, and the cursor stays on its row (by key) when rows
 above it come, go or move: an operator about to cancel "this session" keeps pointing at it.
+Cells are shown as they are: DataTable parses a str cell as markup, and cells hold what servers,
+stores and files said (``widgets.verbatim.safe_cell`` is applied to every cell handed to it).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
+
+from widgets.verbatim import safe_cell
 
 WIDE = 110
 Cell = Text | str
@@ -59,7 +63,7 @@ class InPlaceTable(DataTable[Cell]):
             for column in self._columns():
                 self.add_column(column.upper(), key=column)
             for key, cells in self._rows.items():
-                self.add_row(*(cells[c] for c in self._columns()), key=key)
+                self.add_row(*(safe_cell(cells[c]) for c in self._columns()), key=key)
             self._order = list(self._rows)
 
     def selected_key(self) -> str | None:
@@ -109,16 +113,16 @@ class InPlaceTable(DataTable[Cell]):
         changed_cells: set[tuple[RowKey, ColumnKey]] = set()
         for key, cells in rows.items():
             if key not in existing:
-                self.add_row(*(cells[c] for c in self._columns()), key=key)
+                self.add_row(*(safe_cell(cells[c]) for c in self._columns()), key=key)
                 changed.update(self._columns())
                 continue
             if previous.get(key) is cells:
                 continue  # the same cells as shown (cells_of): nothing to compare
             row_key, data = RowKey(key), self._data[RowKey(key)]
             for column in self._columns():
-                column_key = ColumnKey(column)
-                if data[column_key] != cells[column]:
-                    data[column_key] = cells[column]
+                column_key, cell = ColumnKey(column), safe_cell(cells[column])
+                if data[column_key] != cell:
+                    data[column_key] = cell
                     changed.add(column)
                     changed_cells.add((row_key, column_key))
         self._repaint_cells(changed_cells)

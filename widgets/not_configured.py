@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from widgets.verbatim import verbatim, visible
+
 
 class NotConfigured(Static):
     """A passive notice: ``what`` is missing, ``example`` is TOML to paste into the config."""
@@ -24,7 +26,7 @@ class NotConfigured(Static):
 
         body = Group(
             Text.assemble(("not configured: ", "bold"), what),
-            Text(f"add [{config_key}] to the config file, for example:"),
-            Syntax(example.strip(), "toml", theme="ansi_dark", background_color="default"),
+            verbatim(f"add [{config_key}] to the config file, for example:"),  # names the target
+            Syntax(visible(example.strip()), "toml", theme="ansi_dark", background_color="default"),
         )
         super().__init__(body, **kwargs)  # type: ignore[arg-type]

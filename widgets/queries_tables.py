@@ -11,6 +11,7 @@ from textual.widgets import Static
 from cockpit.probes.index_hints import IndexHint
 from cockpit.probes.queries import Session, Statement, short
 from widgets.in_place_table import Cell, InPlaceTable
+from widgets.verbatim import visible
 
 
 def _ms(value: float) -> str:
@@ -130,6 +131,6 @@ class LockTree(Static, can_focus=True):
                 text.append(f"{indent}(a backend that is not a client session)\n", style="dim")
                 continue
             style = "bold red" if depth == 0 else ""
-            text.append(f"{indent}{session.pid} {session.user} {session.state}: ", style=style)
-            text.append(short(session.query, 60) + "\n")
+            text.append(visible(f"{indent}{session.pid} {session.user} {session.state}: "), style=style)
+            text.append(visible(short(session.query, 60)) + "\n")
         self.update(text)

@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.visual import VisualType
 from textual.widgets import Label
 
+from widgets.verbatim import as_text
+
 
 class StatusLine(Label):
     """What the pane is showing and how fresh it is (``update``d by the pane).
@@ -14,6 +16,9 @@ class StatusLine(Label):
     At 80 columns a summary such as "s3 warn (...); folder crit (newest backup 30h old...)" is
     wider than the screen: it wraps to a second line rather than losing its end, the part an
     operator most often needs. Two lines at most, so the tables keep their rows at 80x24.
+
+    A str is shown as text, never parsed as markup: summaries carry what servers and stores said
+    (an error message, a relation's name; widgets.verbatim).
 
     An update asks for a layout pass only when the summary changes its number of lines: a
     layout pass on every refresh made Textual redraw more than the text (bench/idle_footprint.py).
@@ -33,6 +38,8 @@ class StatusLine(Label):
     _lines = 0
 
     def update(self, content: VisualType = "", *, layout: bool | None = None) -> None:
+        if isinstance(content, str | Text):
+            content = as_text(content)
         text = content.plain if isinstance(content, Text) else str(content)
         if text == self._shown:
             return

@@ -1,0 +1,73 @@
+"""Text from outside the cockpit, shown as it is: never markup, never a terminal control.
+
+Query texts, relation and role names, application names, error messages, JSON bodies, backup
+keys, checklist titles and notes, target names: anyone who can name a table, run a query or
+write a checklist chooses them. Textual parses a ``str`` handed to a table cell, a Label, a
+notification or a command palette entry as markup: ``SELECT 1 /* [/] */`` in pg_stat_statements
+raised MarkupError and ended the cockpit (and every start after it, the pane being reopened);
+``[@click=app.quit]`` would have been a button; ``:fire:`` became an emoji. And what Rich and
+Textual keep of control characters goes to the terminal as it is: ``\\x1b]52;...`` in an
+application_name would have written the operator's clipboard.
+
+The rule: foreign text reaches a widget as a ``rich.text.Text`` built here (``verbatim``), or,
+where a widget only takes markup (the command palette), escaped here (``markup_escaped``), each
+at exactly one place. Control characters (but tab and newline) are shown as ``\\xNN``, so what
+the server holds is what the operator reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.style import StyleType
+from rich.text import Text
+
+# C0 controls but tab and newline, DEL, and the C1 controls (0x9b is a CSI on some terminals).
+_CONTROL_CODES = [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]
+_SHOWN_AS = {code: f"\\x{code:02x}" for code in _CONTROL_CODES}
+_CONTROL = re.compile("[" + "".join(f"\\x{code:02x}" for code in _CONTROL_CODES) + "]")
+
+# What a markup parser could change in a str: a tag or an escape starts with "[", an emoji code
+# with ":". A str with none of these (and no control character) is shown the same parsed or not.
+_MARKUP_OR_CONTROL = re.compile(r"[\[:]|" + _CONTROL.pattern)
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters (tab and newline aside) written out as ``\\xNN``."""
+    return text.translate(_SHOWN_AS) if _CONTROL.search(text) else text
+
+
+def verbatim(text: str, style: StyleType = "") -> Text:
+    """``text`` as a Text shown exactly as it is: no markup, no emoji codes, no terminal controls."""
+    return Text(visible(text), style=style)
+
+
+def as_text(value: str | Text) -> Text:
+    """A value for a widget that takes a renderable: a str ``verbatim``, a Text with its control
+    characters written out (its style kept; the spans of such a Text are dropped, as they would
+    no longer line up)."""
+    if isinstance(value, str):
+        return verbatim(value)
+    if _CONTROL.search(value.plain):
+        return Text(visible(value.plain), style=value.style)
+    return value
+
+
+def safe_cell(value: str | Text) -> str | Text:
+    """A DataTable cell that shows ``value`` as it is: DataTable parses a str as markup, so a str
+    that markup could change becomes a Text (``as_text``); any other str stays a str (cheap to
+    compare on every refresh, and what the table's readers get back)."""
+    if isinstance(value, str) and not _MARKUP_OR_CONTROL.search(value):
+        return value
+    return as_text(value)
+
+
+def markup_escaped(text: str) -> str:
+    """``text`` for a place that only takes Textual markup (a command palette entry): escaped, so
+    it reads as it is, and with its control characters written out.
+
+    Every ``[`` is escaped, not only those that look like a tag: ``textual.markup.escape`` (and
+    Rich's) leave ``[$accent]`` and ``[B]`` alone, which Textual's parser takes as tags all the
+    same. A backslash before a ``[`` needs nothing more: the parser keeps it as it is.
+    """
+    return visible(text).replace("[", "\\[")
