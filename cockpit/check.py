@@ -10,6 +10,7 @@ UNKNOWN finding naming the probe: a monitor that crashes tells you nothing.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import time
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from cockpit.errors import UsageError
 from cockpit.model import Finding, Severity, Snapshot
 from cockpit.probes import ProbeContext
-from cockpit.probes.registry import PANE_PROBES, PANES, Probe
+from cockpit.probes.registry import PANE_LIBRARIES, PANE_PROBES, PANES, Probe
 from cockpit.redact import redact
 
 PROBE_TIMEOUT_S = 60.0
@@ -165,6 +166,9 @@ async def _guarded(pane: str, probe: Probe, context: ProbeContext) -> Snapshot:
 async def run_checks(
     context: ProbeContext, panes: Sequence[str], *, problems_only: bool = False
 ) -> CheckReport:
-    """Run the panes' probes concurrently."""
+    """Run the panes' probes concurrently, their libraries imported first (not while a health
+    request is being timed)."""
+    for module in dict.fromkeys(m for pane in panes for m in PANE_LIBRARIES[pane]):
+        importlib.import_module(module)
     jobs = [_guarded(pane, probe, context) for pane in panes for probe in PANE_PROBES[pane]]
     return CheckReport(snapshots=await asyncio.gather(*jobs), problems_only=problems_only)

@@ -30,3 +30,16 @@ PANE_PROBES: dict[str, list[Probe]] = {
     "secrets": [secrets_check],
     "checklists": [],
 }
+
+# The libraries each pane's probes import on first use (lazily, for the TUI's first frame).
+# `cockpit check` imports them before any probe starts: an import holds the GIL for up to half a
+# second, and one made while a health request was being timed (on its own thread) went into that
+# endpoint's latency.
+PANE_LIBRARIES: dict[str, tuple[str, ...]] = {
+    "health": ("psycopg",),  # httpx is imported on the request loop, before any request is timed
+    "queries": ("psycopg",),
+    "bloat": ("psycopg",),
+    "backups": ("psycopg", "boto3", "botocore.config"),
+    "secrets": ("psycopg", "boto3", "cryptography.x509"),
+    "checklists": (),
+}

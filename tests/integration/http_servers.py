@@ -1,6 +1,6 @@
 """Real local HTTP(S) servers for the health probes: every behaviour and certificate problem.
 
-Paths: /ok (runbook JSON), /auth (needs the bearer token), /slow (1.2 s), /fail (503), /garbage (not JSON), /endless (a body
+Paths: /ok (runbook JSON), /auth (needs the bearer token), /slow (1.2 s), /delay/MS (MS milliseconds), /fail (503), /garbage (not JSON), /endless (a body
 that never ends), /hang (accepts, never answers), /bad-json (database disconnected), /deep (200 KB of `[`: nesting
 that makes json.loads raise RecursionError).
 """
@@ -33,6 +33,9 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, OK_BODY)
         elif self.path == "/slow":
             time.sleep(1.2)
+            self._json(200, OK_BODY)
+        elif self.path.startswith("/delay/"):  # /delay/50: answers OK after 50 ms, a known latency
+            time.sleep(int(self.path.removeprefix("/delay/")) / 1000)
             self._json(200, OK_BODY)
         elif self.path == "/fail":
             self._json(503, {"status": "error", "database": "disconnected"})
