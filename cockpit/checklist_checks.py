@@ -2,23 +2,30 @@
 
 ``finding = "backup.age"`` runs the probes of the pane that makes that finding (the same ones
 ``cockpit check`` runs) and passes when every matching finding (of ``subject``, when given) is at
-most ``max_severity`` and, with ``max_value``, its value is at most that. ``sql`` reads one value
-on a read-only session (the runbooks' SQL: "no transaction older than 5 minutes") and compares it
-with ``max_value`` / ``min_value``. A check that cannot run (unreachable database, a finding no
-probe makes) fails with the reason, which is what the operator must see.
+most ``max_severity`` and, with ``max_value``, its value is at most that. ``sql`` reads one number
+(the runbooks' SQL: "no transaction older than 5 minutes") and compares it with ``max_value`` /
+``min_value``: one read statement (checklist_sql refuses anything else, before it is sent) in a
+read-only transaction that is always rolled back (``read_value``). A check that cannot run
+(unreachable database, a finding no probe makes, text where a number was wanted) fails with the
+reason, which is what the operator must see.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from cockpit.checklist_format import Step
+from cockpit.checklist_sql import as_query, refusal
 from cockpit.config import Database
-from cockpit.errors import CockpitError
+from cockpit.errors import ActionRefused, CockpitError
 from cockpit.model import Finding, Severity
 from cockpit.probes import ProbeContext
 from cockpit.probes.registry import PANES
+
+if TYPE_CHECKING:
+    from cockpit.db import SessionPolicy
 
 # Which pane's probes make the findings of each prefix (``backup.age`` comes from backups).
 FINDING_PANES = {
@@ -52,12 +59,25 @@ class CheckOutcome:
 
 
 async def evaluate(step: Step, context: ProbeContext) -> CheckOutcome:
+    """The check's outcome; an ActionRefused when its SQL is not a check's (checklist_sql)."""
     try:
         if step.sql is not None:
             return await _sql(step, context)
         return await _finding(step, context)
+    except ActionRefused:
+        raise  # the caller audits and journals the refusal
     except CockpitError as exc:
         return CheckOutcome(False, str(exc))
+    except Exception as exc:  # a check that breaks is a failed check, said in one line, never a hung step
+        return CheckOutcome(False, f"the check could not run: {_first_line(exc)}")
+
+
+def sql_refusal(step: Step) -> str | None:
+    """Why this step's SQL may not run as a check (one line naming the step), or None."""
+    if step.sql is None:
+        return None
+    reason = refusal(step.sql)
+    return f"step {step.id!r}, key 'sql': {reason}" if reason else None
 
 
 async def _finding(step: Step, context: ProbeContext) -> CheckOutcome:
@@ -101,28 +121,34 @@ def _unreachable(finding: Finding) -> bool:
 
 
 async def _sql(step: Step, context: ProbeContext) -> CheckOutcome:
-    from cockpit.db import NoAnswer, answered, connect_async
+    from cockpit.db import NoAnswer, answered
 
+    assert step.sql is not None
+    reason = sql_refusal(step)
+    if reason is not None:  # validated or not (a run's definition comes from the journal): never sent
+        raise ActionRefused(reason)
     database = _database(step, context)
-    policy = replace(context.policy, read_only=True)  # a check never writes, whatever the caller
-
-    async def fetch() -> Any:
-        conn = await connect_async(database, policy)
-        async with conn:
-            return await (await conn.execute(str(step.sql).encode())).fetchone()
-
     try:
-        row = await answered(fetch(), database, policy.answer_deadline_s)
+        row = await answered(
+            read_value(database, context.policy, step.sql), database, context.policy.answer_deadline_s
+        )
     except NoAnswer as exc:
         return CheckOutcome(False, str(exc))
     except CockpitError:
         raise  # could not connect: the caller's one line
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return CheckOutcome(False, f"the check's SQL failed: {first}")
+        return CheckOutcome(False, f"the check's SQL failed: {_first_line(exc)}")
     raw: Any = row[0] if row else None
     if raw is None:
         return CheckOutcome(False, "the check's SQL returned no value")
+    if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal):
+        shown = str(raw)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        return CheckOutcome(
+            False,
+            f"the check's SQL returned {type(raw).__name__} {shown!r}, not a number: make it return one "
+            "(count(*), extract(epoch FROM ...), ...::int)",
+        )
     value = float(raw)
     limits = []
     if step.max_value is not None:
@@ -132,6 +158,37 @@ async def _sql(step: Step, context: ProbeContext) -> CheckOutcome:
     ok = all(passed for passed, _ in limits)
     wanted = " and ".join(text for _, text in limits)
     return CheckOutcome(ok, f"value {value:g} ({'ok' if ok else 'wanted'}: {wanted})", value)
+
+
+async def read_value(database: Database, policy: SessionPolicy, sql: str) -> Any:
+    """The first row of ``sql``, read so that the server itself refuses any change, whatever the text.
+
+    Its own session, read-only by default (``default_transaction_read_only``), reading strings as
+    checklist_sql did (``standard_conforming_strings``, SessionPolicy.options); a transaction begun
+    READ ONLY whose first query runs before the check's (``transaction_read_only`` cannot be
+    turned off after a transaction's first query); the check's text as a subquery (only a query
+    parses there: no SET, COPY, DO, COMMIT, nor a data-modifying WITH), on the extended protocol
+    (``prepare=True``: the server refuses more than one statement); always rolled back; the
+    session closed. What a read-only query can still do (signal a backend, reload the
+    configuration) is checklist_sql's to refuse before this is called.
+    """
+    from cockpit.db import connect_async
+
+    policy = replace(policy, read_only=True)  # a check never writes, whatever the caller
+    conn = await connect_async(database, policy)
+    async with conn:
+        await conn.set_read_only(True)
+        async with conn.transaction(force_rollback=True):
+            await conn.execute(b"SELECT 1")  # the first query: from here on read-only cannot be lifted
+            # On lines of their own: a -- comment in the check ends before the closing parenthesis.
+            query = f"SELECT * FROM (\n{as_query(sql)}\n) AS checked"
+            cursor = await conn.execute(query.encode(), prepare=True)
+            return await cursor.fetchone()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _database(step: Step, context: ProbeContext) -> Database:

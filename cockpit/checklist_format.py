@@ -8,7 +8,8 @@ sections (pre / during / post, or incident phases) of steps. A step is one of:
 - ``check``: a live probe with a pass condition: a finding of ``cockpit check`` (``finding``, a
   finding's name or a whole pane's, optionally ``subject``, ``max_severity``, ``max_value``,
   ``pass_if_absent`` for a finding made only for a problem) or one read-only SQL value (``sql``,
-  ``max_value`` / ``min_value``), optionally waiting (``wait``) every ``interval`` until ``timeout``;
+  one read statement that checklist_sql accepts, ``max_value`` / ``min_value``), optionally
+  waiting (``wait``) every ``interval`` until ``timeout``;
 - ``action``: a guarded action of the panes (``action`` and its ``params``), ``window_only`` to
   refuse outside a maintenance window;
 - ``command``: a shell command shown for copying, run only where config allows it.
@@ -29,6 +30,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from cockpit.checklist_sql import refusal as sql_refusal
 from cockpit.durations import parse_duration
 from cockpit.errors import CockpitError
 
@@ -245,6 +247,8 @@ def _kind_problems(
             return [f"key 'finding': no probe makes a {step.finding!r} finding ({hint})"]
         if step.sql is not None and step.max_value is None and step.min_value is None:
             return ["key 'max_value': an sql check needs max_value or min_value"]
+        if step.sql is not None and (refused := sql_refusal(step.sql)):
+            return [f"key 'sql': {refused}"]
     elif step.kind == "action":
         if not step.action:
             return ["key 'action': an action step names the action to run"]

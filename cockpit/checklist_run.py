@@ -4,7 +4,8 @@
 journal's events into it, so what anyone sees is exactly what was committed. ``RunOperator`` is
 the holder's side: each move (done, skip with a reason, fail, note, a check, an action) is
 appended to the journal first; checks and actions run in the caller's worker, actions through
-the target's guard (confirmation, read-only, protected, window) and audit like the panes' keys.
+the target's guard (confirmation, read-only, protected, window) and audit like the panes' keys,
+checks audited too.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from cockpit.checklist_params import instantiate, resolve
 from cockpit.config import MaintenanceWindow, Target
 from cockpit.durations import parse_duration
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
-from cockpit.guard import CancelToken, Confirmation, Guard, ProgressUpdate
+from cockpit.guard import ActionRequest, CancelToken, Confirmation, Guard, ProgressUpdate
 from cockpit.journal import Event, Journal, RunInfo
 from cockpit.probes import ProbeContext
 from cockpit.windows import WindowState, window_state
@@ -237,8 +238,6 @@ class RunOperator:
     def take_over(self) -> None:
         """Become the holder; audited. A journal matter, not a change to the target: an operator
         may take over on a protected target that is not armed; an observer never."""
-        from cockpit.guard import ActionRequest
-
         if self.guard.observer:
             raise ActionRefused(f"read-only mode: taking over checklist run {self.run_id} is refused")
         request = ActionRequest(
@@ -280,13 +279,28 @@ class RunOperator:
 
     def check(self, step: Step, cancel: CancelToken | None = None) -> CheckOutcome:
         """Evaluate the check (every ``interval`` until it holds or ``timeout`` when it waits);
-        each result is journaled; a pass completes the step."""
-        cancel = cancel or CancelToken()
+        each result is journaled; a pass completes the step. Audited (``checklist.check``, with
+        its SQL or finding); SQL that is not a check's is refused, audited and journaled."""
+        about = {"sql": step.sql} if step.sql else {"finding": step.finding, "subject": step.subject}
+        request = ActionRequest(
+            "checklist.check", f"Check: {step.title}",
+            {"run": self.run_id, "step": step.id, "database": step.database, **about}, mutating=False,
+        )  # fmt: skip
         self._append("check_started", step.id)
+        with self._anytime.begin(request, Confirmation(confirmed=True)) as context:
+            outcome = self._check_until(step, cancel or CancelToken())
+            context.result_detail = f"{'passed' if outcome.ok else 'not passed'}: {outcome.message}"
+        return outcome
+
+    def _check_until(self, step: Step, cancel: CancelToken) -> CheckOutcome:
         deadline = time.monotonic() + parse_duration(step.timeout).total_seconds()
         interval = parse_duration(step.interval).total_seconds()
         while True:
-            outcome = asyncio.run(evaluate(step, self.probe_context))
+            try:
+                outcome = asyncio.run(evaluate(step, self.probe_context))
+            except ActionRefused as exc:
+                self._append("check_result", step.id, ok=False, message=f"refused: {exc}")
+                raise
             waiting = step.wait and not outcome.ok and time.monotonic() + interval < deadline
             self._append(
                 "check_result", step.id, ok=outcome.ok, message=outcome.message, value=outcome.value,
@@ -352,8 +366,6 @@ class RunOperator:
             raise CockpitError(
                 "commands are shown for copying: set settings.checklist_commands = true to run them"
             )
-        from cockpit.guard import ActionRequest
-
         request = ActionRequest(
             "checklist.command", f"Run: {step.command}", {"run": self.run_id, "step": step.id}
         )

@@ -62,6 +62,9 @@ class SessionPolicy:
             f"-c statement_timeout={self.statement_timeout_ms}",
             f"-c lock_timeout={self.lock_timeout_ms}",
             "-c jit=off",
+            # The default since PostgreSQL 9.1, said so that a server configured otherwise reads a
+            # checklist's SQL as checklist_sql read it (a backslash in '...' is no escape).
+            "-c standard_conforming_strings=on",
         ]
         if self.read_only:
             parts.append("-c default_transaction_read_only=on")

@@ -266,7 +266,8 @@ class Guard:
         cancel: CancelToken | None = None,
         on_progress: Callable[[ProgressUpdate], None] | None = None,
     ) -> Iterator[ActionContext]:
-        """Check, audit the start, yield a context, audit the end. Refusals are audited too."""
+        """Check, audit the start, yield a context, audit the end. Refusals are audited too, the
+        guard's own and an ActionRefused raised by the action itself."""
         audit_id = self._audit_start(request.action, dict(request.params))
         reason = self.refusal(request, confirmation)
         if reason is not None:
@@ -283,6 +284,9 @@ class Guard:
             yield context
         except ActionCancelled as exc:
             self.store.audit_end(audit_id, "cancelled", redact(str(exc)))
+            raise
+        except ActionRefused as exc:  # the action refused itself (a checklist's SQL): a refusal too
+            self.store.audit_end(audit_id, "refused", redact(str(exc)))
             raise
         except BaseException as exc:
             self.store.audit_end(audit_id, "failed", redact(f"{type(exc).__name__}: {exc}"))

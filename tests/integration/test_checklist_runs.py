@@ -141,7 +141,10 @@ def test_a_whole_run_headless(sandbox: Sandbox, store: StateStore, table: str) -
     state = load_run(journal, run_id)
     waits = [r for r in state.steps["rows-arrive"].results if not r[1]]
     assert waits and "wanted: at least 1" in waits[0][2]  # it did wait, and said why
-    assert [(r.action, r.result) for r in store.audit_records()] == [("bloat.analyze", "ok")]
+    assert [(r.action, r.result) for r in reversed(store.audit_records())] == [
+        ("checklist.check", "ok"),  # every check is audited (issue 21), then the action
+        ("bloat.analyze", "ok"),
+    ]
     report = render_report(state, journal.now())
     for expected in (
         "# A test run", "Status: **done**", "Parameters: severity = P3",

@@ -1,0 +1,98 @@
+"""checklist_sql reads a check's text as PostgreSQL's lexer does: a name in a string or a comment is
+no call, a call dressed up (capitals, quotes, a schema, a comment before the parenthesis) is one.
+The real server's side of it is in tests/integration/test_checklist_sql_checks.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from cockpit.checklist_library import builtin
+from cockpit.checklist_sql import as_query, refusal
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1",
+        "select 1;",
+        "(SELECT 1)",
+        "VALUES (1)",
+        "TABLE pg_stat_activity",
+        "WITH a AS (SELECT 1 AS n) SELECT n FROM a",
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_terminate_backend(%'",
+        "SELECT 1 -- pg_terminate_backend(1)",
+        "SELECT /* outer /* pg_reload_conf() */ still a comment */ 1",
+        "SELECT $$ pg_terminate_backend(1); DELETE FROM t $$",
+        "SELECT $fn$ pg_cancel_backend(1) $fn$",
+        "SELECT 'it''s pg_reload_conf()'",
+        "SELECT E'\\' pg_reload_conf() '",
+        "SELECT '\\'",  # standard strings: the backslash is a character and the quote ends it
+        "SELECT count(*) FROM lo_items",  # a family's name that is not called
+        "SELECT x$pg_reload_conf FROM t",  # one identifier
+        "SELECT extract(epoch FROM now() - xact_start) FROM pg_stat_activity",
+        "SELECT substring(query FOR 10) = 'x' FROM pg_stat_activity",
+        'SELECT "update" FROM t',  # a quoted column named like a keyword
+    ],
+)
+def test_reads_pass(sql: str) -> None:
+    assert refusal(sql) is None
+
+
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        ("", "no statement"),
+        ("-- only a comment", "no statement"),
+        ("SELECT 1; SELECT 2", "2 statements (SELECT, SELECT)"),
+        ("BEGIN READ WRITE; DELETE FROM t; COMMIT; SELECT 1", "4 statements (BEGIN, DELETE, COMMIT, SELECT)"),
+        ("SET transaction_read_only = off", "SET is not a read"),
+        ("COPY (SELECT 1) TO PROGRAM 'id'", "COPY is not a read"),
+        ("EXPLAIN ANALYZE DELETE FROM t", "EXPLAIN is not a read"),
+        ("DO $$ BEGIN PERFORM 1; END $$", "DO is not a read"),
+        ("WITH d AS (DELETE FROM t RETURNING 1) SELECT count(*) FROM d", "DELETE changes data"),
+        ("WITH d AS (INSERT INTO t VALUES (1) RETURNING 1) SELECT 1", "INSERT changes data"),
+        ("SELECT * FROM t FOR UPDATE", "FOR UPDATE / FOR SHARE locks rows"),
+        ("SELECT * FROM t FOR KEY SHARE", "FOR UPDATE / FOR SHARE locks rows"),
+        ("SELECT 1 INTO TEMP t", "SELECT ... INTO creates a table"),
+        ("SELECT pg_terminate_backend(1)", "pg_terminate_backend() is refused: it ends another session"),
+        ("SELECT PG_CANCEL_BACKEND(1)", "pg_cancel_backend() is refused: it signals another session"),
+        ('SELECT pg_catalog."pg_reload_conf"()', "pg_reload_conf() is refused"),
+        ("SELECT pg_reload_conf /* then */ ()", "pg_reload_conf() is refused"),
+        ("SELECT 'a''', pg_reload_conf()", "pg_reload_conf() is refused"),
+        ("SELECT E'\\'', pg_reload_conf() --'", "pg_reload_conf() is refused"),
+        ("SELECT $a$ x $a$, pg_reload_conf()", "pg_reload_conf() is refused"),
+        ("SELECT /* a */ 1 /* b */, pg_reload_conf()", "pg_reload_conf() is refused"),
+        ("SELECT set_config('x.y', '1', false)", "set_config() is refused: it changes a setting"),
+        ("SELECT pg_advisory_lock(1)", "pg_advisory_lock() is refused: it takes an advisory lock"),
+        ("SELECT pg_try_advisory_xact_lock(1)", "pg_try_advisory_xact_lock() is refused"),
+        ("SELECT pg_read_file('/etc/passwd')", "pg_read_file() is refused: it reads the server's files"),
+        ("SELECT pg_read_binary_file('/etc/passwd')", "pg_read_binary_file() is refused"),
+        ("SELECT count(*) FROM pg_ls_dir('.')", "pg_ls_dir() is refused"),
+        ("SELECT lo_import('/etc/passwd')", "lo_import() is refused"),
+        ("SELECT dblink_exec('dbname=app', 'DELETE FROM t')", "dblink_exec() is refused"),
+        (
+            "SELECT query_to_xml('SELECT pg_terminate_backend(1)', true, true, '')",
+            "query_to_xml() is refused",
+        ),
+        ("SELECT pg_stat_reset()", "pg_stat_reset() is refused"),
+        ("SELECT pg_rotate_logfile()", "pg_rotate_logfile() is refused"),
+        ('SELECT U&"pg_terminate_backend"(1)', 'a U&"..." name hides what it names'),
+        ("SELECT 'unterminated", "cannot be read as SQL: an unterminated string"),
+        ("SELECT /* unterminated", "cannot be read as SQL: an unterminated /* comment"),
+        ("SELECT $x$ unterminated", "cannot be read as SQL: an unterminated $x$ quote"),
+    ],
+)
+def test_what_is_refused_and_why(sql: str, said: str) -> None:
+    reason = refusal(sql)
+    assert reason is not None and said in reason and "\n" not in reason, reason
+
+
+def test_the_final_semicolon_is_dropped_for_the_subquery() -> None:
+    assert as_query("SELECT 1;") == "SELECT 1"
+    assert as_query("SELECT ';' ; -- done") == "SELECT ';'  -- done"
+    assert as_query("SELECT 1") == "SELECT 1"
+
+
+def test_every_built_in_check_is_a_check() -> None:
+    checks = [step for entry in builtin().values() for _, step in entry.checklist.steps if step.sql]
+    assert checks and all(refusal(str(step.sql)) is None for step in checks)
