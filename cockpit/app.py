@@ -202,15 +202,16 @@ class CockpitApp(App[int]):
 
     @work(thread=True, group="resume", exit_on_error=False)
     def _reopen_unfinished_run(self) -> None:
-        """A run you hold and left unfinished (a dropped SSH session, a killed process) reopens at
-        start: the Checklists pane, built when first shown, is built now if there is one."""
+        """A run of this target you hold and left unfinished (a dropped SSH session, a killed
+        process) reopens at start: the Checklists pane, built when first shown, is built now if
+        there is one. Another target's run reopens only in a cockpit on that target."""
         if self.guard.observer:
             return
         try:
             runs = self._journal().runs(unfinished=True)
         except CockpitError:
             return  # the Checklists pane says why when it is shown
-        if any(run.holder == self.guard.actor.user for run in runs):
+        if any(run.holder == self.guard.actor.user and run.target == self.target_name for run in runs):
             self.call_from_thread(self._build_pane_unseen, "checklists")
 
     def _build_pane_unseen(self, pane_id: str) -> None:

@@ -5,7 +5,8 @@ journal's events into it, so what anyone sees is exactly what was committed. ``R
 the holder's side: each move (done, skip with a reason, fail, note, a check, an action) is
 appended to the journal first; checks and actions run in the caller's worker, actions through
 the target's guard (confirmation, read-only, protected, window) and audit like the panes' keys,
-checks audited too.
+checks audited too. A run's checks, actions and commands go to the run's own target: a cockpit
+on another target refuses them (audited), and a command runs exactly as shown and confirmed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ import msgspec
 
 from cockpit.checklist_actions import ActionEnv, build_action
 from cockpit.checklist_checks import CheckOutcome, evaluate
-from cockpit.checklist_format import Checklist, Section, Step
+from cockpit.checklist_format import Checklist, Section, Step, fill
 from cockpit.checklist_params import instantiate, resolve
 from cockpit.config import MaintenanceWindow, Target
 from cockpit.durations import parse_duration
@@ -212,6 +213,29 @@ class RunOperator:
         self.allow_commands = allow_commands
         # Taking over and commands are not changes to the target: no window needed, still audited.
         self._anytime = guard.variant(protected=False, require_window=False)
+        self._info: RunInfo | None = None
+
+    @property
+    def info(self) -> RunInfo:
+        """The run's record (its target, its parameters), read from the journal once."""
+        if self._info is None:
+            self._info = self.journal.run(self.run_id)
+        return self._info
+
+    def _refuse_elsewhere(self, request: ActionRequest) -> None:
+        """A run's checks, actions and commands go to the run's own target and nowhere else: a run
+        of staging opened in a cockpit on prod is refused (and audited) there, never run on prod."""
+        target = self.info.target
+        here = next((t for t in (self.guard.target, self.probe_context.target_name) if t != target), None)
+        if here is None:
+            return
+        reason = (
+            f"run {self.run_id} is on target {target}, this cockpit is on {here}: its checks, actions "
+            f"and commands run only on {target} (cockpit --target {target})"
+        )
+        # Not a change (nothing runs): refused for this reason, not for an unarmed target.
+        with self._anytime.begin(replace(request, mutating=False), Confirmation(confirmed=True)):
+            raise ActionRefused(reason)
 
     def _append(self, kind: str, step: str | None = None, **detail: Any) -> Event:
         if self.guard.observer:  # ticking a run changes no target: armed or not, operators may
@@ -286,6 +310,7 @@ class RunOperator:
             "checklist.check", f"Check: {step.title}",
             {"run": self.run_id, "step": step.id, "database": step.database, **about}, mutating=False,
         )  # fmt: skip
+        self._refuse_elsewhere(request)
         self._append("check_started", step.id)
         with self._anytime.begin(request, Confirmation(confirmed=True)) as context:
             outcome = self._check_until(step, cancel or CancelToken())
@@ -319,7 +344,11 @@ class RunOperator:
                 time.sleep(0.2)
 
     def prepare_action(self, step: Step, env: ActionEnv) -> Any:
-        """The step's action as the pane would build it (a StepAction); may read the database."""
+        """The step's action as the pane would build it (a StepAction); may read the database.
+        Refused on any target but the run's own."""
+        about = {"run": self.run_id, "step": step.id, **step.params}
+        summary = f"{step.action} from checklist run {self.run_id}"
+        self._refuse_elsewhere(ActionRequest(f"checklist.action.{step.action}", summary, about))
         return build_action(str(step.action), env, dict(step.params))
 
     def window(self) -> WindowState:
@@ -334,7 +363,9 @@ class RunOperator:
         cancel: CancelToken | None = None,
         on_progress: Callable[[ProgressUpdate], None] | None = None,
     ) -> str:
-        """Run the prepared action under the guard (a window-only step needs an open window)."""
+        """Run the prepared action under the guard (a window-only step needs an open window), on
+        the run's own target only."""
+        self._refuse_elsewhere(prepared.request)
         guard = self.guard
         if step.window_only:  # the refusal names this rule, not the target
             guard = guard.variant(
@@ -360,18 +391,29 @@ class RunOperator:
         self._append("step_done", step.id, note=detail)
         return detail
 
-    def run_command(self, step: Step, timeout_s: float = 600) -> str:
-        """Only where ``settings.checklist_commands`` allows it; otherwise the command is for copying."""
+    def command_line(self, step: Step) -> str:
+        """The command exactly as the screen shows it and the operator confirms it."""
+        return command_line(step, self.info.params)
+
+    def run_command(self, step: Step, confirmed: str, timeout_s: float = 600) -> str:
+        """Run ``confirmed``, which must be the step's command exactly as shown (``command_line``),
+        only where ``settings.checklist_commands`` allows it; otherwise the command is for copying."""
+        command = self.command_line(step)
+        request = ActionRequest(
+            "checklist.command", f"Run: {command}", {"run": self.run_id, "step": step.id, "command": command}
+        )
+        self._refuse_elsewhere(request)
         if not self.allow_commands:
             raise CockpitError(
                 "commands are shown for copying: set settings.checklist_commands = true to run them"
             )
-        request = ActionRequest(
-            "checklist.command", f"Run: {step.command}", {"run": self.run_id, "step": step.id}
-        )
         with self._anytime.begin(request, Confirmation(confirmed=True)) as context:
+            if confirmed != command:
+                shown = f"step {step.id}'s is {command!r}"
+                raise ActionRefused(f"the command confirmed is not the step's ({shown}): nothing ran")
             done = subprocess.run(
-                ["/bin/sh", "-c", str(step.command)],
+                ["/bin/sh", "-c", command],
+                stdin=subprocess.DEVNULL,  # never the terminal's: the cockpit's keys are not its input
                 capture_output=True,
                 text=True,
                 timeout=timeout_s,
@@ -384,3 +426,8 @@ class RunOperator:
         if ok:
             self._append("step_done", step.id, note="command exited 0")
         return output
+
+
+def command_line(step: Step, params: dict[str, str]) -> str:
+    """A command step's command with the run's parameters filled in: what is shown is what runs."""
+    return fill(str(step.command), params)

@@ -28,7 +28,7 @@ from textual.widgets import DataTable, Label, Static
 from cockpit.checklist_actions import ActionEnv
 from cockpit.checklist_format import fill
 from cockpit.checklist_report import render_report
-from cockpit.checklist_run import RunOperator, RunState, StepState, load_run, refresh
+from cockpit.checklist_run import RunOperator, RunState, StepState, command_line, load_run, refresh
 from cockpit.durations import format_duration
 from cockpit.errors import CockpitError
 from cockpit.guard import Confirmation, ConfirmationKind
@@ -92,6 +92,12 @@ class ChecklistRunScreen(Screen[None]):
     @property
     def holding(self) -> bool:
         return not self.env.observer and self.state.holder == self.me and not self.state.finished
+
+    @property
+    def elsewhere(self) -> bool:
+        """The run is another target's: its checks, actions and commands are not offered here
+        (RunOperator refuses them too); ticking steps and notes still are."""
+        return self.state.info.target != self.env.probe_context.target_name
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -183,7 +189,12 @@ class ChecklistRunScreen(Screen[None]):
             warn_before = self.env.probe_context.settings.window_warning_before
             urgency = "" if state.finished else window_state.urgency(warn_before)
         ended = f" ({state.end_reason})" if state.end_reason else ""
-        status.update(verbatim(f"{since}; {state.status}{ended}; {who}{window}"))  # reasons, user names
+        elsewhere = ""
+        if self.elsewhere:  # first, so that 80 columns show it
+            here = self.env.probe_context.target_name
+            elsewhere = f"run of {state.info.target}, not {here}: no checks or actions here; "
+        # Reasons, user names and target names are text, never markup.
+        status.update(verbatim(f"{elsewhere}{since}; {state.status}{ended}; {who}{window}"))
         status.set_class(urgency == "warning", "-window-warning")
         status.set_class(urgency == "critical", "-window-critical")
         table = self.query_one("#run-steps", DataTable)
@@ -212,7 +223,7 @@ class ChecklistRunScreen(Screen[None]):
         if step.detail:
             lines.append(step.detail)
         if step.command:
-            lines.append(f"$ {fill(step.command, params)}")
+            lines.append(f"$ {command_line(step, params)}")
         if step.kind == "action":
             lines.append(f"action {step.action} {dict(step.params) or ''}".rstrip())
         if step.evidence:
@@ -247,6 +258,8 @@ class ChecklistRunScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Absent for observers and for whoever does not hold the run."""
+        if action == "run_step":
+            return self.holding and not self.elsewhere
         if action in HOLDER_KEYS:
             return self.holding
         if action == "take_over":
@@ -327,11 +340,26 @@ class ChecklistRunScreen(Screen[None]):
         if step.kind == "check":
             self._move(lambda: self.operator.check(step))
         elif step.kind == "command":
-            self._move(lambda: self.operator.run_command(step))
+            self._confirm_command(step)
         elif step.kind == "action":
             self._prepare(step)
         else:
             self.notify("a manual step: d when done, s to skip, f if it failed")
+
+    def _confirm_command(self, step: Any) -> None:
+        """The command exactly as the detail shows it, confirmed, and then that text is what runs."""
+        shown = command_line(step, self.state.info.params)
+        if not self.operator.allow_commands:  # the operator refuses it too: say so before asking
+            self.notify("commands are shown for copying: set settings.checklist_commands = true to run them")
+            return
+
+        def answered(answer: Confirmation | None) -> None:
+            if answer is not None and answer.confirmed:
+                self._move(lambda: self.operator.run_command(step, shown))
+
+        question = f"Run step {step.id}'s command on this host?"
+        confirm = ConfirmScreen(question, self.state.info.target, ConfirmationKind.YES, (shown,))
+        self.app.push_screen(confirm, answered)
 
     @work(thread=True, group="run-move", exit_on_error=False)
     def _prepare(self, step: Any) -> None:

@@ -35,8 +35,9 @@ def start_checklist(
     confirm (a stray Enter must not start an incident: Cancel has the focus), then start the
     run and open its screen.
 
-    ``reuse_running``: a run of this checklist with the same parameters still running is opened
-    instead of starting a second one (one rotation of one secret at a time), without asking.
+    ``reuse_running``: a run of this checklist on this target with the same parameters still
+    running is opened instead of starting a second one (one rotation of one secret at a time),
+    without asking.
     """
     if env.observer:
         host.notify("read-only: observers follow runs, they do not start them", severity="warning")
@@ -100,7 +101,8 @@ def start_checklist(
         try:
             running = [
                 r for r in env.checklist_journal().runs(unfinished=True)
-                if r.checklist_id == checklist.id and all(r.params.get(k) == v for k, v in params.items())
+                if r.checklist_id == checklist.id and r.target == env.probe_context.target_name
+                and all(r.params.get(k) == v for k, v in params.items())
             ]  # fmt: skip
         except CockpitError as exc:
             host.app.call_from_thread(host.notify, str(exc), severity="error")

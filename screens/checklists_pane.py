@@ -3,9 +3,9 @@
 `enter` on a checklist starts a run (asking its parameters: an incident's severity, then a
 confirmation), `enter` on a run opens it (to follow it, or to carry on if you hold it). The runs
 are re-read every second while the pane is in view: a run finished, taken over or abandoned
-shows so without `r`. Observers can open runs, never
-start one. When the cockpit opens and you hold an unfinished run (a dropped SSH session, a killed
-process), its screen opens where it stopped.
+shows so without `r`. Observers can open runs, never start one. When the cockpit opens on a
+target and you hold an unfinished run of that target (a dropped SSH session, a killed process),
+its screen opens where it stopped.
 """
 
 from __future__ import annotations
@@ -141,7 +141,10 @@ class ChecklistsPane(Vertical):
             listing.add_row(*map(safe_cell, cells), key=checklist_id)
         for error in library.errors:
             self.notify(error, severity="error", timeout=10)
-        mine = [r for r in runs if r.status == "running" and r.holder == self.me]
+        # Only a run of this target reopens by itself: one of staging's, reopened in a cockpit on
+        # prod, would look like prod's (its checks and actions are refused there anyway).
+        here = self.env.probe_context.target_name
+        mine = [r for r in runs if r.status == "running" and r.holder == self.me and r.target == here]
         if resume and mine and not self.env.observer:
             self.notify(f"resuming your unfinished run {mine[0].id} ({mine[0].title})")
             self._open(mine[0].id)
