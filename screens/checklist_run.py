@@ -358,7 +358,10 @@ class ChecklistRunScreen(Screen[None]):
                 self._move(lambda: self.operator.run_command(step, shown))
 
         question = f"Run step {step.id}'s command on this host?"
-        confirm = ConfirmScreen(question, self.state.info.target, ConfirmationKind.YES, (shown,))
+        confirm = ConfirmScreen(
+            question, self.state.info.target, ConfirmationKind.YES, (shown,),
+            verb="Run the command", keep="Don't run", listing="command",
+        )  # fmt: skip
         self.app.push_screen(confirm, answered)
 
     @work(thread=True, group="run-move", exit_on_error=False)
