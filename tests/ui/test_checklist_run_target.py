@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Label
+from textual.widgets import Button, DataTable, Label
 
 from cockpit.app import CockpitApp
 from cockpit.checklist_library import load_library
@@ -18,6 +18,7 @@ from cockpit.config import load_config, parse_config
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
 from screens.checklist_run import ChecklistRunScreen
+from screens.confirm import ConfirmScreen
 from tests.ui.conftest import wait_until
 from widgets.secrets_tables import InventoryTable
 
@@ -121,7 +122,9 @@ async def test_rotate_reopens_the_rotation_of_this_target_only(sandbox: Sandbox,
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("5", "v")
         await wait_until(pilot, lambda: app.query_one(InventoryTable).row_count == 1)
-        await pilot.press("R")
+        await pilot.press("R")  # not the other target's rotation: a new run, asked first
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        app.screen.query_one("#confirm-run", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         screen = app.screen
         assert isinstance(screen, ChecklistRunScreen) and screen.run_id != other
