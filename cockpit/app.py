@@ -21,6 +21,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
@@ -171,23 +172,29 @@ class CockpitApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield CockpitHeader(id="header")
-        env = self.pane_env()
-        initial = self._initial_pane()
-        with PaneTabs(id="panes", initial=initial):
-            for spec in PANES:
-                with TabPane(f"{spec.key} {spec.title}", id=spec.id):
-                    if not spec.configured(self.target):
-                        yield NotConfigured(
-                            spec.what,
-                            f"targets.{self.target_name}.{spec.section}",
-                            spec.example.replace("targets.NAME", f"targets.{self.target_name}"),
-                        )
-                    elif spec.deferred and spec.id != initial:
-                        yield DeferredPane(spec.build, env, spec.id)
-                    else:
-                        yield spec.build(env)
+        yield self._pane_tabs()
         yield ActionStatus(id="action-status")
         yield KeyBar()
+
+    def _pane_tabs(self) -> PaneTabs:
+        """The six panes for the current target, opening on the one last shown there."""
+        env = self.pane_env()
+        initial = self._initial_pane()
+        tabs = PaneTabs(initial=initial)
+        for spec in PANES:
+            content: Widget
+            if not spec.configured(self.target):
+                content = NotConfigured(
+                    spec.what,
+                    f"targets.{self.target_name}.{spec.section}",
+                    spec.example.replace("targets.NAME", f"targets.{self.target_name}"),
+                )
+            elif spec.deferred and spec.id != initial:
+                content = DeferredPane(spec.build, env, spec.id)
+            else:
+                content = spec.build(env)
+            tabs.compose_add_child(TabPane(f"{spec.key} {spec.title}", content, id=spec.id))
+        return tabs
 
     def _initial_pane(self) -> str:
         remembered = self.store.get_ui(f"last_pane:{self.target_name}")
@@ -364,17 +371,38 @@ class CockpitApp(App[int]):
         self.push_screen(TargetPicker(choices, self.target_name), self._switch_to)
 
     async def _switch_to(self, name: str | None) -> None:
+        """Every pane rebuilt for target ``name``, opening on its last pane, the keys in it.
+
+        Runs on the app's own message loop (the picker's callback, the palette's command), never
+        in a worker: no two switches overlap (a worker's switch cancelled itself halfway, with
+        the cockpit's widgets removed and none mounted). Only the panes are replaced; the header,
+        the action line and the key bar stay. The new panes are mounted and the focus taken into
+        them before the old ones go: a removal that leaves the focus nowhere lets the screen's
+        auto-focus (a dialog just closed) settle on a widget being removed, and every key then
+        went to a widget no longer on screen (the key bar blank, even `q` dead).
+        """
         if name is None or name == self.target_name:
             return
         if self._cancel is not None:
             self.notify("an action is running: cancel it or let it finish first", severity="warning")
             return
-        self.workers.cancel_all()
+        self.workers.cancel_group(self, "resume")  # a pane being built unseen for the old target
         self.guard.disarm(f"switched to target {name}")
         self.target_name, self.target = self.config.target(name)
         self.guard = self._make_guard()
-        await self.recompose()
+        old = self.query_one(PaneTabs)
+        new = self._pane_tabs()
+        with self.batch_update():  # one frame: the new panes, never both halves
+            await old.screen.mount(new, before=old)  # the cockpit's screen, whatever is on top
+            if not self.focus_into_pane(new.active):
+                new.screen.set_focus(new.query_one(Tabs))
+            old.display = False
+        # Not awaited: the keys work in the new panes while the old ones close (their workers
+        # cancelled, their sessions closed by their on_unmount), a few hundred milliseconds.
+        old.remove()
         self._update_header()
+        for screen in self.screen_stack:
+            screen.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_action":
@@ -410,7 +438,8 @@ class CockpitApp(App[int]):
                 yield (
                     f"Target: {name}",
                     f"Switch to target {name}",
-                    lambda target=name: self.run_worker(self._switch_to(target)),
+                    # Awaited by the app's loop as the palette closes, like the picker's answer.
+                    lambda target=name: self._switch_to(target),
                 )
         yield ("Help", "Keys and what the cockpit shows", self.action_help)
         # Panes offer their actions here: a pane widget with ``palette_commands()`` returning

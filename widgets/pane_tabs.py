@@ -14,6 +14,8 @@ class PaneTabs(TabbedContent):
     """Ignores TabPane.Focused once the focus has left that pane (TabbedContent's own handler
     would switch back to it)."""
 
+    DEFAULT_CSS = "PaneTabs { height: 1fr; }"
+
     def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
         focused = self.screen.focused
         if focused is None or event.tab_pane not in focused.ancestors:
