@@ -8,12 +8,14 @@ needs tables appends a migration to ``MIGRATIONS`` and never edits an old one.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +107,14 @@ MIGRATIONS: Sequence[str] = (
     """,
     # 4: the checklist journal: runs and their events (cockpit/journal.py).
     ";".join(JOURNAL_SCHEMA),
+    # 5: the process that wrote an audit row, so a row a killed process left `running` is closed
+    # as `interrupted` by the next start on that host (StateStore.close_interrupted).
+    "ALTER TABLE audit ADD COLUMN pid INTEGER",
 )
+
+# A `running` row from before migration 5 names no process: it counts as interrupted once this
+# old (no action of the cockpit runs for a day).
+UNKNOWN_PROCESS_AGE = timedelta(days=1)
 
 
 def utc_now() -> str:
@@ -164,6 +173,7 @@ class StateStore:
             ) from None
         self._lock = threading.Lock()
         self._migrate()
+        self.close_interrupted()
 
     @property
     def schema_version(self) -> int:
@@ -225,7 +235,7 @@ class StateStore:
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO audit (started_at, actor, sudo_user, ssh_client, host, target,"
-                " action, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " action, params, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     utc_now(),
                     actor,
@@ -235,6 +245,7 @@ class StateStore:
                     target,
                     action,
                     json.dumps(params, default=str, sort_keys=True),
+                    os.getpid(),
                 ),
             )
             assert cursor.lastrowid is not None
@@ -246,6 +257,33 @@ class StateStore:
                 "UPDATE audit SET ended_at = ?, result = ?, detail = ? WHERE id = ?",
                 (utc_now(), result, detail, record_id),
             )
+
+    def close_interrupted(self) -> int:
+        """Close as ``interrupted`` the ``running`` audit rows whose process is gone: a kill -9,
+        a lost machine, an OOM kill never ran the guard's end, and the row said `running`
+        forever. Only this host's rows (another host's processes cannot be seen from here); a
+        pid alive again (reused) keeps its row running, as it cannot be told apart. How many."""
+        host = socket.gethostname()
+        rows = self.query(
+            "SELECT id, pid, started_at FROM audit WHERE result = 'running' AND host = ?", (host,)
+        )
+        oldest = datetime.now(UTC) - UNKNOWN_PROCESS_AGE
+        stale = []
+        for record_id, pid, started_at in rows:
+            if pid is None:
+                if datetime.fromisoformat(started_at) < oldest:
+                    stale.append((record_id, "its process is not known (recorded by an older version)"))
+            elif pid != os.getpid() and not _alive(int(pid)):
+                stale.append((record_id, f"its process (pid {pid} on {host}) ended without recording"))
+        for record_id, why in stale:
+            detail = f"interrupted: {why} a result (killed, or the machine went down)"
+            with self.transaction() as db:
+                db.execute(
+                    "UPDATE audit SET ended_at = ?, result = 'interrupted', detail = ?"
+                    " WHERE id = ? AND result = 'running'",
+                    (utc_now(), detail, record_id),
+                )
+        return len(stale)
 
     def audit_records(self, limit: int = 100) -> list[AuditRecord]:
         rows = self.query(
@@ -332,3 +370,14 @@ class StateStore:
                 " SET value = excluded.value",
                 (key, value),
             )
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of that pid exists on this host (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
