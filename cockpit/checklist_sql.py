@@ -60,6 +60,10 @@ _REFUSED = {
     "pg_replication_slot_advance": "moves a replication slot",
     "pg_drop_replication_slot": "drops a replication slot",
     "pg_logical_emit_message": "writes to the WAL",
+    "pg_log_standby_snapshot": "writes to the WAL",
+    "pg_sync_replication_slots": "changes replication slots",
+    "pg_set_relation_stats": "changes the planner's statistics",
+    "pg_set_attribute_stats": "changes the planner's statistics",
 }
 # ... and by the start of the name (a family of functions).
 _REFUSED_PREFIXES = {
@@ -77,7 +81,12 @@ _REFUSED_PREFIXES = {
     "pg_copy_": "copies a replication slot",
     "pg_logical_slot_": "reads a replication slot's changes",
     "pg_replication_origin_": "changes a replication origin",
+    # PostgreSQL 18 runs these in a read-only transaction (rolled back here, refused all the same).
+    "pg_clear_": "changes the planner's statistics",
+    "pg_restore_": "changes the planner's statistics",
 }
+# ... and by the end of the name: extensions' resets (pg_qualstats_reset, pg_stat_kcache_reset).
+_REFUSED_SUFFIXES = {"_reset": "resets statistics"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,13 +214,18 @@ def _quoted_name(sql: str, start: int) -> tuple[str, int]:
 def refused_function(name: str, *, called: bool = True) -> str | None:
     """What the function ``name`` does that a read-only transaction does not stop, or None if it
     may run. A family (``lo_*``) is matched only where the name is ``called`` (followed by a
-    parenthesis): a table named ``lo_items`` is not a call. Exact names are refused anywhere."""
+    parenthesis): a table named ``lo_items`` is not a call. Exact names are refused anywhere.
+    Each of the signals, resets, WAL switches, restore points and statistics changes listed ran
+    inside ``BEGIN READ ONLY`` on PostgreSQL 18."""
     name = name.lower()
     if name in _REFUSED:
         return _REFUSED[name]
     if not called:
         return None
-    return next((why for prefix, why in _REFUSED_PREFIXES.items() if name.startswith(prefix)), None)
+    for prefix, why in _REFUSED_PREFIXES.items():
+        if name.startswith(prefix):
+            return why
+    return next((why for suffix, why in _REFUSED_SUFFIXES.items() if name.endswith(suffix)), None)
 
 
 def refusal(sql: str) -> str | None:

@@ -31,6 +31,7 @@ from cockpit.checklist_sql import as_query, refusal
         "SELECT x$pg_reload_conf FROM t",  # one identifier
         "SELECT extract(epoch FROM now() - xact_start) FROM pg_stat_activity",
         "SELECT substring(query FOR 10) = 'x' FROM pg_stat_activity",
+        "SELECT extract(epoch FROM now() - pg_stat_get_db_stat_reset_time(1))",  # reads when, resets nothing
         'SELECT "update" FROM t',  # a quoted column named like a keyword
     ],
 )
@@ -76,6 +77,11 @@ def test_reads_pass(sql: str) -> None:
         ),
         ("SELECT pg_stat_reset()", "pg_stat_reset() is refused"),
         ("SELECT pg_rotate_logfile()", "pg_rotate_logfile() is refused"),
+        ("SELECT pg_clear_relation_stats('public', 't')", "pg_clear_relation_stats() is refused"),
+        ("SELECT pg_restore_relation_stats('relname', 't')", "pg_restore_relation_stats() is refused"),
+        ("SELECT pg_log_standby_snapshot()", "pg_log_standby_snapshot() is refused: it writes to the WAL"),
+        ("SELECT pg_qualstats_reset()", "pg_qualstats_reset() is refused: it resets statistics"),
+        ("SELECT pg_switch_wal()", "pg_switch_wal() is refused"),
         ('SELECT U&"pg_terminate_backend"(1)', 'a U&"..." name hides what it names'),
         ("SELECT 'unterminated", "cannot be read as SQL: an unterminated string"),
         ("SELECT /* unterminated", "cannot be read as SQL: an unterminated /* comment"),
