@@ -3,6 +3,8 @@
 * ``sandbox``: the real embedded PostgreSQL, SeaweedFS and HTTPS endpoints (one per xdist worker).
 * ``estate``: on the sandbox's server, the non-superuser observer / operator / restore roles
   with password auth and the database they work on (tests/estate.py).
+* ``streaming_standby``: a quiet primary of its own with a real streaming standby through a slot
+  (tests/estate_standby.py).
 * ``keyring_env``: a private D-Bus session with gnome-keyring unlocked: the real Secret Service.
 * ``run_cockpit``: the real ``cockpit`` console script in a subprocess.
 """
@@ -23,6 +25,7 @@ import pytest
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
 from tests.estate import EstateRoles, create_estate
+from tests.estate_standby import StreamingPair, start_streaming_pair
 
 COCKPIT = str(Path(sys.executable).parent / "cockpit")
 
@@ -46,6 +49,14 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 def estate(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> EstateRoles:
     """The roles a real estate gives the cockpit (README, "Database roles"), on the sandbox."""
     return create_estate(sandbox.postgres, tmp_path_factory.mktemp("estate"))
+
+
+@pytest.fixture(scope="session")
+def streaming_standby(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamingPair]:
+    """A quiet primary of its own and a real streaming standby through a slot (estate_standby.py)."""
+    pair = start_streaming_pair(tmp_path_factory.mktemp("replication"))
+    yield pair
+    pair.stop()
 
 
 def own_database(sandbox: Sandbox, name: str, *extensions: str) -> str:

@@ -300,12 +300,14 @@ def _replication(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
         lag = health.replay_lag_s
         if lag is None:
             return [Finding("postgres.replication", name, Severity.UNKNOWN, "standby: nothing replayed yet")]
+        # 0 exactly: health_fast.sql found everything received replayed (a measured lag never is).
+        state = "caught up (replay lag 0s)" if lag == 0 else f"replay lag {lag:.0f}s"
         return [
             measured(
                 "postgres.replication",
                 name,
                 lag,
-                f"standby, replay lag {lag:.0f}s",
+                f"standby, {state}",
                 warn=thresholds.replication_lag_warn_s,
                 crit=thresholds.replication_lag_crit_s,
             )

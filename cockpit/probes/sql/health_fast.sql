@@ -20,8 +20,13 @@ SELECT
     (SELECT max(age(datfrozenxid)) FROM pg_database)::bigint AS xid_age,
     current_setting('autovacuum_freeze_max_age')::bigint AS freeze_max_age,
     pg_is_in_recovery() AS standby,
-    CASE WHEN pg_is_in_recovery()
-        THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS replay_lag_s,
+    -- A standby that has replayed all it received has no lag (0), however long ago the last
+    -- transaction it replayed was: on a quiet primary that age grows with nothing behind. Only
+    -- WAL received and not yet replayed is lag, and its age is that of the last replayed
+    -- transaction. A standby fed from an archive (no receiver: NULL) keeps the age.
+    CASE WHEN NOT pg_is_in_recovery() THEN NULL
+         WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0::float8
+         ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS replay_lag_s,
     (SELECT count(*) FROM pg_stat_replication) AS replicas,
     (SELECT coalesce(json_agg(json_build_object(
         'name', slot_name, 'active', active,
