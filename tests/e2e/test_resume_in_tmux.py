@@ -34,6 +34,10 @@ def test_reopening_after_a_dropped_session_resumes_the_run(sandbox: Sandbox, tmp
         tmux.keys("Down", "Down", "Down")
         time.sleep(0.3)
         tmux.keys("Enter")
+        tmux.wait_for("Start a run of 'Disaster recovery drill'")  # a run starts confirmed
+        tmux.keys("Left")
+        tmux.wait_for("▶ Start the run ◀")
+        tmux.keys("Enter")
         tmux.wait_for("Disaster recovery drill  [0/6]")
         tmux.keys("d")  # the first step done, then the connection drops
         tmux.wait_for("[1/6]")
