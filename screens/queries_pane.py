@@ -4,8 +4,9 @@ One kept session per database reads what the view on screen shows, every refresh
 pane is on screen: statements (without texts), or sessions; index hints when their view opens,
 at most once a minute. Switching views shows the view as last drawn, then reads fresh figures.
 `v` switches view, `s` the sort, `d` the delta mode, `m` marks an instant, `/` filters (one
-syntax for statements and sessions), enter opens a statement (text, EXPLAIN). Cancel (`c`) and
-terminate (`K`) act on the selected session, `C` and `X` on every session the filter shows; all
+syntax for statements and sessions), enter opens a statement (text, EXPLAIN) or a session (all
+of it). Cancel (`c`) and terminate (`K`) act on the selected session, in the sessions view or the
+lock tree, `C` and `X` on every session the filter shows; all
 are offered only when the guard would allow them, and re-check each session at execution
 (backend_signals). `R` resets pg_stat_statements, guarded.
 """
@@ -35,6 +36,7 @@ from cockpit.probes.queries import (
     StatementsAvailability,
     StatementsReader,
     availability,
+    blocking,
     lock_tree,
     read_sessions,
 )
@@ -42,9 +44,10 @@ from cockpit.probes.query_filter import FilterError, QueryFilter, parse_filter
 from cockpit.statements_reset import reset_request, reset_statements
 from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
+from screens.row_detail import RowDetail
 from screens.statement_detail import StatementDetail
 from widgets.filter_box import FilterBox
-from widgets.queries_tables import HintsTable, LockTree, SessionsTable, StatementsTable
+from widgets.queries_tables import HintsTable, LockTree, SessionsTable, StatementsTable, session_details
 from widgets.status_line import StatusLine
 from widgets.view_switcher import ViewSwitcher
 
@@ -53,13 +56,13 @@ SIGNALS = {"cancel": "queries.cancel", "terminate": "queries.terminate"}
 HINTS_EVERY_S = 60.0
 # Keys that only make sense in one view are hidden elsewhere: the footer stays short at 80x24.
 VIEW_ACTIONS = {
-    "signal": "sessions",
-    "signal_group": "sessions",
-    "toggle_idle": "sessions",
-    "next_sort": "statements",
-    "next_delta": "statements",
-    "mark": "statements",
-    "reset_statements": "statements",
+    "signal": ("sessions", "locks"),  # the selected row's session, or the lock tree's node
+    "signal_group": ("sessions",),
+    "toggle_idle": ("sessions",),
+    "next_sort": ("statements",),
+    "next_delta": ("statements",),
+    "mark": ("statements",),
+    "reset_statements": ("statements",),
 }
 
 
@@ -182,12 +185,15 @@ class QueriesPane(KeptSession, Vertical):
         """Update the view on screen only: a hidden table repainted is wasted work."""
         thresholds = self.env.probe_context.thresholds
         if self.view == "statements":
-            self.query_one(StatementsTable).show(self._visible_statements(), thresholds.slow_query_ms)
+            table = self.query_one(StatementsTable)
+            table.sorted_by_order(self.sort)
+            table.show(self._visible_statements(), thresholds.slow_query_ms)
         elif self.view == "sessions":
             self.query_one(SessionsTable).show(
                 self._visible_sessions(),
                 long_s=thresholds.long_transaction_warn_s,
                 idle_s=thresholds.idle_in_transaction_warn_s,
+                blocking=blocking(self.sessions),
             )
         elif self.view == "locks":
             self.query_one(LockTree).show(lock_tree(self.sessions))
@@ -291,14 +297,14 @@ class QueriesPane(KeptSession, Vertical):
         modes = list(DeltaMode)
         self.delta = modes[(modes.index(self.delta) + 1) % len(modes)]
         if self._reader is not None:
-            self.statements = self._reader.view(self.delta)
+            self.statements = self._reader.view(self.delta, self.sort)
         self._show()
 
     def action_mark(self) -> None:
         if self._reader is not None:
             self._reader.mark()
             self.delta = DeltaMode.SINCE_MARK
-            self.statements = self._reader.view(self.delta)
+            self.statements = self._reader.view(self.delta, self.sort)
             self._show()
 
     def action_toggle_idle(self) -> None:
@@ -314,7 +320,7 @@ class QueriesPane(KeptSession, Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Mutations are absent (not just disabled) when the guard would refuse; keys of another
         view are hidden."""
-        if action in VIEW_ACTIONS and VIEW_ACTIONS[action] != self.view:
+        if action in VIEW_ACTIONS and self.view not in VIEW_ACTIONS[action]:
             return False
         if action in ("signal", "signal_group"):
             kind = str(parameters[0]) if parameters else "cancel"
@@ -324,10 +330,15 @@ class QueriesPane(KeptSession, Vertical):
         return True
 
     def action_signal(self, kind: Kind) -> None:
-        pid = self.query_one(SessionsTable).selected_pid() if self.view == "sessions" else None
-        session = next((s for s in self._visible_sessions() if s.pid == pid), None)
+        """The session under the cursor: a sessions row, or the lock tree's selected node (the
+        same Session read, so the same pid and backend_start re-check at execution)."""
+        if self.view == "locks":
+            session = self.query_one(LockTree).selected_session()
+        else:
+            pid = self.query_one(SessionsTable).selected_pid() if self.view == "sessions" else None
+            session = next((s for s in self._visible_sessions() if s.pid == pid), None)
         if session is None:
-            self.notify("select a session first (v: sessions view)", severity="warning")
+            self.notify("select a session first (v: sessions view, or the lock tree)", severity="warning")
             return
         self._send(kind, [session])
 
@@ -380,6 +391,17 @@ class QueriesPane(KeptSession, Vertical):
         statement = next((s for s in self.statements if s.key == event.row_key.value), None)
         if statement is not None:
             self.open_statement(statement)
+
+    @on(SessionsTable.RowSelected)
+    def _open_session(self, event: SessionsTable.RowSelected) -> None:
+        """The whole session: its query, wait, who it waits for and who waits for it, timings."""
+        event.stop()
+        session = next((s for s in self.sessions if str(s.pid) == event.row_key.value), None)
+        if session is not None:
+            self.app.push_screen(
+                RowDetail(f"session {session.pid}", session_details(session, self.sessions)),
+                lambda _: self._focus_view(),
+            )
 
     @on(HintsTable.RowSelected)
     def _show_hint(self, event: HintsTable.RowSelected) -> None:

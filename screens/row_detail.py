@@ -27,7 +27,7 @@ class RowDetail(ModalScreen[None]):
     DEFAULT_CSS = """
     RowDetail { align: center middle; }
     RowDetail > VerticalScroll {
-        width: 100%; max-width: 100; height: auto; max-height: 100%;
+        width: 100%; max-width: 140; height: auto; max-height: 100%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
     """

@@ -6,6 +6,8 @@ order of the rows given is the order shown, and the cursor stays on its row (by 
 above it come, go or move: an operator about to cancel "this session" keeps pointing at it.
 Cells are shown as they are: DataTable parses a str cell as markup, and cells hold what servers,
 stores and files said (``widgets.verbatim.safe_cell`` is applied to every cell handed to it).
+The column the rows are sorted by (``sort_by``) is never hidden, even at 80 columns, and its
+header is marked ``▼``: a list sorted by a column one cannot see reads as unsorted.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from widgets.verbatim import safe_cell
 
 WIDE = 110
 Cell = Text | str
+SORT_MARK = "▼"  # after the header of the column the rows are sorted by (largest first)
 
 
 class InPlaceTable(DataTable[Cell]):
@@ -35,16 +38,31 @@ class InPlaceTable(DataTable[Cell]):
 
     NARROW: tuple[str, ...] = ()
     WIDE_EXTRA: tuple[str, ...] = ()
+    SORTED_BY: str | None = None  # the column the rows come sorted by, unless sort_by says another
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self._wide: bool | None = None
+        self._sorted_by = self.SORTED_BY
+        self._shown: tuple[str, ...] | None = None  # the columns as built, sort mark included
         self._rows: dict[str, dict[str, Cell]] = {}
         self._built: dict[str, tuple[object, dict[str, Cell]]] = {}  # see cells_of
         self._order: list[str] = []  # the keys in the order the table shows them
 
     def _columns(self) -> tuple[str, ...]:
-        return self.NARROW + (self.WIDE_EXTRA if self._wide else ())
+        columns = self.NARROW + (self.WIDE_EXTRA if self._wide else ())
+        sort = self._sorted_by
+        if sort is not None and sort not in columns:
+            # Shown at any width: before the last narrow column (the one wide text, cut anyway).
+            columns = (*self.NARROW[:-1], sort, *self.NARROW[-1:], *columns[len(self.NARROW) :])
+        return columns
+
+    def sort_by(self, column: str | None) -> None:
+        """Say which column the rows are sorted by: shown, and marked in its header."""
+        if column != self._sorted_by:
+            self._sorted_by = column
+            if self._shown is not None:  # built already: again, with the new column and mark
+                self._fit_columns()
 
     def on_mount(self) -> None:
         # The columns now, from the terminal's width: left to the first Resize, which comes after
@@ -56,15 +74,20 @@ class InPlaceTable(DataTable[Cell]):
         self._fit_columns()
 
     def _fit_columns(self) -> None:
-        wide = self.app.size.width >= WIDE
-        if wide != self._wide:
-            self._wide = wide
+        self._wide = self.app.size.width >= WIDE
+        shown = (*self._columns(), self._sorted_by or "")
+        if shown != self._shown:
+            self._shown = shown
+            selected = self.selected_key()
             self.clear(columns=True)
             for column in self._columns():
-                self.add_column(column.upper(), key=column)
+                label = column.upper() + (f" {SORT_MARK}" if column == self._sorted_by else "")
+                self.add_column(label, key=column)
             for key, cells in self._rows.items():
                 self.add_row(*(safe_cell(cells[c]) for c in self._columns()), key=key)
             self._order = list(self._rows)
+            if selected is not None and selected in self._rows:  # the cursor stays on its row
+                self.move_cursor(row=self.get_row_index(selected), scroll=False)
 
     def selected_key(self) -> str | None:
         """The key of the row under the cursor."""

@@ -25,6 +25,16 @@ if TYPE_CHECKING:
 
 STATEMENT_LIMIT = 200
 SORT_COLUMNS = ("total_exec_time", "mean_exec_time", "calls", "rows", "shared_blks_read", "temp_blks_written")
+# Each sort order's figure on a Statement: deltas are sorted by it too, so the order shown is
+# the order named (deltas were sorted by total time whatever the sort said).
+SORT_FIELDS = {
+    "total_exec_time": "total_ms",
+    "mean_exec_time": "mean_ms",
+    "calls": "calls",
+    "rows": "rows",
+    "shared_blks_read": "shared_blks_read",
+    "temp_blks_written": "temp_blks_written",
+}
 
 
 class DeltaMode(enum.Enum):
@@ -185,15 +195,18 @@ class StatementsReader:
             current[statement.key] = statement
         self._built = built
         self._previous, self._current = self._current or None, current
-        return self.view(mode)
+        return self.view(mode, order)
 
-    def view(self, mode: DeltaMode) -> list[Statement]:
+    def view(self, mode: DeltaMode, order: str = "total_exec_time") -> list[Statement]:
+        """The last read as ``mode`` shows it: cumulative (the server's order), or deltas sorted
+        by ``order``'s figure, largest first."""
         baseline = {DeltaMode.SINCE_REFRESH: self._previous, DeltaMode.SINCE_MARK: self._marked}.get(mode)
         if mode is DeltaMode.CUMULATIVE or baseline is None:
             return list(self._current.values())
         zero = Statement(0, "", "", 0, 0.0, 0.0, 0, 0, 0)
         deltas = [s.minus(baseline.get(key, zero)) for key, s in self._current.items()]
-        return sorted((d for d in deltas if d.calls > 0), key=lambda s: s.total_ms, reverse=True)
+        field = SORT_FIELDS[order]
+        return sorted((d for d in deltas if d.calls > 0), key=lambda s: getattr(s, field), reverse=True)
 
     def mark(self) -> None:
         """Remember now: the 'since mark' view counts from this instant."""
@@ -270,6 +283,15 @@ def lock_tree(sessions: Sequence[Session]) -> list[tuple[int, Session | None]]:
     for root in sorted(roots):
         visit(root, 0)
     return lines
+
+
+def blocking(sessions: Sequence[Session]) -> dict[int, list[int]]:
+    """The sessions each pid keeps waiting directly (from pg_blocking_pids), by pid, in order."""
+    waiters: dict[int, list[int]] = {}
+    for s in sessions:
+        for blocker in s.blocked_by:
+            waiters.setdefault(blocker, []).append(s.pid)
+    return {pid: sorted(kept) for pid, kept in waiters.items()}
 
 
 def blast_radius(sessions: Sequence[Session], pid: int) -> int:

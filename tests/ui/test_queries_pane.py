@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Static
 
 from cockpit.app import CockpitApp
 from cockpit.config import load_config
-from cockpit.probes.queries import Session, Statement, lock_tree
+from cockpit.probes.queries import Session, Statement, blocking, lock_tree
 from cockpit.sandbox.manager import Sandbox
 from screens.confirm import ConfirmScreen
 from screens.queries_pane import QueriesPane
@@ -122,7 +122,7 @@ class QueriesTablesApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one(StatementsTable).show(STATEMENTS, slow_ms=500)
-        self.query_one(SessionsTable).show(SESSIONS, long_s=300, idle_s=300)
+        self.query_one(SessionsTable).show(SESSIONS, long_s=300, idle_s=300, blocking=blocking(SESSIONS))
         self.query_one(LockTree).show(lock_tree(SESSIONS))
 
 
