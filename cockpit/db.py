@@ -3,9 +3,10 @@
 Every session sets ``application_name = 'ops-cockpit'`` (so DBAs can see and filter us), a
 ``statement_timeout`` and a ``lock_timeout`` (a monitor must never queue behind a migration's
 lock), ``jit = off`` (a server built with LLVM compiled the bloat estimate's catalog query
-on every read: about 1.5 s each on 30,000 relations, bench/sessions_read.py's notes), and in
-read-only mode ``default_transaction_read_only`` -- the third layer that keeps an observer from
-writing. All of it travels in the startup packet, so no extra round trip is paid.
+on every read: about 1.5 s each on 30,000 relations, bench/sessions_read.py's notes),
+``standard_conforming_strings = on`` (so the server reads a checklist's SQL as checklist_sql
+does), and in read-only mode ``default_transaction_read_only`` -- the third layer that keeps an
+observer from writing. All of it travels in the startup packet, so no extra round trip is paid.
 The password comes from the keyring. psycopg is imported lazily to keep the first frame fast.
 """
 
