@@ -1,4 +1,5 @@
-"""Who is acting, for the audit trail: OS user, the sudo user behind it, the SSH client, host."""
+"""Who is acting, for the audit trail: OS user, the sudo user behind it, the SSH client, host;
+and whether an actor's process (an audit row's, a temporary file's writer) still runs."""
 
 from __future__ import annotations
 
@@ -33,3 +34,15 @@ class Actor:
         via = f" (sudo from {self.sudo_user})" if self.sudo_user else ""
         where = f" via ssh from {self.ssh_client}" if self.ssh_client else ""
         return f"{self.user}{via}@{self.host}{where}"
+
+
+def process_running(pid: int) -> bool:
+    """Whether a process of that pid runs on this host (another user's counts; a zombie, not
+    yet reaped, does too). A pid is recycled, so True means "cannot tell it is gone"."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -6,7 +6,8 @@ hidden temporary file), so memory stays constant whatever the database's size. A
 cockpit's own opens a REPEATABLE READ transaction, exports its snapshot for pg_dump
 (``--snapshot``) and counts every table's rows in that same snapshot: the counts in the manifest
 are exactly what the dump holds, which is what a verification compares a restore against.
-Cancel kills pg_dump; the upload is then aborted, and nothing shows up as a backup.
+Cancel kills pg_dump; the upload is then aborted, and nothing shows up as a backup. What a
+killed run left (a hidden temporary file, an unfinished multipart upload) is removed by the next.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def run_backup(
 ) -> BackupResult:
     store = open_store(store_config)
     started = time.monotonic()
+    removed = remove_leftovers(context, store)
     created = datetime.now(UTC)
     key = f"{created:%Y-%m-%dT%H%M%SZ}.dump"
     conn = connect(database, policy)
@@ -125,8 +127,21 @@ def run_backup(
     context.result_detail = (
         f"{store_config.name}/{key}: {size:,} bytes in {seconds:.1f}s with {tool.describe()}, "
         f"sha256 {sha256[:12]}..., {len(row_counts)} tables counted"
+        + (f"; removed {removed} left by interrupted runs" if removed else "")
     )
     return BackupResult(key, size, sha256, seconds, manifest)
+
+
+def remove_leftovers(context: ActionContext, store: Store) -> str:
+    """Remove what interrupted writes left in the store (backup_store.Leftover); which, in a few
+    words for the result ('2 files, 1,234 bytes'), or '' when there was nothing."""
+    leftovers = store.leftovers()
+    for leftover in leftovers:
+        context.progress(f"removing {leftover.key}, left by an interrupted run ({leftover.why})")
+        store.remove_leftover(leftover)
+    if not leftovers:
+        return ""
+    return f"{len(leftovers)} unfinished write(s), {sum(x.size for x in leftovers):,} bytes"
 
 
 def _stream(

@@ -12,14 +12,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import socket
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from cockpit import credentials
+from cockpit.actor import process_running
 from cockpit.config import BackupStore
 from cockpit.errors import CockpitError
 from cockpit.paths import open_private, private_dir
@@ -50,6 +53,27 @@ class StoredObject:
     modified: datetime
 
 
+# An unfinished write is left behind by a writer that was killed (kill -9, OOM, a lost host):
+# a folder's hidden temporary file, an S3 multipart upload (billed until aborted). It is stale,
+# and safe to remove, once its writer is known to be gone (a folder's temporary file names its
+# process and host), or nothing has been written to it for this long: a live backup writes
+# every second, and a pg_dump waiting for a table's lock writes nothing, but not for hours.
+STALE_AFTER = timedelta(hours=6)
+PARTIAL_PREFIX = ".partial-"
+_PARTIAL = re.compile(r"^\.partial-(?P<pid>\d+)\+(?P<host>[^+/]*)\+(?P<name>.+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Leftover:
+    """What an interrupted write left in a store: removed by the next backup run."""
+
+    key: str  # the key it was writing, relative to the store's prefix
+    size: int
+    since: datetime  # its last write
+    why: str  # why it counts as abandoned ("its writer, pid 123 on db1, is gone")
+    handle: str  # the temporary file's path, or the S3 upload id
+
+
 class Sink(Protocol):
     """Where a download goes: a file, or anything that writes bytes (a hashing file)."""
 
@@ -65,6 +89,8 @@ class Store(Protocol):
     def download(self, key: str, sink: Sink, *, chunk: int = 1 << 20) -> Iterator[int]: ...
     def upload(self, key: str, chunks: Iterable[bytes], *, expected_size: int = 0) -> int: ...
     def delete(self, key: str) -> None: ...
+    def leftovers(self, now: datetime | None = None) -> list[Leftover]: ...
+    def remove_leftover(self, leftover: Leftover) -> None: ...
 
 
 def parse_timestamp(value: Any) -> datetime:
@@ -209,6 +235,44 @@ class S3Store:
         with self._errors(f"deleting {key}"):
             self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
 
+    def leftovers(self, now: datetime | None = None) -> list[Leftover]:
+        """Multipart uploads under the prefix with no part written for STALE_AFTER: an upload
+        shows only when it began, so the parts of those begun that long ago are read (one
+        request each) for their last write."""
+        cutoff = (now or datetime.now(UTC)) - STALE_AFTER
+        found = []
+        with self._errors("listing unfinished uploads"):
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=self.prefix
+            )
+            for page in pages:
+                for upload in page.get("Uploads", []):
+                    began = upload["Initiated"].astimezone(UTC)
+                    if began > cutoff:
+                        continue  # may well be a backup under way
+                    key, upload_id = upload["Key"], upload["UploadId"]
+                    parts = self.client.list_parts(Bucket=self.bucket, Key=key, UploadId=upload_id)
+                    written = [p["LastModified"].astimezone(UTC) for p in parts.get("Parts", [])]
+                    last = max([began, *written])
+                    if last <= cutoff:
+                        found.append(
+                            Leftover(
+                                key[len(self.prefix) :],
+                                sum(int(p["Size"]) for p in parts.get("Parts", [])),
+                                last,
+                                f"an unfinished multipart upload, nothing written for over "
+                                f"{STALE_AFTER.total_seconds() / 3600:g} h",
+                                upload_id,
+                            )
+                        )
+        return found
+
+    def remove_leftover(self, leftover: Leftover) -> None:
+        with self._errors(f"aborting the unfinished upload of {leftover.key}"):
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self.prefix + leftover.key, UploadId=leftover.handle
+            )
+
 
 # Errors that are the store's, not one object's: every read would fail the same way.
 _STORE_WIDE = frozenset(
@@ -266,11 +330,12 @@ class FolderStore:
         return path
 
     def pages(self) -> Iterator[list[StoredObject]]:
+        """Every file but the hidden temporary ones (``leftovers`` finds those left behind)."""
         if not self.root.is_dir():
             raise StoreError(f"store {self.name}: folder {self.root} does not exist: create it or fix `path`")
         page: list[StoredObject] = []
         for path in sorted(self.root.rglob("*")):
-            if path.is_file() and not path.name.startswith(".partial-"):
+            if path.is_file() and not path.name.startswith(PARTIAL_PREFIX):
                 stat = path.stat()
                 page.append(
                     StoredObject(
@@ -306,7 +371,8 @@ class FolderStore:
 
     def upload(self, key: str, chunks: Iterable[bytes], *, expected_size: int = 0) -> int:
         target = self._path(key)
-        partial = target.with_name(f".partial-{target.name}")
+        # Its writer in its name, so a copy killed mid-write is known as abandoned (leftovers).
+        partial = target.with_name(f"{PARTIAL_PREFIX}{os.getpid()}+{socket.gethostname()}+{target.name}")
         total = 0
         try:
             private_dir(target.parent)  # dumps and CSV exports hold customer data: 0700 / 0600
@@ -330,6 +396,39 @@ class FolderStore:
             self._path(key).unlink()
         except OSError as exc:
             raise StoreError(f"store {self.name}: deleting {key}: {exc.strerror}") from None
+
+    def leftovers(self, now: datetime | None = None) -> list[Leftover]:
+        """Temporary files whose writer is gone (its pid, on this host, no longer runs), or that
+        nothing has written to for STALE_AFTER (a writer on another host sharing the folder,
+        or one named by an older version, which named no writer)."""
+        if not self.root.is_dir():
+            return []
+        cutoff = (now or datetime.now(UTC)) - STALE_AFTER
+        host = socket.gethostname()
+        found = []
+        for path in sorted(self.root.rglob(PARTIAL_PREFIX + "*")):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # finished (renamed) or removed meanwhile
+            written = datetime.fromtimestamp(stat.st_mtime, UTC)
+            named = _PARTIAL.match(path.name)
+            name = named.group("name") if named else path.name[len(PARTIAL_PREFIX) :]
+            if named and named.group("host") == host and not process_running(int(named.group("pid"))):
+                why = f"its writer, pid {named.group('pid')} on {host}, is gone"
+            elif written <= cutoff:
+                why = f"nothing written to it for over {STALE_AFTER.total_seconds() / 3600:g} h"
+            else:
+                continue
+            key = str(path.with_name(name).relative_to(self.root))
+            found.append(Leftover(key, stat.st_size, written, why, str(path)))
+        return found
+
+    def remove_leftover(self, leftover: Leftover) -> None:
+        try:
+            Path(leftover.handle).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"store {self.name}: removing {leftover.handle}: {exc.strerror}") from None
 
 
 def open_store(config: BackupStore) -> Store:

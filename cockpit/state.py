@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cockpit.actor import process_running
 from cockpit.errors import CockpitError
 from cockpit.paths import make_private, open_private, private_dir, state_db_path
 
@@ -273,7 +274,7 @@ class StateStore:
             if pid is None:
                 if datetime.fromisoformat(started_at) < oldest:
                     stale.append((record_id, "its process is not known (recorded by an older version)"))
-            elif pid != os.getpid() and not _alive(int(pid)):
+            elif pid != os.getpid() and not process_running(int(pid)):
                 stale.append((record_id, f"its process (pid {pid} on {host}) ended without recording"))
         for record_id, why in stale:
             detail = f"interrupted: {why} a result (killed, or the machine went down)"
@@ -370,14 +371,3 @@ class StateStore:
                 " SET value = excluded.value",
                 (key, value),
             )
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process of that pid exists on this host (one of another user's counts)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -19,6 +19,11 @@ A ``StoreReader`` keeps the store (its S3 client and connections) and the manife
 from one refresh to the next; a manifest is read again only when the listing shows it changed
 (its size or LastModified), so a refresh reads what was written since the last.
 
+What an interrupted backup or export left behind (a folder's hidden temporary file whose writer
+is gone, an S3 multipart upload nothing was written to for hours: billed until aborted) is
+listed too, as a ``backup.leftover`` warning; the probe only reads, and the next ``backup run``
+removes them.
+
 A manifest that cannot be read (garbage or truncated bytes, not an object, a GET refused for that
 one key) fails only its own backup: listed with its dump's size and LastModified, marked with the
 reason (``Backup.unreadable``), never counted as verified, and named in a ``backup.manifest``
@@ -38,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cockpit.backup_store import Store, StoredObject, StoreError, open_store
+from cockpit.backup_store import Leftover, Store, StoredObject, StoreError, open_store
 from cockpit.config import BackupStore
 from cockpit.durations import parse_duration
 from cockpit.errors import CockpitError
@@ -90,6 +95,7 @@ class StoreInventory:
     searched: int = 0  # manifests the search for the last verification read, newest written first
     unsearched: int = 0  # those it did not reach, stopped by MANIFESTS_SEARCHED; 0 if it could end
     searched_since: datetime | None = None  # when the oldest manifest it read was written
+    leftovers: list[Leftover] = field(default_factory=list)  # of interrupted writes: backup.leftover
 
 
 def inventory(config: BackupStore, *, search: int | None = MANIFESTS_SEARCHED) -> StoreInventory:
@@ -157,7 +163,17 @@ class StoreReader:
         return StoreInventory(
             self.config, backups, foreign, exports, objects=len(objects), searched=searched,
             unsearched=0 if complete else len(dumps) - searched, searched_since=since,
+            leftovers=_leftovers(store),
         )  # fmt: skip
+
+
+def _leftovers(store: Store) -> list[Leftover]:
+    """The store's abandoned writes; none when it will not say (a role without
+    s3:ListBucketMultipartUploads): the backups themselves are what the inventory is for."""
+    try:
+        return store.leftovers()
+    except StoreError:
+        return []
 
 
 class _Reads:
@@ -312,12 +328,14 @@ def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
     if inv.error:
         return [Finding("backup.store", name, Severity.CRIT, inv.error)]
     rpo, schedule = parse_duration(inv.store.rpo), parse_duration(inv.store.schedule)
+    left = [_leftover(inv)] if inv.leftovers else []
     if not inv.backups:
         return [
             Finding(
                 "backup.age", name, Severity.CRIT, "no backup in this store",
                 hint="run one: cockpit backup run --store " + name,
-            )
+            ),
+            *left,
         ]  # fmt: skip
     newest = inv.backups[0]
     age = now - newest.created
@@ -356,6 +374,7 @@ def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
     unreadable = _unreadable(inv)
     if unreadable is not None:
         findings.append(unreadable)
+    findings += left
     findings.append(_verification(inv, now))
     return findings
 
@@ -376,6 +395,22 @@ def _unreadable(inv: StoreInventory) -> Finding | None:
         hint=f"check that object's permissions, or restore it from a copy: until then {newest.key} "
         "is never counted as verified nor pruned",
         value=len(bad),
+    )
+
+
+def _leftover(inv: StoreInventory) -> Finding:
+    """Interrupted writes: they hold disk (or are billed: S3 keeps an unfinished upload's parts
+    until it is aborted) and show no backup."""
+    first = inv.leftovers[0]
+    count = f"{len(inv.leftovers)} interrupted write{'s' if len(inv.leftovers) > 1 else ''}"
+    return Finding(
+        "backup.leftover",
+        inv.store.name,
+        Severity.WARN,
+        f"{count} left behind, {sum(x.size for x in inv.leftovers):,} bytes; e.g. {first.key} "
+        f"since {first.since:%Y-%m-%d %H:%M} UTC: {first.why}",
+        hint=f"the next backup removes them: cockpit backup run --store {inv.store.name}",
+        value=len(inv.leftovers),
     )
 
 
