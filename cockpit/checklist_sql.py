@@ -101,6 +101,8 @@ class _Unreadable(ValueError):
 
 
 _NUMBER = re.compile(r"\d[\d_]*(?:\.[\d_]*)?(?:[eE][+-]?\d+)?|\.\d[\d_]*(?:[eE][+-]?\d+)?")
+# PostgreSQL's scan.l: quotecontinue = whitespace_with_newline then a quote.
+_CONTINUATION = re.compile(r"[ \t\f]*[\n\r](?:[ \t\n\r\f\v]+|--[^\n\r]*[\n\r])*'")
 _DOLLAR = re.compile(r"\$([A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?\$")
 
 
@@ -182,14 +184,19 @@ def _past_comment(sql: str, start: int) -> int:
 
 
 def _past_string(sql: str, start: int, *, escapes: bool) -> int:
-    """Past a ``'...'`` literal (``''`` is a quote; in ``E'...'`` so is ``\\'``)."""
+    """Past a ``'...'`` literal (``''`` is a quote; in ``E'...'`` so is ``\\'``), and past its
+    continuations: a literal, whitespace with a newline (and ``--`` comments), then ``'`` goes on
+    as the same literal, so an ``E'...'`` continued still reads backslash escapes."""
     i = start + 1
     while i < len(sql):
         char = sql[i]
         if (escapes and char == "\\") or sql.startswith("''", i):
             i += 2
         elif char == "'":
-            return i + 1
+            continued = _CONTINUATION.match(sql, i + 1)
+            if continued is None:
+                return i + 1
+            i = continued.end()
         else:
             i += 1
     raise _Unreadable("an unterminated string")

@@ -208,6 +208,7 @@ def test_validate_on_the_command_line_says_one_line(run_cockpit, tmp_path: Path)
         "SELECT /* pg_cancel_backend(1) */ count(*) FROM {table};",
         "SELECT length($$ pg_terminate_backend(1); DELETE $$) - 30 FROM {table} LIMIT 1",
         "SELECT length('\\') + 2 FROM {table} LIMIT 1",  # standard strings: a backslash is a character
+        "SELECT length(E'a'\n'\\'b') FROM {table} LIMIT 1",  # E'' continued: \' is a quote, 3 characters
         "WITH n AS (SELECT count(*) AS c FROM {table}) SELECT c FROM n",
         "(SELECT 3)",
     ],

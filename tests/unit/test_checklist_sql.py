@@ -62,6 +62,11 @@ def test_reads_pass(sql: str) -> None:
         ("SELECT 'a''', pg_reload_conf()", "pg_reload_conf() is refused"),
         ("SELECT E'\\'', pg_reload_conf() --'", "pg_reload_conf() is refused"),
         ("SELECT $a$ x $a$, pg_reload_conf()", "pg_reload_conf() is refused"),
+        # An E'' literal continued on the next line still reads backslash escapes.
+        ("SELECT E'a'\n'\\'', pg_reload_conf() --'", "pg_reload_conf() is refused"),
+        ("SELECT E'a'  \n -- between\n  '\\'', pg_reload_conf() --'", "pg_reload_conf() is refused"),
+        # A standard literal continued stays standard: its backslash escapes nothing.
+        ("SELECT 'a'\n'\\', pg_reload_conf() --'", "pg_reload_conf() is refused"),
         ("SELECT /* a */ 1 /* b */, pg_reload_conf()", "pg_reload_conf() is refused"),
         ("SELECT set_config('x.y', '1', false)", "set_config() is refused: it changes a setting"),
         ("SELECT pg_advisory_lock(1)", "pg_advisory_lock() is refused: it takes an advisory lock"),
