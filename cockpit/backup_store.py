@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from cockpit import credentials
 from cockpit.actor import process_running
+from cockpit.aws_deadlines import Deadlines, unanswered
 from cockpit.config import BackupStore
 from cockpit.errors import CockpitError
 from cockpit.paths import open_private, private_dir
@@ -39,11 +40,13 @@ class StoreError(CockpitError):
     ``object_reason`` is set when the failure is one object's alone (its bytes, its permissions,
     gone since the listing), in a word or two (``not JSON``, ``AccessDenied``): the inventory
     marks that one backup and goes on. Empty when it is the store's (endpoint, credentials,
-    bucket), which fails the whole inventory."""
+    bucket), which fails the whole inventory. ``unanswered``: the endpoint gave no answer within
+    its deadlines (aws_deadlines), so what the store holds is unknown, not bad."""
 
-    def __init__(self, message: str, *, object_reason: str = "") -> None:
+    def __init__(self, message: str, *, object_reason: str = "", unanswered: bool = False) -> None:
         super().__init__(message)
         self.object_reason = object_reason
+        self.unanswered = unanswered
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,16 +138,21 @@ class S3Store:
                 self._client = self._new_client()
             return self._client
 
+    @property
+    def endpoint(self) -> str:
+        """The S3 endpoint's URL, whole: a message naming a frozen store must say where it is."""
+        return self._config.endpoint_url or f"https://s3.{self._config.region}.amazonaws.com"
+
+    @property
+    def deadlines(self) -> Deadlines:
+        return Deadlines.of(self._config)
+
     def _new_client(self) -> Any:
         import boto3
         import botocore.session
-        from botocore.config import Config
 
         config = self._config
-        options: dict[str, Any] = {
-            "region_name": config.region,
-            "config": Config(retries={"max_attempts": 3}, connect_timeout=5, read_timeout=60),
-        }
+        options: dict[str, Any] = {"region_name": config.region, "config": self.deadlines.client_config()}
         if config.endpoint_url:
             options["endpoint_url"] = config.endpoint_url
         if config.access_key_id and config.secret_access_key:
@@ -295,6 +303,11 @@ class _S3Errors:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
         where = f"store {self.store.name} (s3://{self.store.bucket}/{self.store.prefix})"
+        if unanswered(exc):  # botocore's own line has the object's URL, cut off on screen
+            raise StoreError(
+                f"{where} at {self.store.endpoint}: {self.doing}: {self.store.deadlines.no_answer(exc)}",
+                unanswered=True,
+            ) from None
         if isinstance(exc, ClientError):
             code = exc.response.get("Error", {}).get("Code", "")
             advice = {

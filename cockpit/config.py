@@ -76,6 +76,12 @@ class Settings(_Section, frozen=True):
     secrets_interval_s: _Seconds = 300
     backups_interval_s: _Seconds = 60
     connect_timeout_s: Annotated[int, _between(1, 300)] = 5
+    # Every S3 and IAM call: connecting, then each read of the answer, then the attempts in all
+    # (botocore's "standard" retries). A frozen endpoint costs at most about
+    # attempts x (connect + read) seconds: 2 x (5 + 10) by default, then an UNKNOWN naming it.
+    s3_connect_timeout_s: Annotated[float, _between(0.1, 300)] = 5
+    s3_read_timeout_s: Annotated[float, _between(0.1, 3600)] = 10
+    s3_max_attempts: Annotated[int, _between(1, 10)] = 2
     http_concurrency: Annotated[int, _between(1, 1024)] = 32
     history_retention: str = "7d"
     history_max_samples: Annotated[int, _between(1, 10_000_000)] = 20000
@@ -172,6 +178,11 @@ class BackupStore(_Section, frozen=True):
     export_tables: list[str] = []  # schema.table names `e` / `backup export` copy out as CSV
     scratch_dsn: str | None = None  # where verification restores: default the backed-up server
     scratch_password: str | None = None
+    # This store's S3 deadlines: default settings.s3_connect_timeout_s, s3_read_timeout_s and
+    # s3_max_attempts (parse_config fills them in, so every S3 client of the store has them).
+    connect_timeout_s: Annotated[float, _between(0.1, 300)] | None = None
+    read_timeout_s: Annotated[float, _between(0.1, 3600)] | None = None
+    max_attempts: Annotated[int, _between(1, 10)] | None = None
 
     def __post_init__(self) -> None:
         _require_secret_ref(self.access_key_id, "access_key_id")
@@ -248,6 +259,10 @@ class CloudKeys(_Section, frozen=True):
     region: str = "us-east-1"
     access_key_id: str | None = None  # keyring refs; default: the standard AWS credential chain
     secret_access_key: str | None = None
+    # As a backup store's: default settings.s3_connect_timeout_s, s3_read_timeout_s, s3_max_attempts.
+    connect_timeout_s: Annotated[float, _between(0.1, 300)] | None = None
+    read_timeout_s: Annotated[float, _between(0.1, 3600)] | None = None
+    max_attempts: Annotated[int, _between(1, 10)] | None = None
 
     def __post_init__(self) -> None:
         _require_secret_ref(self.access_key_id, "access_key_id")
@@ -446,6 +461,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     for name, target in targets.items():
         _check_threshold_overrides(target.thresholds, name, text, where)
         _check_unique_names(target, name, text, where)
+    targets = {name: _with_s3_deadlines(target, raw.settings) for name, target in targets.items()}
     config = Config(
         path=path, settings=raw.settings, thresholds=raw.thresholds, targets=targets, state=raw.state
     )
@@ -455,6 +471,28 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             f"{where}{line}: settings.default_target: no target {raw.settings.default_target!r} is configured"
         )
     return config
+
+
+_S3Entry = TypeVar("_S3Entry", BackupStore, CloudKeys)
+
+
+def _with_s3_deadlines(target: Target, settings: Settings) -> Target:
+    """The target with every backup store's and cloud-keys entry's S3/IAM deadlines set: its own
+    keys where given, else the settings'. Whoever builds a client from an entry has them."""
+
+    def filled(entry: _S3Entry) -> _S3Entry:
+        return msgspec.structs.replace(
+            entry,
+            connect_timeout_s=entry.connect_timeout_s or settings.s3_connect_timeout_s,
+            read_timeout_s=entry.read_timeout_s or settings.s3_read_timeout_s,
+            max_attempts=entry.max_attempts or settings.s3_max_attempts,
+        )
+
+    return msgspec.structs.replace(
+        target,
+        backups=[filled(store) for store in target.backups],
+        cloud_keys=[filled(entry) for entry in target.cloud_keys],
+    )
 
 
 def _check_unique_names(target: Target, name: str, text: str, where: str) -> None:

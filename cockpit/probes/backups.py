@@ -91,6 +91,7 @@ class StoreInventory:
     foreign: list[StoredObject] = field(default_factory=list)
     exports: list[StoredObject] = field(default_factory=list)  # one per CSV export folder, newest first
     error: str = ""
+    unanswered: bool = False  # the error is the store's silence (a timeout): its state is unknown
     objects: int = 0
     searched: int = 0  # manifests the search for the last verification read, newest written first
     unsearched: int = 0  # those it did not reach, stopped by MANIFESTS_SEARCHED; 0 if it could end
@@ -129,7 +130,8 @@ class StoreReader:
                 return self._inventory()
             except CockpitError as exc:  # a StoreError, or a keyring that cannot give the S3 keys
                 self._store = None  # built again next time: the keys may have been fixed or rotated
-                return StoreInventory(self.config, error=str(exc))
+                silent = isinstance(exc, StoreError) and exc.unanswered
+                return StoreInventory(self.config, error=str(exc), unanswered=silent)
 
     def _inventory(self) -> StoreInventory:
         store = self.store
@@ -325,8 +327,9 @@ def _created(manifest: dict[str, Any] | None, dump: StoredObject) -> datetime:
 def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
     now = now or datetime.now(UTC)
     name = inv.store.name
-    if inv.error:
-        return [Finding("backup.store", name, Severity.CRIT, inv.error)]
+    if inv.error:  # a store that does not answer may hold good backups: unknown, not critical
+        severity = Severity.UNKNOWN if inv.unanswered else Severity.CRIT
+        return [Finding("backup.store", name, severity, inv.error)]
     rpo, schedule = parse_duration(inv.store.rpo), parse_duration(inv.store.schedule)
     left = [_leftover(inv)] if inv.leftovers else []
     if not inv.backups:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit import credentials
+from cockpit.aws_deadlines import Deadlines, unanswered
 from cockpit.config import CloudKeys, Thresholds
 from cockpit.errors import CredentialError
 from cockpit.model import Finding, Severity
@@ -46,7 +47,7 @@ def mask(key_id: str) -> str:
 def _client(entry: CloudKeys) -> Any:
     import boto3
 
-    options: dict[str, Any] = {"region_name": entry.region}
+    options: dict[str, Any] = {"region_name": entry.region, "config": Deadlines.of(entry).client_config()}
     if entry.endpoint_url:
         options["endpoint_url"] = entry.endpoint_url
     if entry.access_key_id and entry.secret_access_key:
@@ -109,6 +110,10 @@ def read_user_keys(entry: CloudKeys) -> CloudKeysReading:
             ],
         )
     except (BotoCoreError, CredentialError) as exc:
+        if unanswered(exc):  # botocore's own line is cut off on screen: the endpoint, whole
+            endpoint = entry.endpoint_url or "AWS IAM"
+            message = f"IAM at {endpoint}: {Deadlines.of(entry).no_answer(exc)}"
+            return CloudKeysReading([], [Finding("cloud_key.read", entry.name, Severity.UNKNOWN, message)])
         return CloudKeysReading([], [Finding("cloud_key.read", entry.name, Severity.UNKNOWN, str(exc))])
 
 
