@@ -46,6 +46,11 @@ def resolve(checklist: Checklist, given: dict[str, str]) -> dict[str, str]:
     return values
 
 
+def applies(step: Step, params: dict[str, str]) -> bool:
+    """Whether the step is this run's: no ``when``, or its parameter among the values."""
+    return step.when is None or params.get(step.when.param) in step.when.among
+
+
 def items(value: str) -> list[str]:
     """A list parameter's items: comma-separated, blanks dropped (``public.a, public.b``)."""
     return [part.strip() for part in value.split(",") if part.strip()]

@@ -24,7 +24,7 @@ import msgspec
 from cockpit.checklist_actions import ActionEnv, build_action
 from cockpit.checklist_checks import CheckOutcome, evaluate
 from cockpit.checklist_format import Checklist, Section, Step, fill
-from cockpit.checklist_params import instantiate, resolve
+from cockpit.checklist_params import applies, instantiate, resolve
 from cockpit.config import MaintenanceWindow, Target
 from cockpit.durations import parse_duration
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
@@ -182,7 +182,7 @@ def start_run(
         definition=msgspec.to_builtins(concrete), params=params, operator=operator,
     )  # fmt: skip
     for _, step in concrete.steps:
-        if step.when is not None and params.get(step.when.param) not in step.when.among:
+        if step.when is not None and not applies(step, params):
             given, among = params.get(step.when.param), "/".join(step.when.among)
             reason = f"condition: {step.when.param} is {given}, not {among}"
             detail = {"reason": reason, "not_applicable": True}

@@ -202,7 +202,8 @@ class ChecklistRunScreen(Screen[None]):
             for column, value in zip(
                 ("mark", "step", "status", "deadline"), self._cells(step_state, now), strict=True
             ):
-                table.update_cell(step_state.step.id, column, value)
+                # The deadline column grows to a countdown ("again in 14m 59s"), never cut.
+                table.update_cell(step_state.step.id, column, value, update_width=column == "deadline")
         self._show_detail()
         self.refresh_bindings()
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from textual.widget import Widget
 
 from cockpit.checklist_format import Checklist
-from cockpit.checklist_params import configured, instantiate, resolve
+from cockpit.checklist_params import applies, configured, instantiate, resolve
 from cockpit.checklist_run import start_run
 from cockpit.errors import CockpitError
 from cockpit.guard import Confirmation, ConfirmationKind
@@ -86,7 +86,8 @@ def start_checklist(
 
     def ask() -> None:
         shown = tuple(f"{name} = {value or '(any)'}" for name, value in values.items())
-        summary = f"Start a run of {checklist.title!r} ({len(concrete.steps)} steps)?"
+        steps = [step for _, step in concrete.steps if applies(step, values)]  # this run's
+        summary = f"Start a run of {checklist.title!r} ({len(steps)} steps)?"
         dialog = ConfirmScreen(
             summary, env.probe_context.target_name, ConfirmationKind.YES, shown,
             verb="Start the run", keep="Don't start", cancelled="cancelled: no run started",

@@ -66,9 +66,10 @@ async def test_a_stray_enter_starts_no_run(app_on) -> None:  # type: ignore[no-u
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         confirm = app.screen
-        assert "Start a run of 'Incident response (P0-P3)'" in str(
-            confirm.query_one("#confirm-summary").render()
-        )
+        summary = str(confirm.query_one("#confirm-summary").render())
+        assert (
+            summary == "Start a run of 'Incident response (P0-P3)' (10 steps)?"
+        )  # P1's: not the 3 other severities'
         assert app.focused is not None and app.focused.id == "confirm-cancel"
         await pilot.press("enter")  # the stray one
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
@@ -141,6 +142,7 @@ async def test_a_recurring_step_comes_back_with_a_countdown(app_on) -> None:  # 
         await wait_until(pilot, lambda: screen.state.steps["status-page"].rounds == 1, 5)
         await wait_until(pilot, lambda: cell(table, "status-page", "deadline") == "again in 15m 00s", 3)
         assert cell(table, "status-page", "status") == "done x1"
+        assert table.columns["deadline"].content_width >= len("again in 15m 00s")  # not cut
         clock.now += timedelta(minutes=10)
         await wait_until(pilot, lambda: cell(table, "status-page", "deadline") == "again in 5m 00s", 3)
         clock.now += timedelta(minutes=6)
