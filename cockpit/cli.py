@@ -74,6 +74,20 @@ def _refresh_seconds(text: str) -> float:
     return seconds
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 1 to 65535")
+    return int(text)
+
+
+def _max_sessions(text: str) -> int:
+    from cockpit.serve import MAX_SESSIONS
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_SESSIONS:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: give 1 to {MAX_SESSIONS}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cockpit", description="A terminal operations cockpit for SREs.")
     parser.add_argument("--version", action="version", version=f"ops-cockpit {__version__}")
@@ -90,7 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="PATH", help="config file")
     serve.add_argument("--target", metavar="NAME", help="target (environment) to open")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787)")
+    serve.add_argument("--port", type=_port, default=8787, help="port to listen on (default 8787)")
+    serve.add_argument(
+        "--max-sessions",
+        type=_max_sessions,
+        default=4,
+        metavar="N",
+        help="browser tabs served at once, each a cockpit with its own database session (default 4)",
+    )
     serve.add_argument(
         "--allow-remote",
         action="store_true",
@@ -246,6 +267,7 @@ def _serve(args: argparse.Namespace) -> int:
         config_path=args.config,
         target=args.target,
         refresh_s=args.refresh,
+        max_sessions=args.max_sessions,
     )
     warning = options.check_bind()
     # The config is checked here, once, so a broken file is one line now rather than in every tab.

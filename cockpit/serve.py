@@ -4,7 +4,8 @@ Every browser tab gets a cockpit process of its own (textual-serve runs one per 
 started with ``--read-only``: the command is built here, never from the request, so a browser
 cannot lift it. The bind is loopback unless ``--allow-remote`` says otherwise, and then a warning
 says who can see what: textual-serve has no authentication, so anyone who reaches the port
-watches the cockpit. The page asks nothing of any other host (no web fonts).
+watches the cockpit. The page asks nothing of any other host (no web fonts). At most
+``--max-sessions`` tabs (4) run at once, each terminal at most 400x150 (cockpit/serve_sessions.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from cockpit.errors import CockpitError, UsageError
 
 DEFAULT_PORT = 8787
+DEFAULT_MAX_SESSIONS = 4  # each tab is a cockpit process (~60 MB) with its own database session
+MAX_SESSIONS = 64
 TEMPLATES = Path(__file__).parent / "serve_templates"
 
 
@@ -47,6 +50,7 @@ class ServeOptions:
     config_path: str | None
     target: str | None
     refresh_s: float | None
+    max_sessions: int = DEFAULT_MAX_SESSIONS
 
     def check_bind(self) -> str | None:
         """Refuse a non-loopback bind without ``--allow-remote``; with it, the warning to print."""
@@ -85,10 +89,11 @@ class ServeOptions:
 def serve(options: ServeOptions, title: str) -> int:
     """Serve until SIGINT/SIGTERM (the caller checks the bind first: ServeOptions.check_bind); a
     port in use is one line."""
-    from textual_serve.server import Server
+    from cockpit.serve_sessions import BoundedServer
 
-    server = Server(
+    server = BoundedServer(
         options.app_command(),
+        max_sessions=options.max_sessions,
         host=options.host,
         port=options.port,
         title=title,

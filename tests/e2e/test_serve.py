@@ -155,3 +155,80 @@ def test_a_browser_sees_the_panes_read_only(
     server.send_signal(signal.SIGTERM)
     _out, err = server.communicate(timeout=20)
     assert server.returncode == 0, err
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def _pids(config: Path) -> list[int]:
+    """The tabs' cockpit processes themselves, not the shells textual-serve starts them with."""
+    lines = [line.split(maxsplit=1) for line in app_processes(config)]
+    return [int(pid) for pid, command in lines if not command.startswith(("/bin/sh", "sh "))]
+
+
+def test_tabs_and_terminal_sizes_are_bounded(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Each websocket spawned a cockpit process with its own database session, without limit (20
+    clients: 20 processes, 1.2 GB), and a 3000x3000 terminal cost 214 MB a tab. With
+    --max-sessions 2 the third tab is told so in its page and no process starts for it; sizes
+    asked for are clamped, at the start and on a resize."""
+    import asyncio
+
+    import aiohttp
+
+    port = free_port()
+    env = clean_env(COCKPIT_STATE_DIR=str(tmp_path / "state"), **sandbox.s3_environment())
+    server = subprocess.Popen(
+        [COCKPIT, "serve", "--config", str(sandbox.config_path), "--port", str(port), "--max-sessions", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    ws_url = f"ws://127.0.0.1:{port}/ws"
+
+    async def first_bytes(ws: aiohttp.ClientWebSocketResponse) -> bytes:
+        message = await asyncio.wait_for(ws.receive(), 60)
+        assert message.type == aiohttp.WSMsgType.BINARY, message
+        return bytes(message.data)
+
+    async def drive() -> None:
+        async with aiohttp.ClientSession() as session:
+            huge = await session.ws_connect(f"{ws_url}?width=3000&height=3000")
+            await first_bytes(huge)
+            (pid,) = _pids(sandbox.config_path)
+            assert (_environ(pid)["COLUMNS"], _environ(pid)["ROWS"]) == ("400", "150")
+            second = await session.ws_connect(f"{ws_url}?width=80&height=24")
+            await first_bytes(second)
+            await second.send_json(["resize", {"width": 100000, "height": -5}])
+            assert len(_pids(sandbox.config_path)) == 2
+
+            third = await session.ws_connect(f"{ws_url}?width=80&height=24")
+            text = (await first_bytes(third)).decode()
+            assert "cockpit serve: all 2 sessions are in use" in text and "--max-sessions 2" in text
+            closing = await asyncio.wait_for(third.receive(), 10)
+            assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), closing
+            assert len(_pids(sandbox.config_path)) == 2  # no process for the refused tab
+
+            await huge.close()  # a tab closed: its place is free again
+            deadline = time.monotonic() + 20
+            while len(_pids(sandbox.config_path)) > 1 and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            fourth = await session.ws_connect(f"{ws_url}?width=80&height=24")
+            assert "sessions are in use" not in (await first_bytes(fourth)).decode(errors="replace")
+            assert len(_pids(sandbox.config_path)) == 2
+            await second.close()
+            await fourth.close()
+
+    try:
+        wait_listening(port, server)
+        asyncio.run(drive())
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    deadline = time.monotonic() + 20
+    while app_processes(sandbox.config_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not app_processes(sandbox.config_path)
