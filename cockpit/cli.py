@@ -145,7 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     secret = commands.add_parser("secret", help="credentials in the OS keyring")
     secret_commands = secret.add_subparsers(
-        dest="secret_command", required=True, parser_class=_Parser, metavar="set|list|delete|rotate|revoked"
+        dest="secret_command",
+        required=True,
+        parser_class=_Parser,
+        metavar="set|list|delete|rotate|revoked|unlock",
     )
     set_ = secret_commands.add_parser("set", help="store a secret (prompted without echo)")
     set_.add_argument("name")
@@ -164,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--config", help="config file (for the secret's grace period)")
     revoked = secret_commands.add_parser("revoked", help="record that the old key was revoked")
     revoked.add_argument("name")
+    unlock = secret_commands.add_parser(
+        "unlock", help="unlock a running gnome-keyring (its password, prompted without echo)"
+    )
+    unlock.add_argument("--stdin", action="store_true", help="read the password from standard input")
     return parser
 
 
@@ -401,6 +408,9 @@ def _secret(args: argparse.Namespace) -> int:
     from cockpit import credentials
     from cockpit.state import StateStore
 
+    if args.secret_command == "unlock":  # before the state store: it needs nothing but the bus
+        return _unlock_keyring(from_stdin=args.stdin)
+
     store = StateStore()
     try:
         if args.secret_command == "set":
@@ -448,6 +458,27 @@ def _rotation(args: argparse.Namespace, store: StateStore) -> None:
         f"then: cockpit secret revoked {args.name}",
         file=sys.stderr,
     )
+
+
+def _unlock_keyring(*, from_stdin: bool) -> int:
+    from cockpit.keyring_unlock import unlock_default_keyring
+
+    if from_stdin:
+        raw = sys.stdin.read()
+        # Without the final newline first; then as given: `echo PASSWORD | gnome-keyring-daemon
+        # --unlock` made a keyring whose password ends with one.
+        candidates = list(dict.fromkeys([raw.rstrip("\r\n"), raw]))
+    else:
+        import getpass
+
+        if not sys.stdin.isatty():
+            raise UsageError("no terminal to prompt on: pipe the password with --stdin")
+        candidates = [getpass.getpass("keyring password: ")]
+    print(
+        f"{unlock_default_keyring(candidates)}: a running cockpit picks it up at its next refresh",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _read_secret_value(name: str, *, from_stdin: bool) -> str:

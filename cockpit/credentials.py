@@ -27,8 +27,8 @@ NO_BACKEND = (
     "or keyringrc.cfg (see the README, 'Credentials')"
 )
 LOCKED = (
-    "the keyring is locked: unlock it (printf PASSWORD | gnome-keyring-daemon --unlock "
-    "--components=secrets, or log in to the desktop session) and retry"
+    "the keyring is locked: unlock it with `cockpit secret unlock` (or log in to the desktop "
+    "session); a running cockpit picks it up at its next refresh"
 )
 
 _T = TypeVar("_T")

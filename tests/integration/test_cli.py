@@ -179,6 +179,7 @@ def test_version_and_help_on_every_command(run_cockpit) -> None:
         ["secret", "set"],
         ["secret", "list"],
         ["secret", "delete"],
+        ["secret", "unlock"],
         ["serve"],
     ):
         result = run_cockpit(*command, "--help")

@@ -142,3 +142,62 @@ url = "http://127.0.0.1:{port}/auth"
     assert status["with-token"]["severity"] == "ok"
     assert status["without-token"]["message"] == "unexpected status 401 (expected 200)"
     assert EXPECTED_TOKEN not in result.stdout + result.stderr
+
+
+LOCK = (
+    "import secretstorage; c = secretstorage.get_default_collection("
+    "secretstorage.dbus_init()); c.lock(); print(c.is_locked())"
+)
+IS_LOCKED = (
+    "import secretstorage; print(secretstorage.get_default_collection(secretstorage.dbus_init()).is_locked())"
+)
+
+
+def keyring_locked(env: dict[str, str]) -> bool:
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", IS_LOCKED], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() in ("True", "False"), out.stderr
+    return out.stdout.strip() == "True"
+
+
+def test_cockpit_secret_unlock_unlocks_a_running_locked_keyring(
+    private_keyring_env: dict[str, str], run_cockpit, tmp_path: Path
+) -> None:
+    """The README's old way, `gnome-keyring-daemon --unlock` on the running daemon, exits 0 and
+    leaves the keyring locked; `cockpit secret unlock` unlocks it over D-Bus. (The fixture made
+    this keyring with the password "test-password\\n", newline included, as `echo` would.)"""
+    import sys
+
+    env = dict(private_keyring_env, COCKPIT_STATE_DIR=str(tmp_path / "state"))
+    assert run_cockpit("secret", "set", "kept", "--stdin", env=env, input="v4lue\n").returncode == 0
+    locked = subprocess.run([sys.executable, "-c", LOCK], env=env, capture_output=True, text=True)
+    assert locked.stdout.strip() == "True", locked.stderr
+    old_way = subprocess.run(
+        ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+        input="test-password\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert old_way.returncode == 0 and keyring_locked(env)  # the defect the README's hint had
+    wrong = run_cockpit("secret", "unlock", "--stdin", env=env, input="not-it\n")
+    assert (
+        wrong.returncode == 1
+        and wrong.stderr == "cockpit: wrong password: the keyring 'Login' stays locked\n"
+    )
+    assert keyring_locked(env)
+    unlocked = run_cockpit("secret", "unlock", "--stdin", env=env, input="test-password\n")
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert unlocked.stderr.startswith("the keyring 'Login' unlocked")
+    assert not keyring_locked(env)
+    again = run_cockpit("secret", "unlock", "--stdin", env=env, input="test-password\n")
+    assert again.returncode == 0 and again.stderr.startswith("the keyring 'Login' was not locked")
+    assert run_cockpit("secret", "set", "after", "--stdin", env=env, input="x1234\n").returncode == 0
+
+
+def test_cockpit_secret_unlock_without_a_secret_service_says_what_to_do(run_cockpit) -> None:
+    result = run_cockpit("secret", "unlock", "--stdin", env=clean_env(), input="pw\n")
+    assert result.returncode == 1
+    assert result.stderr.startswith("cockpit: no Secret Service on this session's D-Bus")
