@@ -536,7 +536,10 @@ class CockpitApp(App[int]):
             return
         if worker.group == "actions":
             self._cancel = None
-            self.query_one(ActionStatus).finish()
+            # An action can end while the app is closing and its screen is gone (a test's
+            # teardown failed on it): nothing to update then.
+            for status in self.query(ActionStatus):
+                status.finish()
             if state is WorkerState.SUCCESS:
                 self.notify(redact(f"{self._action_summary}: done"), title="Action")
         if state is WorkerState.ERROR and worker.error is not None:

@@ -280,6 +280,7 @@ class QueriesPane(KeptSession, Vertical):
             self.filter = parse_filter(event.value)
         except FilterError as exc:
             self.notify(str(exc), title="Filter", severity="error", markup=False)
+            self.query_one(FilterBox).open(event.value, str(exc))  # back in the box, to correct it
             return
         self.query_one(FilterBox).close()
         self._focus_view()

@@ -16,9 +16,13 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -26,6 +30,9 @@ from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
 from tests.estate import EstateRoles, create_estate
 from tests.estate_standby import StreamingPair, start_streaming_pair
+
+if TYPE_CHECKING:
+    import psycopg
 
 COCKPIT = str(Path(sys.executable).parent / "cockpit")
 
@@ -161,3 +168,64 @@ def run_cockpit(tmp_path: Path):  # type: ignore[no-untyped-def]
         )
 
     return run
+
+
+# -- a real lock wait, for the sessions view and the lock tree ---------------------------------
+
+
+@dataclass
+class Blocker:
+    """A real lock wait: ``holder`` keeps a row locked (idle in transaction), ``waiter`` waits."""
+
+    holder: psycopg.Connection
+    waiter: psycopg.Connection
+    table: str
+    waiter_outcome: list[str] = field(default_factory=list)
+
+    @property
+    def holder_pid(self) -> int:
+        return self.holder.info.backend_pid
+
+    @property
+    def waiter_pid(self) -> int:
+        return self.waiter.info.backend_pid
+
+
+@pytest.fixture
+def blocker(sandbox: Sandbox) -> Iterator[Blocker]:
+    """A lock wait of the test's own on the sandbox: a table, a holder, a waiter (cleaned up)."""
+    import psycopg
+
+    table = f"locked_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
+        admin.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, n int)".encode())
+        admin.execute(f"INSERT INTO {table} VALUES (1, 0)".encode())
+    holder = psycopg.connect(sandbox.postgres.dsn(), application_name="test-holder")
+    holder.execute(f"UPDATE {table} SET n = n + 1 WHERE id = 1".encode())  # the transaction stays open
+    waiter = psycopg.connect(sandbox.postgres.dsn(), application_name="test-waiter", autocommit=True)
+    found = Blocker(holder, waiter, table)
+
+    def wait() -> None:
+        try:
+            waiter.execute(f"UPDATE {table} SET n = n + 10 WHERE id = 1".encode())
+            found.waiter_outcome.append("updated")
+        except psycopg.Error as exc:
+            found.waiter_outcome.append(type(exc).__name__)
+
+    thread = threading.Thread(target=wait, daemon=True)
+    thread.start()
+    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
+        for _ in range(100):  # until the server says it waits
+            row = admin.execute("SELECT pg_blocking_pids(%s)", (found.waiter_pid,)).fetchone()
+            if row and found.holder_pid in row[0]:
+                break
+            threading.Event().wait(0.05)
+    try:
+        yield found
+    finally:
+        for conn in (holder, waiter):
+            with contextlib.suppress(Exception):
+                conn.close()
+        thread.join(10)
+        with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
+            admin.execute(f"DROP TABLE IF EXISTS {table}".encode())

@@ -18,6 +18,16 @@ from textual.message import Message
 from textual.widgets import Input, Label
 
 
+class _FilterInput(Input):
+    """Enter hands the keys on at once, to what follows the box (the pane's table): a key typed
+    right after it (enter again, to open the row) went to the box, still focused until the
+    pane's handler ran, and was lost."""
+
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        self.screen.focus_next()
+
+
 class FilterBox(Horizontal):
     """Posts ``FilterBox.Changed`` on every edit, ``Submitted`` on enter, ``Cleared`` on esc."""
 
@@ -56,7 +66,7 @@ class FilterBox(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("/ filter: ", classes="filter-prompt")
-        yield Input(placeholder=self.placeholder, select_on_focus=False)
+        yield _FilterInput(placeholder=self.placeholder, select_on_focus=False)
         yield Label("", classes="filter-problem")
 
     @property
@@ -67,13 +77,13 @@ class FilterBox(Horizontal):
     def value(self) -> str:
         return self.query_one(Input).value
 
-    def open(self, value: str) -> None:
+    def open(self, value: str, problem: str = "") -> None:
         self.add_class("-open")
         field = self.query_one(Input)
         with field.prevent(Input.Changed):  # the filter in force, shown again: nothing changes
             field.value = value
         field.cursor_position = len(value)
-        self.say_problem("")
+        self.say_problem(problem)
         field.focus()
 
     def close(self) -> None:

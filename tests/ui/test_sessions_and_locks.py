@@ -8,12 +8,6 @@ blocker: one session holds a row lock in an open transaction, another waits for 
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-
 import psycopg
 import pytest
 from textual.app import App, ComposeResult
@@ -24,64 +18,10 @@ from cockpit.sandbox.manager import Sandbox
 from screens.confirm import ConfirmScreen
 from screens.queries_pane import QueriesPane
 from screens.row_detail import RowDetail
+from tests.conftest import Blocker
 from tests.ui.conftest import screen_text, wait_until
 from tests.ui.test_queries_pane import SESSIONS, STATEMENTS
 from widgets.queries_tables import LockTree, SessionsTable, StatementsTable, session_details
-
-
-@dataclass
-class Blocker:
-    """A real lock wait: ``holder`` keeps a row locked (idle in transaction), ``waiter`` waits."""
-
-    holder: psycopg.Connection
-    waiter: psycopg.Connection
-    table: str
-    waiter_outcome: list[str] = field(default_factory=list)
-
-    @property
-    def holder_pid(self) -> int:
-        return self.holder.info.backend_pid
-
-    @property
-    def waiter_pid(self) -> int:
-        return self.waiter.info.backend_pid
-
-
-@pytest.fixture
-def blocker(sandbox: Sandbox) -> Iterator[Blocker]:
-    table = f"locked_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
-        admin.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, n int)".encode())
-        admin.execute(f"INSERT INTO {table} VALUES (1, 0)".encode())
-    holder = psycopg.connect(sandbox.postgres.dsn(), application_name="test-holder")
-    holder.execute(f"UPDATE {table} SET n = n + 1 WHERE id = 1".encode())  # the transaction stays open
-    waiter = psycopg.connect(sandbox.postgres.dsn(), application_name="test-waiter", autocommit=True)
-    found = Blocker(holder, waiter, table)
-
-    def wait() -> None:
-        try:
-            waiter.execute(f"UPDATE {table} SET n = n + 10 WHERE id = 1".encode())
-            found.waiter_outcome.append("updated")
-        except psycopg.Error as exc:
-            found.waiter_outcome.append(type(exc).__name__)
-
-    thread = threading.Thread(target=wait, daemon=True)
-    thread.start()
-    with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
-        for _ in range(100):  # until the server says it waits
-            row = admin.execute("SELECT pg_blocking_pids(%s)", (found.waiter_pid,)).fetchone()
-            if row and found.holder_pid in row[0]:
-                break
-            threading.Event().wait(0.05)
-    try:
-        yield found
-    finally:
-        for conn in (holder, waiter):
-            with contextlib.suppress(Exception):
-                conn.close()
-        thread.join(10)
-        with psycopg.connect(sandbox.postgres.dsn(), autocommit=True) as admin:
-            admin.execute(f"DROP TABLE IF EXISTS {table}".encode())
 
 
 async def test_enter_on_a_waiting_session_shows_all_of_it(sandbox: Sandbox, store, blocker: Blocker) -> None:
