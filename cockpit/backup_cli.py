@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from cockpit.errors import CockpitError
     from cockpit.guard import Confirmation, Guard
     from cockpit.state import StateStore
+    from cockpit.windows import window_state
 
     store_config = stores[0]
     database = store_database(store_config, list(target.databases))
@@ -77,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         store=state,
         read_only=target.read_only,
         protected=target.protected,
-        require_window=False,  # a backup or a test restore is what a window is kept free for
+        require_window=target.require_window,  # held to it as in the TUI: see ActionRequest.changes_target
+        windows=lambda: window_state(target.maintenance_windows),
     )
     confirmation = Confirmation(confirmed=True, typed=args.confirm)
     progress = _Progress()

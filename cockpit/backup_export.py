@@ -69,6 +69,7 @@ def export_request(store: BackupStore, database: Database, tables: list[str]) ->
         + ", ".join(tables),
         params={"store": store.name, "database": database.name, "tables": tables},
         button=f"Export to {store.name}",
+        changes_target=False,  # COPY ... TO reads the target; the files go to the store
     )
 
 

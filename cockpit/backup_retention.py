@@ -71,6 +71,7 @@ def prune_request(store: BackupStore, doomed: list[Backup], kept: Sequence[Backu
         listing="backups",
         button=f"Delete {len(doomed)} backups",
         keep="Keep them",
+        changes_target=False,  # the store's objects, not the target
     )
 
 

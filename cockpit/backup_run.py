@@ -13,6 +13,7 @@ killed run left (a hidden temporary file, an unfinished multipart upload) is rem
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import threading
 import time
@@ -27,13 +28,16 @@ from cockpit.config import BackupStore, Database
 from cockpit.db import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import ActionContext, ActionRequest
-from cockpit.pg_tools import client_connection, find_tool
+from cockpit.pg_tools import client_connection, find_tool, server_error
 from cockpit.probes.backups import MANIFEST_SUFFIX
 
 if TYPE_CHECKING:
     import psycopg
 
 CHUNK = 1 << 20
+# pg_dump's "Query was: LOCK TABLE a, b IN ACCESS SHARE MODE" after its --lock-wait-timeout,
+# which it applies as a statement timeout
+_LOCK_TABLE = re.compile(r"LOCK TABLE (.+?) IN ACCESS SHARE MODE")
 TABLES_SQL = """
 SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
@@ -69,12 +73,49 @@ def backup_request(store: BackupStore, database: Database) -> ActionRequest:
         summary=f"Back up {database.name} to {store.name}",
         params={"store": store.name, "database": database.name},
         button=f"Back up to {store.name}",
+        changes_target=False,  # pg_dump reads: require_window does not hold a backup back
     )
 
 
+class TableLocked(CockpitError):
+    """A table the backup reads (one of ``tables``) stayed locked past lock_timeout."""
+
+    def __init__(self, tables: list[str]) -> None:
+        super().__init__(f"{', '.join(tables)} locked")
+        self.tables = tables
+
+
 def count_rows(conn: psycopg.Connection[Any]) -> dict[str, int]:
-    tables = [row[0] for row in conn.execute(TABLES_SQL).fetchall()]
-    return {t: int(conn.execute(f"SELECT count(*) FROM {t}".encode()).fetchone()[0]) for t in tables}  # type: ignore[index]
+    import psycopg
+
+    counts = {}
+    for table in [row[0] for row in conn.execute(TABLES_SQL).fetchall()]:
+        try:
+            counts[table] = int(conn.execute(f"SELECT count(*) FROM {table}".encode()).fetchone()[0])  # type: ignore[index]
+        except psycopg.errors.LockNotAvailable:
+            raise TableLocked([table]) from None
+    return counts
+
+
+def _gave_up(database: Database, policy: SessionPolicy, tables: list[str]) -> str:
+    """A lock timeout as the Bloat actions say it: the table, and who holds it. pg_dump locks
+    every table in one statement: the table named is the one another session holds."""
+    import psycopg
+
+    from cockpit.maintenance import RELEASED, lock_holders
+
+    held = []
+    with connect(database, policy) as watch:
+        for table in tables:
+            try:
+                held.append((table, lock_holders(watch, table, "AccessShareLock")))
+            except psycopg.Error:  # a name split wrongly out of pg_dump's list (a comma in it)
+                continue
+    table, holders = next(((t, h) for t, h in held if h != RELEASED), (", ".join(tables), RELEASED))
+    return (
+        f"backup of {database.name} gave up after lock_timeout ({policy.lock_timeout_ms} ms) waiting "
+        f"for {table} instead of queueing: held by {holders}"
+    )
 
 
 def run_backup(
@@ -96,10 +137,13 @@ def run_backup(
         row_counts = count_rows(conn)
         tool = find_tool("pg_dump", server_major)
         conninfo, env = client_connection(database)  # the password in env, never in argv (ps)
-        command = [str(tool.path), "-Fc", "--snapshot", snapshot, "-d", conninfo, "--no-password"]
+        command = [str(tool.path), "-Fc", "--snapshot", snapshot, "-d", conninfo, "--no-password",
+                   f"--lock-wait-timeout={policy.lock_timeout_ms}"]  # fmt: skip
         size, sha256 = _stream(context, command, env, store, key, expected=expected, started=started)
     except ActionCancelled:
         raise ActionCancelled(f"backup to {store_config.name} cancelled: nothing was kept") from None
+    except TableLocked as locked:
+        raise CockpitError(_gave_up(database, policy, locked.tables)) from None
     except Exception as exc:
         if isinstance(exc, CockpitError):
             raise
@@ -182,8 +226,11 @@ def _stream(
                 yield data
             if process.wait() != 0:
                 drain.join()
-                last = (b"".join(stderr).decode(errors="replace").strip().splitlines() or ["failed"])[-1]
-                raise CockpitError(f"pg_dump failed: {last}")
+                said = b"".join(stderr).decode(errors="replace")
+                locked = _LOCK_TABLE.search(said) if "canceling statement" in said else None
+                if locked is not None:
+                    raise TableLocked([t.strip() for t in locked.group(1).split(",")])
+                raise CockpitError(f"pg_dump failed: {server_error(said)}")
 
         try:
             size = store.upload(key, chunks(), expected_size=expected)

@@ -64,6 +64,9 @@ def verify_request(store: BackupStore, key: str) -> ActionRequest:
         + ", then drop it)",
         params={"store": store.name, "key": key},
         button=f"Verify {key}",
+        # A restore on the target's own server creates a database there and loads it: a change
+        # a window is for. On the store's scratch server, the target is not touched.
+        changes_target=not store.scratch_dsn,
     )
 
 

@@ -59,6 +59,10 @@ class ActionRequest:
     # that says "Run" / "Cancel" can be misread at 3 a.m.; one that says what happens cannot.
     button: str = "Run"
     keep: str = "Cancel"
+    # False when the action only reads the target (a backup, an export) or changes a store, not
+    # the target: a target's require_window does not hold it back (a window is for changes; a
+    # backup is what an operator wants at any hour). A checklist step's window_only still does.
+    changes_target: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +251,7 @@ class Guard:
             return f"{request.action} needs a confirmation that was not given"
         if self.protected and confirmation.typed.strip() != self.target:
             return f"{self.target} is protected: type its name ({self.target!r}) to confirm {request.action}"
-        if self.require_window:
+        if self.require_window and (request.changes_target or self.window_rule):
             state = self._windows()
             if not state.in_window and self.window_rule:
                 return f"{self.window_rule}: outside the maintenance window ({state.describe()})"

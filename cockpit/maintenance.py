@@ -48,6 +48,7 @@ TITLES: dict[Kind, str] = {
 }
 # The lock each statement takes on its table, and the modes held by others that block it.
 _BLOCKED_BY = {
+    "AccessShareLock": ("AccessExclusiveLock",),  # a read: pg_dump, a backup's row counts
     "ShareUpdateExclusiveLock": (
         "ShareUpdateExclusiveLock",
         "ShareLock",
@@ -202,6 +203,9 @@ def _quoted(schema: str, name: str) -> str:
     return '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
 
 
+RELEASED = "the lock was released since"
+
+
 def lock_holders(conn: psycopg.Connection[Any], relation: str, wanted: str) -> str:
     """Who holds a lock on ``relation`` that blocks ``wanted``: one line for the operator."""
     rows = conn.execute(
@@ -212,7 +216,7 @@ def lock_holders(conn: psycopg.Connection[Any], relation: str, wanted: str) -> s
         (relation, list(_BLOCKED_BY[wanted])),
     ).fetchall()
     if not rows:
-        return "the lock was released since"
+        return RELEASED
     return "; ".join(
         f"pid {pid} ({user}, {state}, transaction open {age}s, {mode}): {short(query or '', 50)}"
         for pid, user, state, age, query, mode in rows[:3]

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import statistics
 import threading
 import time
@@ -51,6 +52,8 @@ from cockpit.model import Finding, Severity, Snapshot
 from cockpit.probes.context import ProbeContext
 
 MANIFEST_SUFFIX = ".manifest.json"
+# What a dump made without the cockpit is called: backup_20261130.sql.gz, app.dump, db.tar.zst
+DUMP_NAME = re.compile(r"\.(sql|dump|pgdump|backup|bak|tar)(\.(gz|bz2|xz|zst|lz4))?$", re.IGNORECASE)
 EXPORT_PREFIX = "exports/"  # CSV exports: exports/<time>/<schema.table>.csv, then export.json
 EXPORT_MANIFEST = "export.json"
 MANIFESTS_READ = 20  # the newest backups' manifests, for the table
@@ -333,13 +336,7 @@ def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
     rpo, schedule = parse_duration(inv.store.rpo), parse_duration(inv.store.schedule)
     left = [_leftover(inv)] if inv.leftovers else []
     if not inv.backups:
-        return [
-            Finding(
-                "backup.age", name, Severity.CRIT, "no backup in this store",
-                hint="run one: cockpit backup run --store " + name,
-            ),
-            *left,
-        ]  # fmt: skip
+        return [_no_backup(inv, now, rpo), *left]
     newest = inv.backups[0]
     age = now - newest.created
     hours = age.total_seconds() / 3600
@@ -380,6 +377,40 @@ def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
     findings += left
     findings.append(_verification(inv, now))
     return findings
+
+
+def _no_backup(inv: StoreInventory, now: datetime, rpo: timedelta) -> Finding:
+    """A store without a cockpit backup (none with a manifest). Dumps made by hand or by a
+    runbook's cron (``backup_20261130.sql.gz``) are said, with the newest and its age: a newest
+    one within the RPO is a WARN, not a CRIT (a backup seems to be made, but without a checksum
+    or row counts nothing says it is whole or restorable, and it is never verified); older than
+    the RPO, or no dump at all, is a CRIT."""
+    name = inv.store.name
+    dumps = sorted((o for o in inv.foreign if DUMP_NAME.search(o.key)), key=lambda o: o.modified)
+    if not dumps:
+        hint = f"run one: cockpit backup run --store {name}"
+        return Finding("backup.age", name, Severity.CRIT, "no backup in this store", hint=hint)
+    newest = dumps[-1]
+    age = now - newest.modified
+    hours = age.total_seconds() / 3600
+    ago = f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+    others = f"{len(dumps)} other dump{'s' if len(dumps) > 1 else ''}"
+    within = age <= rpo
+    verdict = (
+        f"within the RPO, {inv.store.rpo}; unchecked: no manifest"
+        if within
+        else f"older than the RPO, {inv.store.rpo}"
+    )
+    return Finding(
+        "backup.age",
+        name,
+        Severity.WARN if within else Severity.CRIT,
+        f"no cockpit backup; {others}, newest {newest.key} {ago} ago ({verdict})",
+        hint="back up with the cockpit (a manifest: checksum, row counts, verification): "
+        f"cockpit backup run --store {name}",
+        value=round(hours, 2),
+        threshold=rpo.total_seconds() / 3600,
+    )
 
 
 def _unreadable(inv: StoreInventory) -> Finding | None:

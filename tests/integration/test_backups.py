@@ -557,3 +557,68 @@ def test_a_failed_restore_says_the_servers_error_line(
     )
     (verified,) = [f for f in judge(inventory(config)) if f.check == "backup.verified"]
     assert verified.severity is Severity.CRIT and "ERROR: relation" in verified.message
+
+
+def test_a_backup_blocked_by_a_lock_names_the_table_and_who_holds_it(
+    sandbox: Sandbox, store: StateStore, tmp_path: Path
+) -> None:
+    """It said only `canceling statement due to lock timeout`; a migration's ACCESS EXCLUSIVE
+    lock is named as the Bloat actions name it, and the backup gives up instead of queueing."""
+    dsn = own_database(sandbox, "backup_lock")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS migrating AS SELECT g AS id FROM generate_series(1, 10) g")
+    database = Database(name="backup_lock", dsn=dsn)
+    (tmp_path / "nas").mkdir()
+    config = BackupStore(name="nas", kind="folder", path=str(tmp_path / "nas"))
+    guard = Guard(target="sandbox", store=store, read_only=False)
+    with psycopg.connect(dsn) as migration:
+        migration.execute("LOCK TABLE migrating IN ACCESS EXCLUSIVE MODE")
+        pid = migration.info.backend_pid
+        with pytest.raises(CockpitError) as blocked:
+            guard.run(
+                backup_request(config, database), YES,
+                lambda c: run_backup(c, config, database, SessionPolicy(lock_timeout_ms=300)),
+            )  # fmt: skip
+    assert re.fullmatch(
+        r"backup of backup_lock gave up after lock_timeout \(300 ms\) waiting for public\.migrating "
+        rf"instead of queueing: held by pid {pid} \(postgres, idle in transaction, transaction open \d+s, "
+        r"AccessExclusiveLock\): LOCK TABLE migrating IN ACCESS EXCLUSIVE MODE",
+        str(blocked.value),
+    ), str(blocked.value)
+    assert list((tmp_path / "nas").iterdir()) == []  # nothing kept
+
+
+def test_a_store_of_hand_made_dumps_says_what_it_found(tmp_path: Path) -> None:
+    """The runbooks' cron writes backup_YYYYMMDD.sql.gz with no manifest: the store said CRIT
+    "no backup in this store". It says what is there instead; a newest dump within the RPO is a
+    WARN (made, but unchecked: no checksum, no row counts, never verified), past it a CRIT."""
+    import os
+
+    now = datetime.now(UTC)
+    folder = tmp_path / "nas"
+    folder.mkdir()
+    for days in range(1, 13):
+        made = now - timedelta(days=days)
+        path = folder / f"backup_{made:%Y%m%d}.sql.gz"
+        path.write_bytes(b"\x1f\x8b dump")
+        os.utime(path, (made.timestamp(), made.timestamp()))
+    (folder / "README.txt").write_text("not a dump")
+    newest = f"backup_{now - timedelta(days=1):%Y%m%d}.sql.gz"
+    config = BackupStore(name="nas", kind="folder", path=str(folder), rpo="36h")
+    (found,) = judge(inventory(config), now)
+    assert (found.check, found.severity) == ("backup.age", Severity.WARN)
+    assert found.message == (
+        f"no cockpit backup; 12 other dumps, newest {newest} 24.0 h ago "
+        "(within the RPO, 36h; unchecked: no manifest)"
+    )
+    assert found.hint.endswith("cockpit backup run --store nas")
+    (late,) = judge(inventory(config), now + timedelta(days=2))
+    assert late.severity is Severity.CRIT
+    assert (
+        late.message
+        == f"no cockpit backup; 12 other dumps, newest {newest} 3.0 days ago (older than the RPO, 36h)"
+    )
+    for dump in folder.glob("*.sql.gz"):
+        dump.unlink()
+    (empty,) = judge(inventory(config), now)
+    assert (empty.severity, empty.message) == (Severity.CRIT, "no backup in this store")

@@ -148,3 +148,35 @@ def test_actor_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     actor = Actor.current()
     assert actor.ssh_client == "198.51.100.4:50022" and actor.sudo_user == "bob"
     assert "via ssh from 198.51.100.4:50022" in actor.describe()
+
+
+def test_require_window_holds_back_changes_to_the_target_not_backups(store: StateStore) -> None:
+    """A backup or an export only reads the target, a prune changes the store: a target's
+    require_window does not hold them back (README, "Backups"). A verification on the target's
+    own server creates and loads a database there: it waits for the window; on the store's
+    scratch server it does not. A checklist step's window_only holds back anything."""
+    from cockpit.backup_export import export_request
+    from cockpit.backup_retention import prune_request
+    from cockpit.backup_run import backup_request
+    from cockpit.backup_verify import verify_request
+    from cockpit.config import BackupStore, Database
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    closed = WindowState(now=now, next_name="weekly", next_start=datetime(2026, 11, 29, 2, tzinfo=UTC))
+    guard = make_guard(store, read_only=False, require_window=True, windows=lambda: closed)
+    nas = BackupStore(name="nas", kind="folder", path="/srv/nas")
+    scratch = BackupStore(
+        name="s3", kind="folder", path="/srv/s3", scratch_dsn="postgresql://r@scratch/postgres"
+    )
+    app = Database(name="app", dsn="postgresql://app@db/app")
+    for free in (
+        backup_request(nas, app),
+        export_request(nas, app, ["public.orders"]),
+        prune_request(nas, []),
+        verify_request(scratch, "k.dump"),
+    ):
+        assert guard.refusal(free, YES) is None, free.action
+    for held in (VACUUM, verify_request(nas, "k.dump")):
+        assert "only in a maintenance window" in (guard.refusal(held, YES) or ""), held.action
+    step = guard.variant(window_rule="step 'backup' is window_only")
+    assert (step.refusal(backup_request(nas, app), YES) or "").startswith("step 'backup' is window_only")
