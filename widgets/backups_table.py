@@ -26,6 +26,7 @@ class BackupsTable(InPlaceTable):
 
     NARROW = ("store", "backup", "size", "age", "verified")
     WIDE_EXTRA = ("database", "tool", "retention")
+    DETAIL_ONLY = ("tool path",)  # "pg_dump 18.1 (/usr/lib/postgresql/18/bin/pg_dump)", whole
 
     def show(
         self, inventories: Sequence[StoreInventory], *, now: datetime, outside: set[str], limit: int
@@ -53,6 +54,7 @@ class BackupsTable(InPlaceTable):
                         text + ("" if b.verify_ok else " FAILED"), style="" if b.verify_ok else "bold red"
                     )
                 key = f"{name}/{b.key}"
+                tool = str((b.manifest or {}).get("tool", ""))
                 rows[key] = {
                     "store": name,
                     "backup": b.key,
@@ -60,7 +62,8 @@ class BackupsTable(InPlaceTable):
                     "age": _age((now - b.created).total_seconds()),
                     "verified": verified,
                     "database": b.database,
-                    "tool": str((b.manifest or {}).get("tool", ""))[:30],
+                    "tool": tool.partition(" (")[0],  # "pg_dump 18.1"; its path in the detail
+                    "tool path": tool,
                     "retention": Text("outside", style="yellow") if key in outside else "",
                 }
             for export in exports:
@@ -79,5 +82,5 @@ class BackupsTable(InPlaceTable):
     def _row(store: str, backup: Cell) -> dict[str, Cell]:
         return {
             "store": store, "backup": backup, "size": "", "age": "", "verified": "",
-            "database": "", "tool": "", "retention": "",
+            "database": "", "tool": "", "tool path": "", "retention": "",
         }  # fmt: skip

@@ -38,6 +38,7 @@ class TablesTable(InPlaceTable):
 
     NARROW = ("table", "size", "bloat", "dead", "vacuumed")
     WIDE_EXTRA = ("heap", "indexes", "toast", "live", "analyzed", "freeze", "autovacuum")
+    SORTED_BY = "wasted"  # the estimate's order: the bytes bloat wastes, the most first
 
     def show(
         self, tables: Sequence[TableBloat], *, now: datetime, warn: float, crit: float, dead_warn: float
@@ -50,6 +51,7 @@ class TablesTable(InPlaceTable):
                 "table": Text(t.qualified, style="dim" if t.small else ""),
                 "size": _size(t.total_bytes if t.total_bytes is not None else t.size_bytes, t.locked),
                 "bloat": _pct(t.bloat_pct, warn, crit, t.small),
+                "wasted": human_bytes(t.bloat_bytes),
                 "dead": _pct(t.dead_pct, dead_warn, 100.0, t.small),
                 "vacuumed": _ago(t.last_vacuumed, now),
                 "heap": human_bytes(t.table_bytes),
@@ -68,6 +70,7 @@ class IndexesTable(InPlaceTable):
 
     NARROW = ("index", "size", "bloat", "scans")
     WIDE_EXTRA = ("table",)
+    SORTED_BY = "wasted"
 
     def show(self, indexes: Sequence[IndexBloat], *, warn: float, crit: float) -> None:
         self._put(
@@ -76,6 +79,7 @@ class IndexesTable(InPlaceTable):
                     "index": Text(i.qualified, style="dim" if i.small else ""),
                     "size": _size(i.bytes if i.bytes is not None else i.pages * i.block_size, i.locked),
                     "bloat": _pct(i.bloat_pct, warn, crit, i.small),
+                    "wasted": human_bytes(i.bloat_bytes),
                     "scans": f"{i.scans:,}",
                     "table": f"{i.schema}.{i.table}",
                 }

@@ -38,6 +38,8 @@ class InPlaceTable(DataTable[Cell]):
 
     NARROW: tuple[str, ...] = ()
     WIDE_EXTRA: tuple[str, ...] = ()
+    # Facts too long for any table, shown whole only in the row's detail (enter): a tool's path.
+    DETAIL_ONLY: tuple[str, ...] = ()
     SORTED_BY: str | None = None  # the column the rows come sorted by, unless sort_by says another
 
     def __init__(self, **kwargs: object) -> None:
@@ -99,7 +101,8 @@ class InPlaceTable(DataTable[Cell]):
     def row_cells(self, key: str) -> list[tuple[str, Cell]]:
         """Every column of row ``key``, the ones too wide for the terminal included."""
         cells = self._rows.get(key, {})
-        return [(column, cells[column]) for column in self.NARROW + self.WIDE_EXTRA if column in cells]
+        every = self.NARROW + self.WIDE_EXTRA + self.DETAIL_ONLY
+        return [(column, cells[column]) for column in every if column in cells]
 
     def cells_of(self, key: str, source: object, build: Callable[[], dict[str, Cell]]) -> dict[str, Cell]:
         """Row ``key``'s cells, built from ``source`` (a frozen row) only when it changed.

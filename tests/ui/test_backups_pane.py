@@ -175,3 +175,33 @@ async def test_a_big_store_draws_its_newest_rows_only() -> None:
         table.show([many], now=NOW, outside=set(), limit=10)  # room left: exports, then the rest
         await pilot.pause()
         assert [str(k.value) for k in table.rows][-2:] == ["s3/exports/2026-11-20/", "s3/notes.txt"]
+
+
+async def test_the_tool_path_is_whole_in_the_detail() -> None:
+    """The manifest's tool was cut at 30 characters, its path lost (issue 23 item 9): the table
+    shows the tool and version, the detail (enter) the whole line with the path."""
+    from screens.row_detail import RowDetail
+    from tests.ui.conftest import screen_text
+
+    tool = "pg_dump 18.1 (/usr/lib/postgresql/18/bin/pg_dump)"
+    long = backup(2)
+    long.manifest["tool"] = tool  # type: ignore[index]
+
+    class App1(App[None]):
+        def compose(self) -> ComposeResult:
+            yield BackupsTable()
+
+        def on_mount(self) -> None:
+            self.query_one(BackupsTable).show(
+                [StoreInventory(STORE, [long])], now=NOW, outside=set(), limit=500
+            )
+
+    app = App1()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(BackupsTable)
+        cells = dict(table.row_cells(f"s3/{long.key}"))
+        assert cells["tool"] == "pg_dump 18.1" and cells["tool path"] == tool
+        await app.push_screen(RowDetail("backup", table.row_cells(f"s3/{long.key}")))
+        await pilot.pause()
+        drawn = "".join(line.strip(" █▌▐") for line in screen_text(app).splitlines())
+        assert "/usr/lib/postgresql/18/bin/pg_dump)" in drawn.replace(" ", "")
