@@ -83,3 +83,27 @@ def test_the_iam_read_ends_at_the_deadline(frozen_s3: SandboxS3, monkeypatch: py
     (problem,) = reading.problems
     assert problem.severity.label == "unknown"
     assert problem.message.startswith(f"IAM at {frozen_s3.endpoint}: no answer within 2s (2 attempts")
+
+
+async def test_the_backups_pane_says_so_at_the_deadline(
+    frozen_s3: SandboxS3, store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI took 1-3 minutes: the pane's status line says the store is unknown, and why, at
+    the deadline."""
+    from textual.widgets import Label
+
+    from cockpit.app import CockpitApp
+    from tests.ui.conftest import wait_until
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", frozen_s3.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", frozen_s3.secret_key)
+    app = CockpitApp(parse_config(frozen_config(frozen_s3)), store=store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("4")
+        started = time.monotonic()
+        status = app.query_one("#backups-status", Label)
+        await wait_until(pilot, lambda: "no answer within 2s" in str(status.render()), timeout=DEADLINE_S)
+        assert time.monotonic() - started < DEADLINE_S
+        assert str(status.render()).startswith(
+            f"offsite unknown (store offsite (s3://{BUCKET}/app/) at {frozen_s3.endpoint}: listing:"
+        )
