@@ -103,6 +103,7 @@ class StatementsAvailability:
     schema: str | None
     preloaded: bool
     privileged: bool
+    role: str = "the cockpit's role"  # the session's, named in the GRANT
 
     @property
     def usable(self) -> bool:
@@ -117,7 +118,7 @@ class StatementsAvailability:
         if self.schema is None:
             return "pg_stat_statements is not installed in this database: CREATE EXTENSION pg_stat_statements"
         if not self.privileged:
-            return "other users' statements are hidden: GRANT pg_read_all_stats TO the cockpit's role"
+            return f"other users' statements are hidden: GRANT pg_read_all_stats TO {self.role}"
         return ""
 
 
@@ -125,13 +126,18 @@ async def availability(conn: psycopg.AsyncConnection[Any]) -> StatementsAvailabi
     cursor = await conn.execute(
         "SELECT (SELECT extnamespace::regnamespace::text FROM pg_extension"
         "        WHERE extname = 'pg_stat_statements'),"
-        " 'pg_stat_statements' = ANY(string_to_array(replace("
-        "   current_setting('shared_preload_libraries'), ' ', ''), ',')),"
+        # Only pg_read_all_settings (in pg_monitor) may read shared_preload_libraries: without
+        # it, NULL (not known), rather than the whole pane's probe failing.
+        " CASE WHEN pg_has_role(current_user, 'pg_read_all_settings', 'USAGE') THEN"
+        "   'pg_stat_statements' = ANY(string_to_array(replace("
+        "     current_setting('shared_preload_libraries'), ' ', ''), ',')) END,"
         " pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')"
     )
     row = await cursor.fetchone()
     assert row is not None
-    return StatementsAvailability(schema=row[0], preloaded=bool(row[1]), privileged=bool(row[2]))
+    return StatementsAvailability(
+        schema=row[0], preloaded=row[1] is not False, privileged=bool(row[2]), role=conn.info.user
+    )
 
 
 class StatementsReader:

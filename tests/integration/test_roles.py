@@ -179,6 +179,19 @@ def test_each_missing_privilege_says_the_grant_to_run(estate: EstateRoles, store
     )
 
 
+def test_a_role_without_pg_read_all_stats_is_told_the_grant(estate: EstateRoles) -> None:
+    from cockpit.probes.queries import availability
+
+    async def read(role: str) -> str:
+        async with await connect_async(estate.database(role), SessionPolicy()) as conn:
+            return (await availability(conn)).guidance()
+
+    assert asyncio.run(read(BARE)) == (
+        "other users' statements are hidden: GRANT pg_read_all_stats TO cockpit_bare"
+    )
+    assert asyncio.run(read(OBSERVER)) == ""  # pg_monitor holds it
+
+
 def test_pg_signal_backend_cannot_signal_a_superusers_session(estate: EstateRoles, store: StateStore) -> None:
     conn = psycopg.connect(estate.superuser_dsn, autocommit=True)
     thread = threading.Thread(target=lambda: _quietly(conn, "SELECT pg_sleep(60)"), daemon=True)
