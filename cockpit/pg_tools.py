@@ -123,7 +123,7 @@ def server_error(stderr: str) -> str:
     lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
     found = next((m for line in lines if (m := _SERVER_MESSAGE.search(line))), None)
     if found is None:
-        return lines[-1] if lines else "failed with no message"
+        return _server_said(stderr) or (lines[-1] if lines else "failed with no message")
     statement = ""
     for index, line in enumerate(lines):
         if re.search(r"(Command|Query) was:", line):  # the statement, over the lines that follow
@@ -138,3 +138,20 @@ def server_error(stderr: str) -> str:
     if statement:
         text += f" (running: {statement if len(statement) <= 100 else statement[:99] + '…'})"
     return text
+
+
+_SERVER_SAID = "Error message from server:"
+
+
+def _server_said(stderr: str) -> str:
+    """The server's message that a tool quotes when its connection broke (no ERROR line: the
+    server went away mid-dump), with its indented continuation lines and what the tool was
+    doing; '' when there is none. Its last line was ``Command was: COPY public.big ...``."""
+    lines = stderr.strip().splitlines()
+    for index, line in enumerate(lines):
+        if _SERVER_SAID in line:
+            continued = itertools.takewhile(lambda more: more[:1].isspace(), lines[index + 1 :])
+            said = "; ".join([line.split(_SERVER_SAID, 1)[1].strip(), " ".join(m.strip() for m in continued)])
+            doing = next((line.split("error: ", 1)[1] for line in lines if ": error: " in line), "")
+            return f"the server said: {said.rstrip('; ')}" + (f" ({doing})" if doing else "")
+    return ""
