@@ -2,8 +2,8 @@
 
 Each browser tab is a cockpit process of its own with its own database session: 20 tabs made 20
 processes, 1.2 GB and 19 sessions, and a tab asking for a 3000x3000 terminal cost 214 MB and 75 %
-of a core. So a tab beyond the limit is told so in its page (written to its terminal) and
-closed, before any process starts; and every size a tab asks for, at the start (the websocket's
+of a core. So a tab beyond the limit is told so in its page (written to its terminal, which no
+process is started for); and every size a tab asks for, at the start (the websocket's
 ``width``/``height``) and on each resize, is clamped to ``MAX_SIZE``.
 
 The websocket handler is textual-serve's own (``Server.handle_websocket``: start an
@@ -14,6 +14,7 @@ library offers no hook for either. Imported only by ``cockpit serve``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -43,8 +44,9 @@ def clamp_size(width: Any, height: Any) -> tuple[int, int]:
 def limit_reached_text(max_sessions: int) -> str:
     """What a tab beyond the limit shows in its page, in place of the cockpit."""
     n = max_sessions
+    in_use = f"all {n} sessions are in use" if n > 1 else "its only session is in use"
     return (
-        f"\x1b[2J\x1b[H\x1b[1mcockpit serve: all {n} sessions are in use\x1b[0m\r\n\r\n"
+        f"\x1b[2J\x1b[H\x1b[1mcockpit serve: {in_use}\x1b[0m\r\n\r\n"
         "Each tab runs a cockpit of its own, with its own database session, and this server\r\n"
         f"allows {n} at once (--max-sessions {n}). Close another tab and reload this one.\r\n"
     )
@@ -61,10 +63,8 @@ class BoundedServer(Server):
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         websocket = web.WebSocketResponse(heartbeat=15)
         if self.sessions >= self.max_sessions:
-            await websocket.prepare(request)
-            await websocket.send_bytes(limit_reached_text(self.max_sessions).encode())
-            await websocket.close(message=b"the cockpit's session limit is reached")
             log.warning("a tab was refused: all %d sessions are in use", self.max_sessions)
+            await self._refuse(websocket, request)
             return websocket
         self.sessions += 1  # before the first await: two tabs at once cannot both pass
         app_service: AppService | None = None
@@ -89,6 +89,16 @@ class BoundedServer(Server):
             if app_service is not None:
                 await app_service.stop()
         return websocket
+
+    async def _refuse(self, websocket: web.WebSocketResponse, request: web.Request) -> None:
+        """The limit said in the tab's terminal, which stays open (no process behind it) until
+        the tab closes: a closed websocket makes the page cover it with 'Session ended'."""
+        await websocket.prepare(request)
+        await websocket.send_bytes(limit_reached_text(self.max_sessions).encode())
+        async for message in websocket:
+            if message.type == WSMsgType.TEXT and message.data.startswith('["ping"'):
+                with contextlib.suppress(ValueError, TypeError):
+                    await websocket.send_json(["pong", message.json()[1]])
 
     @staticmethod
     async def _relay(websocket: web.WebSocketResponse, app_service: AppService) -> None:

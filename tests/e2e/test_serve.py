@@ -7,6 +7,7 @@ reference to textual-serve's terminal caught as it is built (the page keeps it i
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -207,9 +208,10 @@ def test_tabs_and_terminal_sizes_are_bounded(sandbox: Sandbox, tmp_path: Path) -
             third = await session.ws_connect(f"{ws_url}?width=80&height=24")
             text = (await first_bytes(third)).decode()
             assert "cockpit serve: all 2 sessions are in use" in text and "--max-sessions 2" in text
-            closing = await asyncio.wait_for(third.receive(), 10)
-            assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), closing
+            await third.send_json(["ping", "still there?"])  # the page stays, showing that text
+            assert json.loads((await asyncio.wait_for(third.receive(), 10)).data) == ["pong", "still there?"]
             assert len(_pids(sandbox.config_path)) == 2  # no process for the refused tab
+            await third.close()
 
             await huge.close()  # a tab closed: its place is free again
             deadline = time.monotonic() + 20

@@ -25,3 +25,4 @@ def test_a_terminal_size_is_clamped(asked: tuple[object, object], given: tuple[i
 def test_the_refusal_says_what_to_do() -> None:
     text = limit_reached_text(4)
     assert "all 4 sessions are in use" in text and "--max-sessions 4" in text and "Close another tab" in text
+    assert "its only session is in use" in limit_reached_text(1)
