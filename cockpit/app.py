@@ -8,14 +8,16 @@ Its backends are injected (config, store, clock), so tests run it on the real sa
 from __future__ import annotations
 
 import gc
+import io
 import math
 import os
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from rich.console import Console
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -28,7 +30,7 @@ from textual.worker import Worker, WorkerState
 from cockpit.config import Config
 from cockpit.db import SessionPolicy
 from cockpit.durations import format_duration
-from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
+from cockpit.errors import ActionCancelled, ActionRefused, CockpitError, TuiCrashed
 from cockpit.guard import (
     ActionContext,
     ActionRequest,
@@ -65,6 +67,8 @@ if TYPE_CHECKING:  # the journal is opened on first use, off the first frame's p
 # latency_under_load.py). What start-up left as cyclic garbage stays: a few objects, once. Only
 # for the `cockpit` process (run_app): a test process running many apps would keep each one.
 FREEZE_AFTER_S = 5.0
+
+_Own = TypeVar("_Own", bound=Widget)
 
 
 class CockpitApp(App[int]):
@@ -113,6 +117,7 @@ class CockpitApp(App[int]):
         self._action_summary = ""
         self._journal_lock = threading.Lock()
         self._opened_journal: Journal | None = None
+        self.crash: Exception | None = None  # the first exception nothing handled, if any
 
     # -- target, guard and the panes' environment -------------------------------------------
 
@@ -264,22 +269,38 @@ class CockpitApp(App[int]):
             self.notify(f"writes on {self.target_name} disarmed: the time ran out", severity="warning")
             self._armed_changed()
         else:
-            # The countdown's timer can tick while the app is shutting down and its screen is
-            # gone (a test's teardown failed on it): no header, nothing to count down.
-            for header in self.query(CockpitHeader):
+            header = self._own_widget(CockpitHeader)
+            if header is not None:
                 header.armed = _countdown(arming.seconds_left)
 
     def _armed_changed(self) -> None:
         """Every screen's bindings follow (absent again once disarmed); the header says so."""
-        header = self.query_one(CockpitHeader)
+        for screen in self.screen_stack:
+            screen.refresh_bindings()
+        header = self._own_widget(CockpitHeader)
+        if header is None:
+            return
         header.read_only = self.guard.read_only
         arming = self.guard.arming
         header.armed = _countdown(arming.seconds_left) if arming and arming.armed else ""
-        for screen in self.screen_stack:
-            screen.refresh_bindings()
+
+    def _own_widget(self, kind: type[_Own]) -> _Own | None:
+        """The app's own ``kind`` (the header, the action line), or None while the app closes.
+
+        They are composed with the app and never removed (a target switch replaces only the
+        panes), so they are missing only as the app closes: Textual's Pilot tears the screens
+        down, children first, while the app's loop still handles a worker's end or a timer's
+        tick (a test's action ending then crashed the app: No nodes match 'ActionStatus'). A
+        widget whose message loop has stopped is being torn down too. Nothing to show then.
+        """
+        found = self.query(kind)
+        widget = found.first() if found else None
+        return widget if widget is not None and widget.is_running else None
 
     def _update_header(self) -> None:
-        header = self.query_one(CockpitHeader)
+        header = self._own_widget(CockpitHeader)
+        if header is None:
+            return
         header.target = self.target_name
         header.read_only = self.guard.read_only
         header.protected = self.target.protected
@@ -320,17 +341,26 @@ class CockpitApp(App[int]):
 
     # -- bindings -----------------------------------------------------------------------------
 
-    def action_show_pane(self, pane: str) -> None:
+    async def action_show_pane(self, pane: str) -> None:
         tabbed = self.query_one(TabbedContent)
         tabbed.active = pane  # shows the pane at once (ContentSwitcher sets display)
         # The focus moves now, not after the queue (Widget.focus), and off the old pane before
         # anything else runs: left on a hidden table it would move on to the old pane's next one,
         # and TabbedContent would switch straight back (a digit pressed inside a pane did
         # nothing). Into the pane, so a key typed right after the digit lands there; to the tabs
-        # while the pane has nothing to focus yet (built when first shown). Only one focus move:
-        # each restyles and re-lays the key bar (tab switches were the slowest keys).
-        if not self.focus_into_pane(pane):
-            self.screen.set_focus(tabbed.query_one(Tabs))
+        # while the pane has nothing to focus. One focus move where the pane is built: each
+        # restyles and re-lays the key bar (tab switches were the slowest keys).
+        if self.focus_into_pane(pane):
+            return
+        self.screen.set_focus(tabbed.query_one(Tabs))
+        shown = tabbed.active_pane
+        deferred = shown.query(DeferredPane) if shown is not None else None
+        if deferred:
+            # Built now, before the next key is handled: keys are matched to bindings as they
+            # reach the app, in order, and one typed right after the digit (`5` then `v`) found
+            # the pane not built yet and was lost.
+            await deferred.first().build_pane(focus=False)
+            self.focus_into_pane(pane)
 
     def focus_into_pane(self, pane: str | None = None) -> bool:
         """Take the keys into the pane shown, so its bindings work at once (keyboard first).
@@ -518,15 +548,23 @@ class CockpitApp(App[int]):
     def _run_guarded(self, request: ActionRequest, confirmation: Confirmation | None, runner: Runner) -> None:
         self._cancel = CancelToken()
         self._action_summary = request.summary
-        self.query_one(ActionStatus).start(request.summary)
+        status = self._own_widget(ActionStatus)
+        if status is not None:
+            status.start(request.summary)
         self._action_worker(confirmation, runner, self._cancel)
 
     @work(thread=True, group="actions", exit_on_error=False, description="Running an action")
     def _action_worker(self, confirmation: Confirmation | None, runner: Runner, cancel: CancelToken) -> Any:
         def progress(update: ProgressUpdate) -> None:
-            self.call_from_thread(self.query_one(ActionStatus).progress, update.message, update.fraction)
+            # The widget is looked up on the app's loop, never from this thread.
+            self.call_from_thread(self._show_progress, update.message, update.fraction)
 
         return runner(confirmation, cancel, progress)
+
+    def _show_progress(self, message: str, fraction: float | None) -> None:
+        status = self._own_widget(ActionStatus)
+        if status is not None:
+            status.progress(message, fraction)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -536,9 +574,8 @@ class CockpitApp(App[int]):
             return
         if worker.group == "actions":
             self._cancel = None
-            # An action can end while the app is closing and its screen is gone (a test's
-            # teardown failed on it): nothing to update then.
-            for status in self.query(ActionStatus):
+            status = self._own_widget(ActionStatus)
+            if status is not None:
                 status.finish()
             if state is WorkerState.SUCCESS:
                 self.notify(redact(f"{self._action_summary}: done"), title="Action")
@@ -552,6 +589,16 @@ class CockpitApp(App[int]):
                 self.notify(redact(str(error)), title="Failed", severity="error")
             else:
                 self.notify(redact(f"{type(error).__name__}: {error}"), title="Error", severity="error")
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception nothing handled (in a handler, a timer, a worker that exits on error):
+        Textual ends the app, with return code 1 and its result None, which `cockpit` turned
+        into exit 0. Kept here so that run_app raises it: one line, the crash log, exit 70.
+        Textual has no public hook for this; the pinned version's own handling still runs (so
+        Pilot re-raises it in tests)."""
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
 
     async def action_quit(self) -> None:
         if self._cancel is not None:
@@ -579,8 +626,18 @@ def tune_collector(app: CockpitApp) -> None:
 
 
 def run_app(config: Config, *, target: str | None, read_only: bool) -> int:
-    """Run the TUI to completion; the return code is the app's."""
+    """Run the TUI to completion; the return code is the app's.
+
+    Raises TuiCrashed when the TUI ended on an exception nothing handled. Textual would print its
+    traceback, local variables included, on the terminal as it exits: its error console is a
+    sink here, and the CLI says it in one line with the crash log's path instead.
+    """
     app = CockpitApp(config, target=target, read_only=read_only)
     tune_collector(app)
+    app.error_console = Console(file=io.StringIO(), markup=False, highlight=False)
     result = app.run()
+    if app.crash is not None:
+        raise TuiCrashed(f"{type(app.crash).__name__}: {app.crash}") from app.crash
+    if app.return_code:
+        raise TuiCrashed(f"the TUI ended with code {app.return_code}")
     return int(result or 0)

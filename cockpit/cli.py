@@ -24,7 +24,7 @@ from cockpit import __version__
 
 if TYPE_CHECKING:
     from cockpit.state import StateStore
-from cockpit.errors import CockpitError, MonitorUsageError, UsageError
+from cockpit.errors import CockpitError, MonitorUsageError, TuiCrashed, UsageError
 
 MONITORING_COMMANDS = ("cockpit check", "cockpit backup list")  # usage errors exit 3 (UNKNOWN)
 
@@ -208,17 +208,21 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _crash(exc: Exception) -> int:
+    """One line on stderr (what failed, where the details are), the traceback in crash.log, 70."""
     from cockpit.paths import private_dir, state_dir, write_private_text
     from cockpit.redact import redact
 
+    error: BaseException = exc.__cause__ if isinstance(exc, TuiCrashed) and exc.__cause__ else exc
     log = state_dir() / "crash.log"
     try:
         private_dir(log.parent)
-        write_private_text(log, redact("".join(traceback.format_exception(exc))), append=True)
+        write_private_text(log, redact("".join(traceback.format_exception(error))), append=True)
         where = f"; details in {log}"
     except OSError:
         where = ""
-    print(redact(f"cockpit: internal error: {type(exc).__name__}: {exc}{where}"), file=sys.stderr)
+    what = f"{type(error).__name__}: {error}".splitlines()[0]
+    place = " in the TUI" if isinstance(exc, TuiCrashed) else ""
+    print(redact(f"cockpit: internal error{place}: {what}{where}"), file=sys.stderr)
     return 70
 
 

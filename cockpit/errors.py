@@ -43,3 +43,9 @@ class ActionRefused(CockpitError):
 
 class ActionCancelled(CockpitError):
     """The operator cancelled a running action."""
+
+
+class TuiCrashed(Exception):
+    """The TUI ended on an exception nothing handled (a bug, never the operator's doing): the
+    command exits 70 with one line and the crash log, never 0. Its ``__cause__`` is that
+    exception."""

@@ -8,6 +8,7 @@ you hold an unfinished run it must reopen).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from textual.widget import Widget
@@ -26,18 +27,29 @@ class DeferredPane(Widget):
         self._env = env
         self.pane_id = pane_id
         self._building = False
+        self._built = asyncio.Event()
 
     async def on_show(self) -> None:
         await self.build_pane(focus=True)
 
     async def build_pane(self, *, focus: bool) -> None:
-        """Mount the real pane in this one's place (once); ``focus`` takes the keys into it."""
+        """Mount the real pane in this one's place (once); ``focus`` takes the keys into it.
+
+        A second caller (the digit's action, while the pane's own showing is building it) waits
+        until the pane is there: what it does next needs the pane.
+        """
         parent = self.parent
-        if self._building or not isinstance(parent, Widget):
+        if self._building:
+            await self._built.wait()
+            return
+        if not isinstance(parent, Widget):
             return
         self._building = True
-        pane = self._build(self._env)
-        await parent.mount(pane, before=self)
+        try:
+            pane = self._build(self._env)
+            await parent.mount(pane, before=self)
+        finally:
+            self._built.set()
         await self.remove()
         focus_into = getattr(self.app, "focus_into_pane", None)
         if focus and callable(focus_into):

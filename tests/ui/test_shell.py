@@ -248,7 +248,7 @@ async def test_a_digit_right_at_start_is_not_undone(sandbox, store) -> None:
         def focus_into_pane(self, pane: str | None = None) -> None:
             super().focus_into_pane(pane)
             if pane is None:  # the start's call (on_mount, after the first refresh)
-                self.action_show_pane("secrets")
+                self.call_next(self.action_show_pane, "secrets")  # as the digit's key would
 
     app = DigitAtStart(load_config(sandbox.config_path), store=store)
     async with app.run_test(size=(80, 24)) as pilot:
