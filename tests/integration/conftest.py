@@ -11,6 +11,7 @@ import pytest
 
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.s3 import SandboxS3
+from tests.integration.http_servers import serve
 
 
 @pytest.fixture
@@ -34,3 +35,11 @@ def frozen_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxS3]:
     finally:
         os.killpg(s3.pid, signal.SIGCONT)
         s3.stop()
+
+
+@pytest.fixture(scope="module")
+def delayed_endpoints() -> Iterator[str]:
+    """A server whose /delay/MS answers after MS ms, a known latency: its base URL. Plain HTTP:
+    a TLS handshake on a loaded 2-core machine varies by 30-150 ms by itself."""
+    with serve() as port:
+        yield f"http://127.0.0.1:{port}"

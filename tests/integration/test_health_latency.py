@@ -4,37 +4,31 @@ With databases configured beside the endpoints, `cockpit check` measured a 50 ms
 458-2,571 ms and reported false `timeout after 3s` CRITs: the requests were timed on the event
 loop that also connected to and read the databases (psycopg's import, its connects, the
 keyring), so every sample included that work. The samples go into history, so a false p95
-lasted its whole window. These tests put endpoints with known delays (HTTPS, their own CA)
-beside several databases being read, and compare what the cockpit measures with the truth.
+lasted its whole window. These tests put endpoints with known delays beside 24 databases being
+read, and compare what the cockpit measures with the truth: the median of each endpoint's
+samples within a tolerance of its delay (a loaded machine delays a sample now and then, truly;
+the defect inflated every one), none below it, none a timeout.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import statistics
 from pathlib import Path
 
 import pytest
 
 from cockpit.sandbox.manager import Sandbox
-from tests.integration.http_servers import serve
 
 pytestmark = pytest.mark.integration
 
 # Each endpoint's delay in ms, the truth the measurements are held to.
 DELAYS_MS = {"fast": 50, "slower": 700}
-# What a measurement may add to the delay on a loaded 2-core machine. Timed on the databases'
-# loop, a 50 ms endpoint read 260-440 ms here (458-2,571 ms in the report).
-TOLERANCE_MS = 150
-DATABASES = 6  # the same server under several names: six sessions connected and read at once
-
-
-@pytest.fixture(scope="module")
-def delayed_endpoints() -> Iterator[str]:
-    """A server whose /delay/MS answers after MS ms: its base URL. Plain HTTP: a TLS handshake on
-    a loaded 2-core machine varies by 30-150 ms by itself, more than the tolerance."""
-    with serve() as port:
-        yield f"http://127.0.0.1:{port}"
+# What a median may add to the delay on a loaded 2-core machine (measured: 30-100 ms at a load of
+# 5-7). Timed on the databases' loop, the 50 ms endpoint's medians were 306-476 ms here (with 24
+# databases; 458-2,571 ms in the report).
+TOLERANCE_MS = 200
+DATABASES = 24  # the same server under 24 names: 24 sessions connected and read at once
 
 
 def estate_config(sandbox: Sandbox, base_url: str, *, interval_s: float = 10.0) -> str:
@@ -52,9 +46,12 @@ def estate_config(sandbox: Sandbox, base_url: str, *, interval_s: float = 10.0) 
     return text
 
 
-def assert_true_latency(name: str, latency_ms: float) -> None:
-    truth = DELAYS_MS[name]
-    assert truth <= latency_ms < truth + TOLERANCE_MS, f"{name}: measured {latency_ms:.0f} ms for {truth} ms"
+def assert_true_latencies(samples: dict[str, list[float]]) -> None:
+    for name, truth in DELAYS_MS.items():
+        latencies = samples[name]
+        median = statistics.median(latencies)
+        assert min(latencies) >= truth, f"{name}: {latencies} ms for {truth} ms"
+        assert median < truth + TOLERANCE_MS, f"{name}: median {median:.0f} ms of {latencies} for {truth} ms"
 
 
 def test_check_measures_each_endpoint_s_own_latency_beside_busy_databases(
@@ -62,23 +59,25 @@ def test_check_measures_each_endpoint_s_own_latency_beside_busy_databases(
 ) -> None:
     config = tmp_path / "estate.toml"
     config.write_text(estate_config(sandbox, delayed_endpoints))
-    for _ in range(3):  # each run is one sample per endpoint; a false one came in 2 runs of 4
+    samples: dict[str, list[float]] = {name: [] for name in DELAYS_MS}
+    for _ in range(3):  # each run is one sample per endpoint; a false timeout came in 2 runs of 4
         result = run_cockpit("check", "--config", str(config), "--pane", "health", "--json")
         findings = json.loads(result.stdout)["findings"]
         statuses = {f["subject"]: f for f in findings if f["check"] == "http.status"}
         assert set(statuses) == set(DELAYS_MS), findings
         for name, finding in statuses.items():
             assert finding["severity"] == "ok", finding  # no false `timeout after 3s`
-            assert_true_latency(name, finding["value"])
+            samples[name].append(finding["value"])
         reachable = [f for f in findings if f["check"] == "postgres.reachable"]
         assert len(reachable) == DATABASES and all(f["severity"] == "ok" for f in reachable), reachable
+    assert_true_latencies(samples)
 
 
 async def test_the_health_pane_measures_each_endpoint_s_own_latency_beside_busy_databases(
     sandbox: Sandbox, delayed_endpoints: str, store
 ) -> None:
     """The pane polls the endpoints (every 0.3 s) while it reads the databases (every 0.5 s) and
-    draws both: every sample it records is within the tolerance of the truth, none timed out."""
+    draws both: the samples it records are the truth's, none timed out."""
     import time
 
     from cockpit.app import CockpitApp
@@ -106,4 +105,4 @@ async def test_the_health_pane_measures_each_endpoint_s_own_latency_beside_busy_
     assert {s[0] for s in taken} == set(DELAYS_MS)
     for name, ok, latency_ms, detail in taken:
         assert ok and latency_ms is not None, (name, detail)  # no false timeout
-        assert_true_latency(name, latency_ms)
+    assert_true_latencies({name: [s[2] for s in taken if s[0] == name] for name in DELAYS_MS})
