@@ -28,6 +28,9 @@ def choose_incident_response(tmux: Tmux) -> None:
     tmux.wait_for("severity (P0/P1/P2/P3)")
     tmux.keys("P1", "Enter")
     tmux.wait_for("Start a run of 'Incident response (P0-P3)'")
+    # The dialog is ready once its safe default has the focus: a key sooner may land before
+    # (and lands on the safe side: the focus is then set on "Don't start" all the same).
+    tmux.wait_for("▶ Don't start ◀")
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ def test_reopening_after_a_dropped_session_resumes_the_run(sandbox: Sandbox, tmp
         time.sleep(0.3)
         tmux.keys("Enter")
         tmux.wait_for("Start a run of 'Disaster recovery drill'")  # a run starts confirmed
+        tmux.wait_for("▶ Don't start ◀")  # ready: the safe default has the focus
         tmux.keys("Left")
         tmux.wait_for("▶ Start the run ◀")
         tmux.keys("Enter")
