@@ -215,13 +215,7 @@ def _problems(
         if step.id in seen:
             problems.append(f"{where}: the id is used twice")
         seen.add(step.id)
-        for key in ("deadline", "interval", "timeout", "repeat"):
-            value = getattr(step, key)
-            if value is not None:
-                try:
-                    parse_duration(value)
-                except ValueError as exc:
-                    problems.append(f"{where}, key {key!r}: {exc}")
+        problems += [f"{where}, {p}" for p in _duration_problems(step)]
         if step.when is not None:
             param = params.get(step.when.param)
             if param is None:
@@ -232,6 +226,21 @@ def _problems(
         if step.each is not None and step.each not in params:
             problems.append(f"{where}, key 'each': no run parameter {step.each!r} (add [[params]])")
         problems += [f"{where}, {p}" for p in _kind_problems(step, known_actions, known_findings)]
+    return problems
+
+
+def _duration_problems(step: Step) -> list[str]:
+    problems = []
+    for key in ("deadline", "interval", "timeout", "repeat"):
+        value = getattr(step, key)
+        if value is not None:
+            try:
+                length = parse_duration(value)
+            except ValueError as exc:
+                problems.append(f"key {key!r}: {exc}")
+                continue
+            if key == "interval" and not length:  # 0s: the check, journaled, as fast as it runs
+                problems.append("key 'interval': must be longer than 0s")
     return problems
 
 

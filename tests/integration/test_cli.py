@@ -304,3 +304,15 @@ def test_a_checklist_duration_that_overflows_names_its_step(tmp_path: Path, run_
     assert result.stderr == (
         f"cockpit: {path}: step 'one', key 'deadline': at most 3650d (ten years), got '99999999999999999999d'\n"
     )
+
+
+def test_a_checklist_check_waiting_every_0s_is_refused(tmp_path: Path, run_cockpit) -> None:
+    """It evaluated its check back to back, a journal event each time, until its timeout."""
+    path = tmp_path / "spin.toml"
+    path.write_text(
+        'id = "spin"\ntitle = "Spin"\n[[sections]]\nname = "s"\n[[sections.steps]]\nid = "one"\n'
+        'title = "One"\nkind = "check"\nsql = "SELECT 1"\nmax_value = 1\nwait = true\ninterval = "0s"\n'
+    )
+    result = run_cockpit("checklist", "validate", str(path))
+    assert result.returncode == 1
+    assert result.stderr == f"cockpit: {path}: step 'one', key 'interval': must be longer than 0s\n"
