@@ -399,10 +399,17 @@ class QueriesPane(KeptSession, Vertical):
         event.stop()
         session = next((s for s in self.sessions if str(s.pid) == event.row_key.value), None)
         if session is not None:
-            self.app.push_screen(
-                RowDetail(f"session {session.pid}", session_details(session, self.sessions)),
-                lambda _: self._focus_view(),
-            )
+            self._show_session(session)
+
+    @on(LockTree.Opened)
+    def _open_tree_node(self, event: LockTree.Opened) -> None:
+        self._show_session(event.session)
+
+    def _show_session(self, session: Session) -> None:
+        self.app.push_screen(
+            RowDetail(f"session {session.pid}", session_details(session, self.sessions)),
+            lambda _: self._focus_view(),
+        )
 
     @on(HintsTable.RowSelected)
     def _show_hint(self, event: HintsTable.RowSelected) -> None:

@@ -12,6 +12,7 @@ from functools import partial
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Static
 
 from cockpit.probes.index_hints import IndexHint
@@ -177,7 +178,15 @@ class LockTree(Static, can_focus=True):
         Binding("down,j", "move(1)", "Down", show=False),
         Binding("home", "move(-1000000)", "First", show=False),
         Binding("end", "move(1000000)", "Last", show=False),
+        Binding("enter", "open", "Show session", show=False),
     ]
+
+    class Opened(Message):
+        """Enter on a node: the pane shows that session whole (handled by QueriesPane)."""
+
+        def __init__(self, session: Session) -> None:
+            super().__init__()
+            self.session = session
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -199,6 +208,11 @@ class LockTree(Static, can_focus=True):
 
     def selected_session(self) -> Session | None:
         return next((s for _, s in self.lines if s is not None and s.pid == self.selected_pid), None)
+
+    def action_open(self) -> None:
+        session = self.selected_session()
+        if session is not None:
+            self.post_message(self.Opened(session))
 
     def action_move(self, step: int) -> None:
         pids = self._pids()

@@ -72,6 +72,12 @@ async def test_terminate_from_the_lock_tree_ends_the_selected_blocker(
                 break
             await pilot.press("down")
         assert f"▶ {blocker.holder_pid} postgres idle in transaction BLOCKING 1" in screen_text(app)
+        await pilot.press("enter")  # the node's session, whole
+        await pilot.pause()
+        assert isinstance(app.screen, RowDetail) and app.screen.title_text == f"session {blocker.holder_pid}"
+        assert str(dict(app.screen.cells)["blocking"]).startswith(f"{blocker.waiter_pid} (postgres, active")
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("K")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
