@@ -167,3 +167,19 @@ async def test_a_prompt_wraps_its_question(make_app, size) -> None:
         await pilot.pause()
         inside = [line.split("│")[1] for line in screen_text(app).splitlines() if line.count("│") >= 2]
         assert question in " ".join(" ".join(line.split()) for line in inside)
+
+
+async def test_sixteen_colours_keep_the_buttons_plain_and_the_focus_reversed(make_app) -> None:
+    """A 16-colour terminal gets Textual's ANSI theme, whose Button rules (some !important) drew
+    both buttons as tall bordered blocks again: the look that was misread."""
+    app = make_app()
+    app.theme = "ansi-dark"  # what CockpitApp chooses for TERM=xterm
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_action(BACKUP, lambda ctx: None)
+        await pilot.pause()
+        run = app.screen.query_one("#confirm-run", Button)
+        cancel = app.screen.query_one("#confirm-cancel", Button)
+        for button in (run, cancel):
+            assert button.region.height == 1
+            assert all(edge[0] in ("", "none") for edge in button.styles.border)
+        assert cancel.styles.text_style.reverse and not run.styles.text_style.reverse
