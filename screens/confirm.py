@@ -53,10 +53,10 @@ class DialogButton(Button):
     @staticmethod
     def _plain(label: str) -> Text:
         width = len(FOCUS_MARKS[0])  # the marks' room, kept when unfocused: nothing moves
-        return Text(" " * width + label + " " * width)
+        return verbatim(" " * width + label + " " * width)  # a key, a table: foreign text
 
     def on_focus(self) -> None:
-        self.label = Text(FOCUS_MARKS[0] + self.name_text + FOCUS_MARKS[1])
+        self.label = verbatim(FOCUS_MARKS[0] + self.name_text + FOCUS_MARKS[1])
 
     def on_blur(self) -> None:
         self.label = self._plain(self.name_text)
