@@ -79,6 +79,9 @@ class CockpitApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        # ctrl+c quits too, as in every other terminal program, wherever the focus is (Textual's
+        # own ctrl+c only said "press ctrl+q to quit").
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("t", "switch_target", "Target"),
         Binding("r", "refresh_pane", "Refresh"),
@@ -380,9 +383,27 @@ class CockpitApp(App[int]):
         return True
 
     def action_help(self) -> None:
-        from screens.help import HelpScreen  # Markdown is heavy: not on the first frame's path
+        """The help for where you are: the pane's keys as offered now (read-only offers fewer)
+        and its notes (views, filter syntax), then the keys of the whole app."""
+        from screens.help import PANE_NOTES, HelpScreen, help_text  # Markdown: not at start
 
-        self.push_screen(HelpScreen())
+        screen = self.screen
+        tabbed = self.query_one(TabbedContent)
+        shown = tabbed.active_pane
+        if screen is tabbed.screen and shown is not None:
+            spec = next(p for p in PANES if p.id == shown.id)
+            owner: object = shown.children[0] if shown.children else shown
+            where, notes = f"{spec.title} pane ({spec.key})", PANE_NOTES.get(spec.id, "")
+            if isinstance(owner, NotConfigured):
+                notes = "Not configured on this target: the pane says what to add to the config."
+        else:  # a screen of its own (a checklist run): its keys
+            owner, where, notes = screen, "This screen", ""
+        keys = [
+            (self.get_key_display(active.binding), active.binding.description)
+            for active in screen.active_bindings.values()
+            if active.node is owner and active.enabled and active.binding.description
+        ]
+        self.push_screen(HelpScreen(help_text(where, keys, notes)))
 
     def action_refresh_pane(self) -> None:
         active = self.query_one(TabbedContent).active_pane
@@ -601,10 +622,17 @@ class CockpitApp(App[int]):
         super()._handle_exception(error)
 
     async def action_quit(self) -> None:
+        """Say what is being stopped (it takes a second or so), draw that, then exit."""
+        stopping = "ending the panes' workers, closing their database sessions"
         if self._cancel is not None:
             self._cancel.cancel()
+            stopping = f"cancelling {self._action_summary}, {stopping}"
         self.workers.cancel_all()
-        self.exit(0)
+        status = self._own_widget(ActionStatus)
+        if status is not None:
+            status.say(f"quitting: {stopping}...")
+        # After the next frame: once exiting, Textual draws nothing more.
+        self.call_after_refresh(self.exit, 0)
 
     def on_unmount(self) -> None:
         if self._opened_journal is not None:

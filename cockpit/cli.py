@@ -15,6 +15,7 @@ import gc
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -324,6 +325,9 @@ def _demo(*, read_only: bool, refresh: float | None) -> int:
         return _run_tui(str(config_path), None, read_only, refresh)
     finally:
         quiet_signals()  # `q`, then the terminal closed while the cleanup runs
+        # Stopping takes seconds: said, so a quit that seems to hang is seen to be working.
+        print("cockpit: stopping the sandbox (PostgreSQL, S3, HTTPS endpoints)...", file=sys.stderr)
+        stop_started = time.monotonic()
         try:
             sandbox.down()
         except BaseException:
@@ -333,6 +337,7 @@ def _demo(*, read_only: bool, refresh: float | None) -> int:
             raise
         else:
             shutil.rmtree(folder, ignore_errors=True)
+            print(f"cockpit: sandbox stopped in {time.monotonic() - stop_started:.1f}s", file=sys.stderr)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -53,7 +53,8 @@ class BloatPane(KeptSession, Vertical):
         Binding("slash", "edit_filter", "Filter"),
         Binding("x", "exact", "Exact (scan)"),
         Binding("V", "maintain('vacuum_analyze')", "VACUUM"),
-        Binding("A", "maintain('analyze')", "ANALYZE"),
+        # Z, not A: A arms and disarms a protected target everywhere (issue 23 item 8).
+        Binding("Z", "maintain('analyze')", "ANALYZE"),
         Binding("F", "maintain('vacuum_full')", "VACUUM FULL"),
         Binding("I", "reindex", "REINDEX"),
         Binding("m", "archive", "Archive old rows"),

@@ -47,6 +47,12 @@ class ActionStatus(Horizontal):
         else:
             bar.update(total=100, progress=round(fraction * 100, 1))
 
+    def say(self, message: str) -> None:
+        """A line with no action behind it (the app quitting): no bar, nothing to cancel."""
+        self.query_one("#action-label", Label).update(verbatim(message))
+        self.query_one(ProgressBar).display = False
+        self.add_class("-running")
+
     def finish(self) -> None:
         self.remove_class("-running")
         self.query_one(ProgressBar).update(total=100, progress=0)  # stops the animation's timer

@@ -11,6 +11,13 @@ from dataclasses import dataclass
 
 from cockpit.probes.query_filter import FilterError
 
+# The syntax in one paragraph, for the help (`?` in the Bloat pane).
+HELP = (
+    "`schema:NAME` and `min:10MB` (B, kB, MB, GB, TB) go into the estimate's query; any other "
+    "word must appear in the relation's name (any case). Example: `schema:public min:10MB audit`; "
+    "enter keeps it, esc clears it."
+)
+
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?", re.I)
 _UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
 

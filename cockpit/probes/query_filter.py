@@ -17,6 +17,14 @@ from cockpit.probes.queries import Session, Statement
 
 KEYS = ("user", "db", "min")
 
+# The syntax in one paragraph, for the help (`?` in the Queries pane).
+HELP = (
+    "`user:NAME` and `db:NAME` match exactly; `min:30s` keeps sessions whose transaction (or "
+    "query) is at least that old, and statements whose mean is at least that long (`min:100ms`); "
+    "any other word must appear in the query text or the application name (any case). "
+    "Example: `user:app db:shop min:30s vacuum`; enter keeps it, esc clears it."
+)
+
 
 class FilterError(CockpitError):
     """A filter the operator typed that cannot be understood; the message says what to type."""

@@ -95,10 +95,10 @@ async def test_read_only_offers_no_maintenance(sandbox: Sandbox, store) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("3")
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
-        assert {"v", "x", "slash"} <= keys and not keys & {"V", "A", "F", "I", "m"}
+        assert {"v", "x", "slash"} <= keys and not keys & {"V", "Z", "A", "F", "I", "m"}
         pane = app.query_one(BloatPane)
         assert [c[0] for c in pane.palette_commands()] == ["Bloat: next view", "Bloat: filter"]
-        await pilot.press("V", "A", "F", "I", "m")
+        await pilot.press("V", "Z", "A", "F", "I", "m")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
     assert store.audit_records() == []
