@@ -2,9 +2,9 @@
 
 One row at 80x24, whatever has the focus: the focused Input's own border (Textual's
 ``Input:focus``) once won over ``height: 1`` and left two border lines and no text row, so the
-filter typed was invisible. The row reads ``/ filter: <text>  <what is wrong with it>``: a filter
-that does not parse yet (``min:1`` on its way to ``min:1s``) is said beside it and the last good
-one stays applied, instead of a notification per keystroke.
+filter typed was invisible. The row reads ``/ filter: <text>``; a filter that does not parse yet
+(``min:1`` on its way to ``min:1s``) is said whole on a second row while it is wrong, and the last
+good one stays applied, instead of a notification per keystroke.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
 
@@ -28,17 +28,19 @@ class _FilterInput(Input):
         self.screen.focus_next()
 
 
-class FilterBox(Horizontal):
+class FilterBox(Vertical):
     """Posts ``FilterBox.Changed`` on every edit, ``Submitted`` on enter, ``Cleared`` on esc."""
 
     DEFAULT_CSS = """
-    FilterBox { display: none; height: 1; width: 1fr; padding: 0 1; background: $boost; }
+    FilterBox { display: none; height: auto; width: 1fr; padding: 0 1; background: $boost; }
     FilterBox.-open { display: block; }
-    FilterBox > .filter-prompt { width: auto; text-style: bold; }
-    FilterBox > Input, FilterBox > Input:focus {
+    FilterBox > Horizontal { height: 1; }
+    FilterBox .filter-prompt { width: auto; text-style: bold; }
+    FilterBox Input, FilterBox Input:focus {
         border: none; height: 1; width: 1fr; padding: 0; background: transparent;
     }
-    FilterBox > .filter-problem { width: auto; max-width: 50%; color: $warning; text-style: italic; }
+    FilterBox > .filter-problem { display: none; width: 1fr; color: $warning; text-style: italic; }
+    FilterBox > .filter-problem.-shown { display: block; }
     """
 
     BINDINGS = [Binding("escape", "clear", "Clear filter", key_display="esc")]
@@ -65,8 +67,9 @@ class FilterBox(Horizontal):
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        yield Label("/ filter: ", classes="filter-prompt")
-        yield _FilterInput(placeholder=self.placeholder, select_on_focus=False)
+        with Horizontal():
+            yield Label("/ filter: ", classes="filter-prompt")
+            yield _FilterInput(placeholder=self.placeholder, select_on_focus=False)
         yield Label("", classes="filter-problem")
 
     @property
@@ -92,7 +95,9 @@ class FilterBox(Horizontal):
 
     def say_problem(self, problem: str) -> None:
         """What is wrong with the text typed so far ("" when it applies)."""
-        self.query_one(".filter-problem", Label).update(Text(problem))
+        shown = self.query_one(".filter-problem", Label)
+        shown.update(Text(problem))
+        shown.set_class(bool(problem), "-shown")
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
