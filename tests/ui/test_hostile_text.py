@@ -167,7 +167,7 @@ id = "hostile"
 title = {json.dumps(CHECKLIST_TITLE)}
 [[params]]
 name = "who"
-prompt = "[bold]who[/] is it [/]"
+prompt = "[bold]who[/] is it [/] \\u001b[31m"
 [[sections]]
 name = "only"
 title = "[/]"
@@ -276,7 +276,7 @@ async def test_hostile_text_is_shown_as_it_is_everywhere(
             # Queries: the statement and its user, the statement's detail.
             await pilot.press("2")
             statements = app.query_one(StatementsTable)
-            await shown(pilot, app, f"/* {SHOWN} */", ROLE)
+            await shown(pilot, app, f"/* {SHOWN} */", ROLE, "[link=x]db: ")  # the status line too
             key = next(k for k in statements.rows if SHOWN in str(statements.get_cell(k, "query")))
             statements.move_cursor(row=statements.get_row_index(key))
             await pilot.press("enter")
@@ -301,12 +301,16 @@ async def test_hostile_text_is_shown_as_it_is_everywhere(
             await shown(pilot, app, f"table: public.{TABLE}", "AUTOVACUUM  ok")
             await pilot.press("escape")
             await pilot.press("x")
-            await shown(pilot, app, "Exact figure", f"exact (full scan) public.{TABLE}: ")
+            # ... and on the status line, which names the database as configured.
+            await shown(pilot, app, "Exact figure", f"[link=x]db: exact (full scan) public.{TABLE}: ")
             app.clear_notifications()
             await pilot.press("V")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            await shown(pilot, app, f"public.{TABLE}", f"on target {TARGET}")
-            await pilot.press("escape")
+            summary = f"VACUUM (ANALYZE) public.{TABLE} on [link=x]db"
+            await shown(pilot, app, summary, f"on target {TARGET}")
+            await pilot.click("#confirm-run")  # the action's line, then its toast
+            await shown(pilot, app, f"{summary}: done")
+            app.clear_notifications()
 
             # Backups: a key "[/]", a dump whose manifest is not JSON, a store that is missing.
             await pilot.press("4")
@@ -331,7 +335,7 @@ async def test_hostile_text_is_shown_as_it_is_everywhere(
             listing.move_cursor(row=listing.get_row_index("hostile"))  # type: ignore[attr-defined]
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
-            await shown(pilot, app, "who: [bold]who[/] is it [/]")
+            await shown(pilot, app, "who: [bold]who[/] is it [/] \\x1b[31m")
             await pilot.press(*"[/]", "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # start the run?
             await shown(pilot, app, CHECKLIST_TITLE, f"on target {TARGET}")
