@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from textual import on, work
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -399,9 +400,9 @@ class CockpitApp(App[int]):
         else:  # a screen of its own (a checklist run): its keys
             owner, where, notes = screen, "This screen", ""
         keys = [
-            (self.get_key_display(active.binding), active.binding.description)
-            for active in screen.active_bindings.values()
-            if active.node is owner and active.enabled and active.binding.description
+            (self.get_key_display(binding), binding.description)
+            for binding in _bindings(owner)
+            if binding.description and _offered(owner, binding)
         ]
         self.push_screen(HelpScreen(help_text(where, keys, notes)))
 
@@ -639,6 +640,21 @@ class CockpitApp(App[int]):
             self._opened_journal.close()
         if self._owns_store:
             self.store.close()
+
+
+def _bindings(node: object) -> list[Binding]:
+    """A widget's or screen's own bindings (its class's BINDINGS), wherever the focus is."""
+    declared = getattr(type(node), "BINDINGS", [])
+    return [b for b in declared if isinstance(b, Binding)]
+
+
+def _offered(node: object, binding: Binding) -> bool:
+    """Whether ``node`` offers ``binding`` now (its check_action: read-only offers fewer)."""
+    check = getattr(node, "check_action", None)
+    if not callable(check):
+        return True
+    _, name, parameters = parse_action(binding.action)
+    return bool(check(name, parameters))
 
 
 def _countdown(seconds: float) -> str:

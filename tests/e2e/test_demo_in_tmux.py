@@ -172,7 +172,7 @@ def test_40x12_without_colour_degrades_and_quits(tmp_path: Path) -> None:
             time.sleep(0.5)
             assert "Traceback" not in tmux.screen()
         tmux.keys("Tab", "v", "?")  # tmux's key names
-        tmux.wait_for("go to a pane")  # the help, scrolled to fit
+        tmux.wait_for("Checklists pane (6)")  # the help, its pane's keys first, scrolled to fit
         tmux.keys("Escape")
         time.sleep(0.5)  # Escape then q at once is Alt+q to a terminal
         tmux.keys("q")
