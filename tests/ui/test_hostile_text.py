@@ -290,6 +290,15 @@ async def test_hostile_text_is_shown_as_it_is_everywhere(
             pid = str(idle_in_transaction)
             await wait_until(pilot, lambda: pid in {k.value for k in sessions.rows})
             await shown(pilot, app, APPLICATION, f'"{TABLE}" /* {SHOWN} */')
+            sessions.move_cursor(row=sessions.get_row_index(pid))
+            await pilot.press("enter")  # the session whole
+            await wait_until(pilot, lambda: isinstance(app.screen, RowDetail))
+            screen = await shown(pilot, app, f"session {pid}", "TRANSACTION START")
+            query = f'SELECT count(*) FROM "{TABLE}" /* {SHOWN} */'
+            detail = [line for line in screen.splitlines() if "█ " in line]  # the detail's box
+            assert any("QUERY " in line and query in line for line in detail), screen
+            assert any("APPLICATION " in line and APPLICATION in line for line in detail), screen
+            await pilot.press("escape")
 
             # Bloat: the table, its exact figure (a toast), a VACUUM's confirmation.
             await pilot.press("3")
