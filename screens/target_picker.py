@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,11 +13,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from widgets.verbatim import verbatim
-
 
 class TargetPicker(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # One line per target: a wrapped description's second line read as another target.
+    DEFAULT_CSS = "TargetPicker #picker-options { text-wrap: nowrap; text-overflow: ellipsis; }"
 
     def __init__(self, targets: Sequence[tuple[str, str]], current: str) -> None:
         super().__init__()
@@ -26,7 +27,14 @@ class TargetPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         names = [name for name, _ in self.targets]
         # Names and descriptions from the config: text (a str prompt is parsed as markup).
-        prompts = [verbatim(f"{name}  {description}".rstrip()) for name, description in self.targets]
+        prompts = [
+            Text.assemble(
+                (name, "bold"),
+                " (current)" if name == self.current else "",
+                ("  " + description) if description else "",
+            )
+            for name, description in self.targets
+        ]
         options = OptionList(
             *(Option(prompt, id=name) for name, prompt in zip(names, prompts, strict=True)),
             id="picker-options",

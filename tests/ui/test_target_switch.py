@@ -189,3 +189,24 @@ async def test_ten_switches_leave_no_worker_or_session_behind(sandbox, store) ->
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_each_target_is_one_line_in_the_picker(make_app) -> None:
+    """A description longer than the dialog wrapped, and its second line ("production") read
+    as a third target."""
+    from textual.widgets import OptionList
+
+    from tests.ui.conftest import CONFIG
+
+    long = CONFIG.replace(
+        'description = "production"',
+        'description = "the same sandbox as staging, guarded like production, its writes armed by hand"',
+    )
+    app = make_app(long)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, TargetPicker))
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        assert options.option_count == 2 and options.virtual_size.height == 2
+        assert "(current)" in str(options.get_option_at_index(0).prompt)
