@@ -30,7 +30,6 @@ class TargetPicker(ModalScreen[str | None]):
         prompts = [
             Text.assemble(
                 (name, "bold"),
-                " (current)" if name == self.current else "",
                 ("  " + description) if description else "",
             )
             for name, description in self.targets

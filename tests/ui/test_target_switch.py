@@ -209,4 +209,4 @@ async def test_each_target_is_one_line_in_the_picker(make_app) -> None:
         await pilot.pause()
         options = app.screen.query_one(OptionList)
         assert options.option_count == 2 and options.virtual_size.height == 2
-        assert "(current)" in str(options.get_option_at_index(0).prompt)
+        assert str(options.get_option_at_index(1).prompt).startswith("prod  the same sandbox")
