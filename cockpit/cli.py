@@ -11,6 +11,7 @@ subcommand that needs them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import signal
@@ -326,7 +327,7 @@ def _demo(*, read_only: bool, refresh: float | None) -> int:
     finally:
         quiet_signals()  # `q`, then the terminal closed while the cleanup runs
         # Stopping takes seconds: said, so a quit that seems to hang is seen to be working.
-        print("cockpit: stopping the sandbox (PostgreSQL, S3, HTTPS endpoints)...", file=sys.stderr)
+        _say("cockpit: stopping the sandbox (PostgreSQL, S3, HTTPS endpoints)...")
         stop_started = time.monotonic()
         try:
             sandbox.down()
@@ -337,10 +338,17 @@ def _demo(*, read_only: bool, refresh: float | None) -> int:
             raise
         else:
             shutil.rmtree(folder, ignore_errors=True)
-            print(f"cockpit: sandbox stopped in {time.monotonic() - stop_started:.1f}s", file=sys.stderr)
+            _say(f"cockpit: sandbox stopped in {time.monotonic() - stop_started:.1f}s")
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _say(line: str) -> None:
+    """A line on stderr that never fails: the terminal may be gone (a hang-up during the demo's
+    cleanup), and an error from print must not skip stopping the servers."""
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
