@@ -290,6 +290,13 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(options, title=f"ops-cockpit: {name} (read-only)")
 
 
+def _say(line: str) -> None:
+    """One line on stderr that cannot fail: after a hang-up the terminal is gone, and writing to
+    it raises (EIO), which in the demo's cleanup skipped stopping the sandbox and left its folder."""
+    with contextlib.suppress(OSError):
+        print(line, file=sys.stderr, flush=True)
+
+
 def _demo(*, read_only: bool, refresh: float | None) -> int:
     import shutil
     import tempfile
@@ -334,7 +341,7 @@ def _demo(*, read_only: bool, refresh: float | None) -> int:
         except BaseException:
             # Keep the folder: its PostgreSQL is stopped from it (the sandbox's own dead man's
             # switch does, or `cockpit sandbox down DIR`); removed, nothing could stop it.
-            print(f"cockpit: the sandbox in {folder} did not stop cleanly", file=sys.stderr)
+            _say(f"cockpit: the sandbox in {folder} did not stop cleanly")
             raise
         else:
             shutil.rmtree(folder, ignore_errors=True)
