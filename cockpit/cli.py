@@ -290,13 +290,6 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(options, title=f"ops-cockpit: {name} (read-only)")
 
 
-def _say(line: str) -> None:
-    """One line on stderr that cannot fail: after a hang-up the terminal is gone, and writing to
-    it raises (EIO), which in the demo's cleanup skipped stopping the sandbox and left its folder."""
-    with contextlib.suppress(OSError):
-        print(line, file=sys.stderr, flush=True)
-
-
 def _demo(*, read_only: bool, refresh: float | None) -> int:
     import shutil
     import tempfile
