@@ -102,3 +102,20 @@ async def test_an_observers_help_lists_no_action_key(sandbox, store) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         pane = app.screen.text.split("# Everywhere")[0]  # type: ignore[attr-defined]
         assert "| `v` |" in pane and "`Z`" not in pane and "`V`" not in pane
+
+
+async def test_quitting_says_what_it_stops_before_the_screen_goes(make_app) -> None:
+    from textual.widgets import Label
+
+    from widgets.action_status import ActionStatus
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.action_quit()  # what `q` and ctrl+c run
+        status = app.query_one(ActionStatus)
+        line = str(status.query_one("#action-label", Label).render())
+        assert (
+            status.display and "quitting: ending the panes' workers, closing their database sessions" in line
+        )
+        await wait_until(pilot, lambda: not app.is_running, timeout=10)
+    assert app.return_code == 0
