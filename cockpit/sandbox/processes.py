@@ -8,6 +8,8 @@ import socket
 import time
 from pathlib import Path
 
+from cockpit.actor import process_running
+
 
 def free_port(host: str = "127.0.0.1", *, also_free: int | None = None) -> int:
     """A TCP port nobody listens on; with ``also_free``, port+offset must be free too."""
@@ -51,13 +53,11 @@ def wait_for_port(port: int, timeout: float, *, what: str, log: Path | None = No
 
 
 def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    """process_running, except that a zombie child of ours (exited, not yet reaped) counts as
+    gone: the sandbox waits on its own servers' exits."""
+    if not process_running(pid):
         return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours counts as gone
+    try:
         done, _ = os.waitpid(pid, os.WNOHANG)
         return done == 0
     except ChildProcessError:
