@@ -21,7 +21,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
@@ -42,6 +42,7 @@ from widgets.verbatim import verbatim
 
 _MARK = {"done": "✔", "skipped": "-", "failed": "✘", "running": "▶", "pending": " "}
 _STYLE = {"done": "green", "skipped": "dim", "failed": "bold red", "running": "bold yellow", "pending": ""}
+_WIDE = 120  # columns from which the detail stands beside the steps
 _OTHER_COLUMNS = 36  # mark, status, deadline ("23h 20m left"), cell padding and the scrollbar
 HOLDER_KEYS = ("done", "skip", "fail", "note", "run_step", "finish", "abandon")
 
@@ -65,9 +66,18 @@ class ChecklistRunScreen(Screen[None]):
     ChecklistRunScreen #run-status { height: 1; padding: 0 1; color: $text-muted; }
     ChecklistRunScreen #run-status.-window-warning { color: $warning; text-style: bold; }
     ChecklistRunScreen #run-status.-window-critical { background: $error; color: $background; }
+    ChecklistRunScreen #run-body { height: 1fr; }
     ChecklistRunScreen #run-steps { height: 1fr; }
     ChecklistRunScreen #run-detail { height: 6; border-top: solid $accent; padding: 0 1; }
+    ChecklistRunScreen.-wide #run-body { layout: horizontal; }
+    ChecklistRunScreen.-wide #run-steps { width: 3fr; }
+    ChecklistRunScreen.-wide #run-detail {
+        width: 2fr; height: 1fr; border-top: none; border-left: solid $accent;
+    }
     """
+    # From 120 columns the selected step's detail stands beside the steps, whole, instead of
+    # six lines under them.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (_WIDE, "-wide")]
 
     def __init__(self, env: PaneEnv, journal: Journal, run_id: str, operator: str) -> None:
         super().__init__()
@@ -103,9 +113,10 @@ class ChecklistRunScreen(Screen[None]):
         with Vertical():
             yield Label(id="run-title")
             yield Label(id="run-status")
-            table: DataTable[Any] = DataTable(id="run-steps", cursor_type="row")
-            yield table
-            yield Static(id="run-detail")
+            with Container(id="run-body"):
+                table: DataTable[Any] = DataTable(id="run-steps", cursor_type="row")
+                yield table
+                yield Static(id="run-detail")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -129,6 +140,11 @@ class ChecklistRunScreen(Screen[None]):
         if self._ready:  # the table's rows are added on mount; a resize may come first
             self._show()
 
+    def _steps_width(self) -> int:
+        """The columns the steps table has: the whole width, or 3/5 of it beside the detail."""
+        width = self.app.size.width
+        return width * 3 // 5 if width >= _WIDE else width
+
     def _ids(self) -> list[str]:
         """The rows' step ids, in order: the run's applicable steps."""
         return [s.step.id for s in self.state.applicable]
@@ -151,11 +167,11 @@ class ChecklistRunScreen(Screen[None]):
                 mark, status = Text("↻", style="green"), Text(f"done x{state.rounds}", style="green")
                 deadline = f"again in {format_duration(again - now)}"
             title = verbatim(fill(state.step.title, self.state.info.params))  # a checklist file's text
-            title.truncate(max(20, self.app.size.width - _OTHER_COLUMNS), overflow="ellipsis")
+            title.truncate(max(20, self._steps_width() - _OTHER_COLUMNS), overflow="ellipsis")
             return mark, title, status, deadline
         # The status and deadline columns stay in view at 80 columns: titles give way (detail below).
         title = verbatim(fill(state.step.title, self.state.info.params))  # a checklist file's text
-        title.truncate(max(20, self.app.size.width - _OTHER_COLUMNS), overflow="ellipsis")
+        title.truncate(max(20, self._steps_width() - _OTHER_COLUMNS), overflow="ellipsis")
         return (
             Text(_MARK[state.status], style=_STYLE[state.status]),
             title,

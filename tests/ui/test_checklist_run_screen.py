@@ -256,3 +256,21 @@ async def test_the_cursor_goes_on_to_the_next_open_step(app_on) -> None:  # type
         assert screen.state.steps["blocking"].status == "done"
         await pilot.press("N", "N")
         assert screen._selected().step.id == "mitigate"
+
+
+@pytest.mark.parametrize(("width", "beside"), [(80, False), (119, False), (120, True), (160, True)])
+async def test_from_120_columns_the_detail_stands_beside_the_steps(app_on, width: int, beside: bool) -> None:  # type: ignore[no-untyped-def]
+    """Wide terminals give the selected step's detail its own column, whole; narrow ones keep it
+    in six lines under the steps."""
+    clock = Clock(START)
+    app = app_on(clock)
+    incident_run(app, clock)
+    async with app.run_test(size=(width, 40)) as pilot:
+        screen = await resumed(pilot, app)
+        await pilot.pause()
+        steps, detail = screen.query_one("#run-steps").region, screen.query_one("#run-detail").region
+        if beside:
+            assert detail.x >= steps.right and detail.y == steps.y and detail.height == steps.height
+        else:
+            assert detail.y >= steps.bottom and detail.x == steps.x and detail.height == 6
+        assert "[manual] Respond" in str(screen.query_one("#run-detail").render())
