@@ -141,10 +141,13 @@ def test_each_missing_privilege_says_the_grant_to_run(estate: EstateRoles, store
         maintenance_request("vacuum_analyze", every, bare), YES,
         lambda ctx: run_maintenance(ctx, "vacuum_analyze", every, bare, SessionPolicy()),
     )  # fmt: skip
-    assert re.sub(r"[\d.]+s;", "0.1s;", detail).endswith(
-        "dead tuples 16,000 -> 16,000, 0.1s; skipped 8 tables this role may not maintain: GRANT pg_maintain TO cockpit_bare "
-        "(or GRANT app_owner TO cockpit_bare: the owner's privileges)"
-    )
+    # Nothing vacuumed: as many dead tuples after as before (how many depends on what the other
+    # tests on this worker's sandbox did first: 16,000 in one run, 36,000 in another).
+    assert re.search(
+        r"dead tuples ([\d,]+) -> \1, [\d.]+s; skipped 8 tables this role may not maintain: "
+        r"GRANT pg_maintain TO cockpit_bare \(or GRANT app_owner TO cockpit_bare: the owner's privileges\)$",
+        detail,
+    ), detail
     with psycopg.connect(estate.dsn(BARE), autocommit=True) as conn, pytest.raises(CockpitError) as scan:
         exact_bloat(conn, "public.user_feedback", "table", timeout_ms=10_000)
     assert str(scan.value) == "pgstattuple needs privilege: GRANT pg_stat_scan_tables TO cockpit_bare"
