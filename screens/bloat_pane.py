@@ -31,7 +31,6 @@ from cockpit.guard import ActionContext
 from cockpit.maintenance import Kind, Target, maintenance_request, run_maintenance
 from cockpit.probes.bloat import BloatReading, exact_bloat, human_bytes, read_bloat
 from cockpit.probes.bloat_filter import BloatFilter, parse_bloat_filter
-from cockpit.probes.query_filter import FilterError
 from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.bloat_tables import IndexesTable, TablesTable
@@ -210,24 +209,15 @@ class BloatPane(KeptSession, Vertical):
 
     @on(FilterBox.Changed)
     def _filter_typed(self, event: FilterBox.Changed) -> None:
-        box = self.query_one(FilterBox)
-        try:
-            wanted = parse_bloat_filter(event.value)
-        except FilterError as exc:
-            box.say_problem(str(exc))
-            return
-        box.say_problem("")
-        self._apply(wanted, at_once=False)
+        wanted = self.query_one(FilterBox).read(event.value, parse_bloat_filter)
+        if wanted is not None:
+            self._apply(wanted, at_once=False)
 
     @on(FilterBox.Submitted)
     def _filter_submitted(self, event: FilterBox.Submitted) -> None:
-        try:
-            wanted = parse_bloat_filter(event.value)
-        except FilterError as exc:
-            self.notify(str(exc), title="Filter", severity="error", markup=False)
-            self.query_one(FilterBox).open(event.value, str(exc))  # back in the box, to correct it
+        wanted = self.query_one(FilterBox).read(event.value, parse_bloat_filter, submitted=True)
+        if wanted is None:
             return
-        self.query_one(FilterBox).close()
         self._focus_view()
         pending = self._reread is not None
         self._apply(wanted, at_once=True)

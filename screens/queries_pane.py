@@ -40,7 +40,7 @@ from cockpit.probes.queries import (
     lock_tree,
     read_sessions,
 )
-from cockpit.probes.query_filter import FilterError, QueryFilter, parse_filter
+from cockpit.probes.query_filter import QueryFilter, parse_filter
 from cockpit.statements_reset import reset_request, reset_statements
 from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
@@ -265,24 +265,17 @@ class QueriesPane(KeptSession, Vertical):
     @on(FilterBox.Changed)
     def _filter_typed(self, event: FilterBox.Changed) -> None:
         """As you type: the rows follow each edit that parses; one that does not is said beside."""
-        box = self.query_one(FilterBox)
-        try:
-            self.filter = parse_filter(event.value)
-        except FilterError as exc:
-            box.say_problem(str(exc))
-            return
-        box.say_problem("")
-        self._show()
+        wanted = self.query_one(FilterBox).read(event.value, parse_filter)
+        if wanted is not None:
+            self.filter = wanted
+            self._show()
 
     @on(FilterBox.Submitted)
     def _filter_submitted(self, event: FilterBox.Submitted) -> None:
-        try:
-            self.filter = parse_filter(event.value)
-        except FilterError as exc:
-            self.notify(str(exc), title="Filter", severity="error", markup=False)
-            self.query_one(FilterBox).open(event.value, str(exc))  # back in the box, to correct it
+        wanted = self.query_one(FilterBox).read(event.value, parse_filter, submitted=True)
+        if wanted is None:
             return
-        self.query_one(FilterBox).close()
+        self.filter = wanted
         self._focus_view()
         self._show()
 

@@ -9,6 +9,9 @@ good one stays applied, instead of a notification per keystroke.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +19,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
+
+from cockpit.errors import CockpitError
+
+Parsed = TypeVar("Parsed")
 
 
 class _FilterInput(Input):
@@ -92,6 +99,25 @@ class FilterBox(Vertical):
     def close(self) -> None:
         self.remove_class("-open")
         self.say_problem("")
+
+    def read(self, value: str, parse: Callable[[str], Parsed], *, submitted: bool = False) -> Parsed | None:
+        """``value`` parsed by the pane's ``parse``, or None with what is wrong said: beside the
+        text as it is typed; on enter also as a notification, the box kept open to correct it.
+        On enter with a filter that parses, the box closes."""
+        try:
+            parsed = parse(value)
+        except CockpitError as exc:
+            if submitted:
+                self.notify(str(exc), title="Filter", severity="error", markup=False)
+                self.open(value, str(exc))  # back in the box, to correct it
+            else:
+                self.say_problem(str(exc))
+            return None
+        if submitted:
+            self.close()
+        else:
+            self.say_problem("")
+        return parsed
 
     def say_problem(self, problem: str) -> None:
         """What is wrong with the text typed so far ("" when it applies)."""
