@@ -3,7 +3,7 @@
     python bench/backup_listing.py [--objects 50000] [--runs 5] [--threads 10]
 
 Every refresh of the Backups pane (a minute while on screen, or `r`) runs
-``StoreReader.inventory`` (cockpit.probes.backups) on each store in a thread, on the reader the
+``StoreReader.inventory`` (cockpit.backups.inventory) on each store in a thread, on the reader the
 pane keeps per store (its boto3 client, built once, and the manifests it read): it pages through
 everything under the store's prefix (list_objects_v2, 1,000 keys a page), pairs each
 ``<key>.dump`` with its ``<key>.dump.manifest.json``, reads the newest ``MANIFESTS_READ``
@@ -68,7 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from backup_throughput import PeakRss, build
 
-from cockpit.probes.backups import (
+from cockpit.backups.inventory import (
     EXPORT_MANIFEST,
     EXPORT_PREFIX,
     MANIFEST_SUFFIX,
@@ -90,7 +90,7 @@ COCKPIT_LISTING = """
 import json, sys, time
 sys.path.insert(0, sys.argv[4])
 from cockpit.config import BackupStore
-from cockpit.probes.backups import StoreReader, judge
+from cockpit.backups.inventory import StoreReader, judge
 
 config = BackupStore(
     name="bench", kind="s3", bucket=sys.argv[2], prefix=sys.argv[3], endpoint_url=sys.argv[1]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cockpit.pg_tools import find_tool
+from cockpit.db.pg_tools import find_tool
 from cockpit.sandbox.postgres import SandboxPostgres
 from cockpit.sandbox.s3 import BUCKET, SandboxS3
 

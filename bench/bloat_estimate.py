@@ -52,7 +52,7 @@ from servers import (
 )
 
 from cockpit.config import Database
-from cockpit.db import SessionPolicy, connect_async
+from cockpit.db.sessions import SessionPolicy, connect_async
 from cockpit.probes.bloat import BloatReading, read_bloat
 from screens.bloat_pane import SHOWN_ROWS
 

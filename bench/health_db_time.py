@@ -28,7 +28,7 @@ from pty_run import time_to_marker
 from servers import Server, add_server_option, chosen, describe, running
 
 from cockpit.config import Database
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.probes.postgres import PgHealthMonitor
 
 SETUP = (

@@ -98,7 +98,7 @@ def postgres_versions() -> list[str]:
     """``embedded: PostgreSQL 18.6`` for each server servers.py knows; why, for one not here."""
     import servers
 
-    from cockpit.sandbox.postgres import bin_dir
+    from cockpit.db.pg_tools import embedded_bin_dir
 
     found: list[str] = []
     for name, server in servers.SERVERS.items():
@@ -106,7 +106,7 @@ def postgres_versions() -> list[str]:
         if reason is not None:
             found.append(f"{name}: not available ({reason})")
             continue
-        binaries = server.binaries or bin_dir()
+        binaries = server.binaries or embedded_bin_dir()
         line = _command(str(binaries / "postgres"), "--version")
         found.append(f"{name}: {line.replace('postgres (PostgreSQL)', 'PostgreSQL') if line else '?'}")
     return found

@@ -47,7 +47,7 @@ from servers import (
 )
 
 from cockpit.config import Database
-from cockpit.db import SessionPolicy, connect_async
+from cockpit.db.sessions import SessionPolicy, connect_async
 from cockpit.probes.queries import read_sessions
 
 ROLES = ("cockpit_bench", "checkpg_bench", "app_bench")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from cockpit.errors import UsageError
 from cockpit.model import Finding, Severity, Snapshot
+from cockpit.pane_probes import PANE_LIBRARIES, PANE_PROBES, PANES, Probe
 from cockpit.probes import ProbeContext
-from cockpit.probes.registry import PANE_LIBRARIES, PANE_PROBES, PANES, Probe
 from cockpit.redact import redact
 
 PROBE_TIMEOUT_S = 60.0

@@ -83,7 +83,7 @@ def _port(text: str) -> int:
 
 
 def _max_sessions(text: str) -> int:
-    from cockpit.serve import MAX_SESSIONS
+    from cockpit.serve.server import MAX_SESSIONS
 
     if not text.isdigit() or not 1 <= int(text) <= MAX_SESSIONS:
         raise argparse.ArgumentTypeError(f"{text!r} is out of range: give 1 to {MAX_SESSIONS}")
@@ -138,10 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument("--problems", action="store_true", help="list only the findings that are not ok")
 
-    from cockpit import backup_cli
+    from cockpit.backups import cli as backup_cli
 
     backup_cli.add_parser(commands, _Parser)
-    from cockpit import checklist_cli
+    from cockpit.checklists import cli as checklist_cli
 
     checklist_cli.add_parser(commands, _Parser)
 
@@ -240,11 +240,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         return _check(args)
     if args.command == "backup":
-        from cockpit import backup_cli
+        from cockpit.backups import cli as backup_cli
 
         return backup_cli.run(args)
     if args.command == "checklist":
-        from cockpit import checklist_cli
+        from cockpit.checklists import cli as checklist_cli
 
         return checklist_cli.run(args)
     return _secret(args)
@@ -261,7 +261,7 @@ def _run_tui(config_path: str | None, target: str | None, read_only: bool, refre
 
         config = load_config(config_path).with_refresh(refresh)
         config.target(target)  # a bad --target is a usage error before the screen opens
-        from cockpit.app import run_app
+        from screens.app import run_app
 
         return run_app(config, target=target, read_only=read_only)
     finally:
@@ -270,7 +270,7 @@ def _run_tui(config_path: str | None, target: str | None, read_only: bool, refre
 
 def _serve(args: argparse.Namespace) -> int:
     from cockpit.config import load_config
-    from cockpit.serve import ServeOptions, serve
+    from cockpit.serve.server import ServeOptions, serve
 
     options = ServeOptions(
         host=args.host,
@@ -391,7 +391,7 @@ def _check(args: argparse.Namespace) -> int:
 
     from cockpit.check import parse_panes, run_checks
     from cockpit.config import load_config
-    from cockpit.db import SessionPolicy
+    from cockpit.db.sessions import SessionPolicy
     from cockpit.probes import ProbeContext
 
     try:
@@ -422,7 +422,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _secret(args: argparse.Namespace) -> int:
-    from cockpit import credentials
+    from cockpit.secrets import credentials
     from cockpit.state import StateStore
 
     if args.secret_command == "unlock":  # before the state store: it needs nothing but the bus
@@ -452,10 +452,10 @@ def _secret(args: argparse.Namespace) -> int:
 
 def _rotation(args: argparse.Namespace, store: StateStore) -> None:
     """`secret rotate` and `secret revoked`: audited through a guard of their own (no target)."""
-    from cockpit import credentials, rotation
     from cockpit.config import load_config
     from cockpit.errors import ConfigError
     from cockpit.guard import Guard
+    from cockpit.secrets import credentials, rotation
 
     guard = Guard(target="local", store=store, read_only=False)
     if args.secret_command == "revoked":
@@ -478,7 +478,7 @@ def _rotation(args: argparse.Namespace, store: StateStore) -> None:
 
 
 def _unlock_keyring(*, from_stdin: bool) -> int:
-    from cockpit.keyring_unlock import unlock_default_keyring
+    from cockpit.secrets.keyring_unlock import unlock_default_keyring
 
     if from_stdin:
         raw = sys.stdin.read()

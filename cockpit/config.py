@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from cockpit.durations import parse_duration
 from cockpit.errors import ConfigError
 from cockpit.paths import default_config_path
+from cockpit.units import parse_duration
 
 KEYRING_PREFIX = "keyring:"
 _SECRET_HINT = "store it with `cockpit secret set NAME` and write `keyring:NAME` instead"

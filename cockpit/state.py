@@ -23,7 +23,7 @@ from cockpit.actor import process_running
 from cockpit.errors import CockpitError
 from cockpit.paths import make_private, open_private, private_dir, state_db_path
 
-# The checklist journal (cockpit/journal.py); the same tables in a shared PostgreSQL database.
+# The checklist journal (cockpit/checklists/journal.py); the same tables in a shared PostgreSQL database.
 JOURNAL_SCHEMA: Sequence[str] = (
     """CREATE TABLE IF NOT EXISTS checklist_runs (
         id           TEXT PRIMARY KEY,
@@ -106,7 +106,7 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX secret_rotations_name ON secret_rotations (name, rotated_at);
     """,
-    # 4: the checklist journal: runs and their events (cockpit/journal.py).
+    # 4: the checklist journal: runs and their events (cockpit/checklists/journal.py).
     ";".join(JOURNAL_SCHEMA),
     # 5: the process that wrote an audit row, so a row a killed process left `running` is closed
     # as `interrupted` by the next start on that host (StateStore.close_interrupted).

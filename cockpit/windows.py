@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cockpit.durations import format_duration, parse_duration
+from cockpit.units import format_duration, parse_duration
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

@@ -20,15 +20,15 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from cockpit.backup_export import export_request, export_tables, run_export
-from cockpit.backup_retention import held, outside_retention, prune, prune_request
-from cockpit.backup_run import backup_request, run_backup, store_database
-from cockpit.backup_verify import verify_backup, verify_request
+from cockpit.backups.export import export_request, export_tables, run_export
+from cockpit.backups.inventory import StoreInventory, StoreReader, judge
+from cockpit.backups.retention import held, outside_retention, prune, prune_request
+from cockpit.backups.run import backup_request, run_backup, store_database
+from cockpit.backups.verify import verify_backup, verify_request
 from cockpit.config import BackupStore, Database
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
 from cockpit.model import Severity
-from cockpit.probes.backups import StoreInventory, StoreReader, judge
 from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.backups_table import BackupsTable

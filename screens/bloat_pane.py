@@ -23,12 +23,12 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Label
 
-from cockpit.archive import ArchivePlan, archive_database, plan_archive, run_archive
+from cockpit.actions.archive import ArchivePlan, archive_database, plan_archive, run_archive
+from cockpit.actions.maintenance import Kind, Target, maintenance_request, run_maintenance
 from cockpit.config import Archive, Database
-from cockpit.db import KeptSession, answered, connect, connect_async
+from cockpit.db.sessions import KeptSession, answered, connect, connect_async
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
-from cockpit.maintenance import Kind, Target, maintenance_request, run_maintenance
 from cockpit.probes.bloat import BloatReading, exact_bloat, human_bytes, read_bloat
 from cockpit.probes.bloat_filter import BloatFilter, parse_bloat_filter
 from screens.cadence import SlowCadence

@@ -25,15 +25,15 @@ from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
-from cockpit.checklist_actions import ActionEnv
-from cockpit.checklist_format import fill
-from cockpit.checklist_report import render_report
-from cockpit.checklist_run import RunOperator, RunState, StepState, command_line, load_run, refresh
-from cockpit.durations import format_duration
+from cockpit.checklists.actions import ActionEnv
+from cockpit.checklists.format import fill
+from cockpit.checklists.journal import Journal
+from cockpit.checklists.report import render_report
+from cockpit.checklists.run import RunOperator, RunState, StepState, command_line, load_run, refresh
 from cockpit.errors import CockpitError
 from cockpit.guard import Confirmation, ConfirmationKind
-from cockpit.journal import Journal
 from cockpit.paths import state_dir
+from cockpit.units import format_duration
 from screens.confirm import ConfirmScreen
 from screens.pane_env import PaneEnv
 from screens.prompt import PromptScreen

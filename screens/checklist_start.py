@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from textual.widget import Widget
 
-from cockpit.checklist_format import Checklist
-from cockpit.checklist_params import applies, configured, instantiate, resolve
-from cockpit.checklist_run import start_run
+from cockpit.checklists.format import Checklist
+from cockpit.checklists.params import applies, configured, instantiate, resolve
+from cockpit.checklists.run import start_run
 from cockpit.errors import CockpitError
 from cockpit.guard import Confirmation, ConfirmationKind
 from screens.checklist_run import ChecklistRunScreen

@@ -18,10 +18,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
-from cockpit.checklist_format import Checklist
-from cockpit.checklist_library import Library, load_library
+from cockpit.checklists.format import Checklist
+from cockpit.checklists.journal import Journal, RunInfo
+from cockpit.checklists.library import Library, load_library
 from cockpit.errors import CockpitError
-from cockpit.journal import Journal, RunInfo
 from screens.checklist_start import open_run, start_checklist
 from screens.pane_env import PaneEnv
 from widgets.verbatim import safe_cell

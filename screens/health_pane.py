@@ -25,17 +25,17 @@ from textual.containers import Vertical
 from textual.widgets import Label
 from textual.worker import Worker, get_current_worker
 
-from cockpit import history
 from cockpit.config import Database, HealthEndpoint
-from cockpit.durations import parse_duration
 from cockpit.model import Finding, Severity
+from cockpit.probes import health_history
 from cockpit.probes.health import database_sample
 from cockpit.probes.http import HttpProber
 from cockpit.probes.http import judge as judge_endpoint
 from cockpit.probes.postgres import PgHealthMonitor
 from cockpit.probes.postgres import judge as judge_database
+from cockpit.probes.rolling import DEFAULT_SPAN, RollingWindow, Sample
 from cockpit.probes.rows import EndpointStatus, PgHealth
-from cockpit.rolling import DEFAULT_SPAN, RollingWindow, Sample
+from cockpit.units import parse_duration
 from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
 from widgets.findings_table import FindingsTable
@@ -120,7 +120,9 @@ class HealthPane(Vertical):
             return
         target = self.env.probe_context.target_name
         for endpoint in self.endpoints:
-            past = await asyncio.to_thread(history.load, store, target, "http", endpoint.name, DEFAULT_SPAN)
+            past = await asyncio.to_thread(
+                health_history.load, store, target, "http", endpoint.name, DEFAULT_SPAN
+            )
             self._windows[endpoint.name] = RollingWindow(DEFAULT_SPAN, past)
             if past:
                 self._accept(endpoint.name, *self._judge(endpoint))
@@ -229,11 +231,13 @@ class HealthPane(Vertical):
         if store is None:
             return
         context = self.env.probe_context
-        await asyncio.to_thread(history.record, store, context.target_name, pending)
+        await asyncio.to_thread(health_history.record, store, context.target_name, pending)
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
             self._pruned_at = time.monotonic()
             retention: timedelta = parse_duration(context.settings.history_retention)
-            await asyncio.to_thread(history.prune, store, retention, context.settings.history_max_samples)
+            await asyncio.to_thread(
+                health_history.prune, store, retention, context.settings.history_max_samples
+            )
 
     def refresh_now(self) -> None:
         """``r``: read the databases now (endpoints keep their own intervals)."""
@@ -246,7 +250,7 @@ class HealthPane(Vertical):
                 self._wake_prober()
         store = self.env.probe_context.store
         if store is not None and self._pending:  # samples taken since the last flush are kept
-            history.record(store, self.env.probe_context.target_name, self._pending)
+            health_history.record(store, self.env.probe_context.target_name, self._pending)
             self._pending = []
         for monitor in self._monitors.values():
             await monitor.aclose()

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.guard import ActionContext, ActionRequest, CancelToken, Confirmation, Guard, ProgressUpdate
 from cockpit.probes import ProbeContext
 
 if TYPE_CHECKING:  # imported with the Checklists pane, not on the first frame's path
-    from cockpit.journal import Journal
+    from cockpit.checklists.journal import Journal
 
 # Runs a confirmed action in the app's worker: (confirmation, cancel token, progress callback).
 Runner = Callable[[Confirmation | None, CancelToken, Callable[[ProgressUpdate], None]], Any]

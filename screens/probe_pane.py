@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Label
 
 from cockpit.check import CheckReport, run_checks
-from cockpit.durations import format_duration
+from cockpit.units import format_duration
 from screens.pane_env import PaneEnv
 from widgets.findings_table import FindingsTable
 from widgets.status_line import StatusLine

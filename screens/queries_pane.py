@@ -22,9 +22,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from cockpit.backend_signals import Kind, request_for, signal_sessions
+from cockpit.actions.signals import Kind, request_for, signal_sessions
+from cockpit.actions.statements_reset import reset_request, reset_statements
 from cockpit.config import Database
-from cockpit.db import KeptSession, answered, connect_async, database_named
+from cockpit.db.sessions import KeptSession, answered, connect_async, database_named
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
 from cockpit.probes.index_hints import IndexHint, read_hints
@@ -41,7 +42,6 @@ from cockpit.probes.queries import (
     read_sessions,
 )
 from cockpit.probes.query_filter import QueryFilter, parse_filter
-from cockpit.statements_reset import reset_request, reset_statements
 from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
 from screens.row_detail import RowDetail

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from cockpit.checklist_library import load_library
+from cockpit.checklists.library import load_library
 from cockpit.errors import CockpitError
 from cockpit.model import Severity
 from cockpit.probes.secrets import SecretsReading, judge, read_secrets

@@ -20,11 +20,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from cockpit.actions.explain import ExplainRefused, explain, parameter_count, parse_values
 from cockpit.config import Database
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
-from cockpit.probes.explain import ExplainRefused, explain, parameter_count, parse_values
 from cockpit.probes.queries import Statement, short
 from screens.pane_env import PaneEnv
 from widgets.footer import KeyBar

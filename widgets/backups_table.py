@@ -7,7 +7,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from cockpit.probes.backups import StoreInventory
+from cockpit.backups.inventory import StoreInventory
 from cockpit.probes.bloat import human_bytes
 from widgets.in_place_table import Cell, InPlaceTable
 

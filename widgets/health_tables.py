@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from rich.text import Text
 
-from cockpit.durations import format_duration
 from cockpit.model import Severity
 from cockpit.probes.rows import EndpointStatus, PgHealth
+from cockpit.units import format_duration
 from widgets.findings_table import severity_text
 from widgets.in_place_table import Cell, InPlaceTable
 from widgets.sparkline import sparkline

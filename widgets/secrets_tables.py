@@ -10,7 +10,7 @@ from rich.text import Text
 from cockpit.probes.certificates import CertificateReading
 from cockpit.probes.cloud_keys import AccessKey
 from cockpit.probes.secrets import RoleExpiry, SecretAge
-from cockpit.rotation import parse_time
+from cockpit.units import parse_time
 from widgets.in_place_table import Cell, InPlaceTable
 
 

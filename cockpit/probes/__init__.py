@@ -1,6 +1,6 @@
 """Probes: read-only functions that look at one part of a target and return a Snapshot.
 
-Each pane imports its own probe module; ``cockpit.probes.registry`` maps every pane to its
+Each pane imports its own probe module; ``cockpit.pane_probes`` maps every pane to its
 probes (for ``cockpit check``). This package imports none of them, so the first frame pays only
 for the pane on screen.
 """

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from cockpit.db import sql
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, measured
-from cockpit.probes.postgres import sql
 
 if TYPE_CHECKING:
     import psycopg
@@ -150,9 +150,9 @@ async def _read(
 
     params = {"schema": schema, "min_bytes": min_bytes, "exact_sizes": exact_sizes}
     cursor = conn.cursor(row_factory=dict_row)
-    await cursor.execute(sql("bloat_tables.sql"), params)
+    await cursor.execute(sql.load("bloat_tables.sql"), params)
     tables = [TableBloat(**row) for row in await cursor.fetchall()]
-    await cursor.execute(sql("bloat_indexes.sql"), params)
+    await cursor.execute(sql.load("bloat_indexes.sql"), params)
     indexes = [
         IndexBloat(
             oid=row["oid"],

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cockpit import credentials
 from cockpit.aws_deadlines import Deadlines, unanswered
 from cockpit.config import CloudKeys, Thresholds
 from cockpit.errors import CredentialError
 from cockpit.model import Finding, Severity
+from cockpit.secrets import credentials
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cockpit.config import Database, Settings, Target, Thresholds
-from cockpit.db import NoAnswer, SessionPolicy, answered, connect_async
+from cockpit.db.sessions import NoAnswer, SessionPolicy, answered, connect_async
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity
 from cockpit.state import StateStore

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 _MAKERS = ("Finding", "measured")  # called with the finding's name first
 _READ_DATABASE = "read_database"  # read_database(context, database, check, read)
@@ -61,11 +62,19 @@ def names_in(source: str) -> tuple[set[str], list[int]]:
     return names, dynamic
 
 
+def _probe_sources() -> list[Traversable]:
+    """The modules that emit findings: every probe, and the backup inventory (the Backups pane's probe)."""
+    probes = [item for item in resources.files("cockpit.probes").iterdir() if item.name.endswith(".py")]
+    return [*probes, resources.files("cockpit.backups").joinpath("inventory.py")]
+
+
+PROBE_SOURCES = _probe_sources()
+
+
 @cache
 def finding_names() -> frozenset[str]:
     """Every finding name the probes emit (``postgres.reachable``, ``bloat.table``, ...)."""
     found: set[str] = set()
-    for item in (resources.files("cockpit") / "probes").iterdir():
-        if item.name.endswith(".py") and item.name != "finding_names.py":
-            found |= names_in(item.read_text(encoding="utf-8"))[0]
+    for item in PROBE_SOURCES:
+        found |= names_in(item.read_text(encoding="utf-8"))[0]
     return frozenset(found)

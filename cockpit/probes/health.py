@@ -10,16 +10,16 @@ from __future__ import annotations
 import asyncio
 import time
 
-from cockpit import history
-from cockpit.durations import parse_duration
 from cockpit.model import Finding, Snapshot
+from cockpit.probes import health_history
 from cockpit.probes.context import ProbeContext
 from cockpit.probes.http import HttpProber
 from cockpit.probes.http import judge as judge_endpoint
 from cockpit.probes.postgres import PgHealthMonitor
 from cockpit.probes.postgres import judge as judge_database
+from cockpit.probes.rolling import DEFAULT_SPAN, RollingWindow, Sample
 from cockpit.probes.rows import EndpointStatus, PgHealth
-from cockpit.rolling import DEFAULT_SPAN, RollingWindow, Sample
+from cockpit.units import parse_duration
 
 
 async def read_databases(context: ProbeContext) -> list[PgHealth]:
@@ -55,7 +55,11 @@ async def health_check(context: ProbeContext) -> Snapshot:
     rows: list[EndpointStatus | PgHealth] = []
     findings: list[Finding] = []
     for endpoint, sample in zip(context.target.health, samples, strict=True):
-        past = history.load(store, target, "http", endpoint.name, DEFAULT_SPAN) if store is not None else []
+        past = (
+            health_history.load(store, target, "http", endpoint.name, DEFAULT_SPAN)
+            if store is not None
+            else []
+        )
         status, judged = judge_endpoint(
             endpoint, RollingWindow(DEFAULT_SPAN, [*past, sample]), context.thresholds
         )
@@ -67,8 +71,8 @@ async def health_check(context: ProbeContext) -> Snapshot:
     if store is not None:
         taken = [("http", e.name, s) for e, s in zip(context.target.health, samples, strict=True)]
         taken += [("pg", r.name, database_sample(r)) for r in readings]
-        history.record(store, target, taken)
-        history.prune(
+        health_history.record(store, target, taken)
+        health_history.prune(
             store, parse_duration(context.settings.history_retention), context.settings.history_max_samples
         )
     return Snapshot(pane="health", rows=rows, findings=findings, duration=time.monotonic() - started)

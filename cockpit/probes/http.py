@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cockpit import credentials
 from cockpit.errors import CredentialError
 from cockpit.model import Finding, Severity, measured
+from cockpit.probes.rolling import RollingWindow, Sample
 from cockpit.probes.rows import EndpointStatus
 from cockpit.redact import redact
-from cockpit.rolling import RollingWindow, Sample
+from cockpit.secrets import credentials
 
 if TYPE_CHECKING:
     import httpx

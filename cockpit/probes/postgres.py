@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from cockpit.db import KeptSession, NoAnswer, SessionPolicy, answered, connect_async, describe_error
+from cockpit.db import sql
+from cockpit.db.sessions import KeptSession, NoAnswer, SessionPolicy, answered, connect_async, describe_error
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, measured
 from cockpit.probes.rows import PgHealth
@@ -35,12 +34,6 @@ STATEMENTS_HINT = (
     "to enable: add pg_stat_statements to shared_preload_libraries, restart, then "
     "CREATE EXTENSION pg_stat_statements; grant pg_read_all_stats to the cockpit's role"
 )
-
-
-@cache
-def sql(name: str) -> str:
-    """A query from cockpit/probes/sql, read once."""
-    return resources.files("cockpit.probes").joinpath("sql", name).read_text()
 
 
 class PgHealthMonitor(KeptSession):
@@ -105,13 +98,13 @@ class PgHealthMonitor(KeptSession):
             )
         started = time.perf_counter()
         try:
-            cursor = await conn.execute(sql("health_fast.sql"))
+            cursor = await conn.execute(sql.load("health_fast.sql"))
             row = await cursor.fetchone()
             assert cursor.description is not None and row is not None
             values = dict(zip([c.name for c in cursor.description], row, strict=True))
             mean = None
             if self._statements_schema is not None:
-                query = pgsql.SQL(sql("statements_mean.sql")).format(
+                query = pgsql.SQL(sql.load("statements_mean.sql")).format(
                     schema=pgsql.Identifier(self._statements_schema)
                 )
                 try:
@@ -120,7 +113,7 @@ class PgHealthMonitor(KeptSession):
                     totals = None  # installed but not preloaded
                 mean = self._mean(totals)
             if time.monotonic() - self._size_at > SIZE_EVERY_S or self._size is None:
-                size_row = await (await conn.execute(sql("database_size.sql"))).fetchone()
+                size_row = await (await conn.execute(sql.load("database_size.sql"))).fetchone()
                 self._size = int(size_row[0]) if size_row else None
                 self._size_at = time.monotonic()
         except psycopg.OperationalError as exc:

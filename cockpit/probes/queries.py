@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from cockpit.db import sql
 from cockpit.model import Finding, Severity, measured
-from cockpit.probes.postgres import STATEMENTS_HINT, sql
+from cockpit.probes.postgres import STATEMENTS_HINT
 from cockpit.redact import redact_sql
 
 if TYPE_CHECKING:
@@ -171,7 +172,7 @@ class StatementsReader:
         if query is None:
             from psycopg import sql as pgsql
 
-            query = pgsql.SQL(sql("statements.sql")).format(
+            query = pgsql.SQL(sql.load("statements.sql")).format(
                 schema=pgsql.Identifier(self.schema), order=pgsql.Identifier(order)
             )
             self._queries[order] = query
@@ -228,7 +229,7 @@ class StatementsReader:
         missing = [i for i in ids if i not in self.texts]
         if not missing:
             return
-        query = pgsql.SQL(sql("statement_texts.sql")).format(schema=pgsql.Identifier(self.schema))
+        query = pgsql.SQL(sql.load("statement_texts.sql")).format(schema=pgsql.Identifier(self.schema))
         cursor = await conn.execute(query, {"ids": missing})
         for queryid, text in await cursor.fetchall():
             self.texts[int(queryid)] = redact_sql(text or "")
@@ -240,7 +241,7 @@ async def read_sessions(conn: psycopg.AsyncConnection[Any]) -> list[Session]:
     from psycopg.rows import dict_row
 
     cursor = conn.cursor(row_factory=dict_row)
-    await cursor.execute(sql("activity.sql"))
+    await cursor.execute(sql.load("activity.sql"))
     return [
         Session(
             pid=int(r["pid"]),

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cockpit.durations import parse_duration
 from cockpit.errors import CockpitError
 from cockpit.probes.queries import Session, Statement
+from cockpit.units import parse_duration
 
 KEYS = ("user", "db", "min")
 

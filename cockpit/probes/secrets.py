@@ -18,7 +18,7 @@ from cockpit.probes.certificates import CertificateReading, expiry_severity, rea
 from cockpit.probes.certificates import judge as judge_certificates
 from cockpit.probes.cloud_keys import CloudKeysReading, judge_keys, read_cloud_keys
 from cockpit.probes.context import ProbeContext, read_database
-from cockpit.rotation import parse_time
+from cockpit.units import parse_time
 
 if TYPE_CHECKING:
     import psycopg

@@ -204,7 +204,7 @@ class Sandbox:
 
     def _store_s3_keys(self) -> bool:
         """Keep the sandbox's S3 keys in the keyring when there is one; say so either way."""
-        from cockpit import credentials
+        from cockpit.secrets import credentials
         from cockpit.state import StateStore
 
         store = StateStore(self.folder / "state.sqlite3")

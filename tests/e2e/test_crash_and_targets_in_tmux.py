@@ -31,7 +31,7 @@ def test_an_unhandled_exception_exits_70_with_one_line_and_the_crash_log(tmp_pat
     (tmp_path / "crashing.py").write_text(
         "import sys\n"
         "from cockpit import cli\n"
-        "from cockpit.app import CockpitApp\n"
+        "from screens.app import CockpitApp\n"
         "def broken(self):\n"
         "    raise RuntimeError('a fault put there by the test')\n"
         "CockpitApp.action_help = broken\n"

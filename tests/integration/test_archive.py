@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from cockpit.archive import archive_database, plan_archive, run_archive
+from cockpit.actions.archive import archive_database, plan_archive, run_archive
 from cockpit.config import Archive, Database
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
 from cockpit.guard import CancelToken, Confirmation, Guard
 from cockpit.sandbox.manager import Sandbox

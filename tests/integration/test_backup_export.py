@@ -10,15 +10,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cockpit.backup_export import export_request, run_export
-from cockpit.backup_run import backup_request, run_backup
-from cockpit.backup_store import S3Store
-from cockpit.backup_verify import verify_backup, verify_request
+from cockpit.backups.export import export_request, run_export
+from cockpit.backups.inventory import inventory
+from cockpit.backups.run import backup_request, run_backup
+from cockpit.backups.store import S3Store
+from cockpit.backups.verify import verify_backup, verify_request
 from cockpit.config import BackupStore, Database
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import CancelToken, Confirmation, Guard
-from cockpit.probes.backups import inventory
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.postgres import SandboxPostgres
 from cockpit.sandbox.s3 import BUCKET

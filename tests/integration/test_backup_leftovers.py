@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from cockpit import backup_store
-from cockpit.backup_run import backup_request, run_backup
-from cockpit.backup_store import S3Store, open_store
+from cockpit.backups import store as backup_store
+from cockpit.backups.inventory import inventory, judge
+from cockpit.backups.run import backup_request, run_backup
+from cockpit.backups.store import S3Store, open_store
 from cockpit.config import BackupStore, Database
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.guard import Confirmation, Guard
 from cockpit.model import Severity
-from cockpit.probes.backups import inventory, judge
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.s3 import BUCKET
 from cockpit.state import StateStore
@@ -35,7 +35,7 @@ YES = Confirmation(confirmed=True)
 # A writer that uploads one 17 MiB chunk (an S3 part: 16 MiB) and then waits to be killed.
 WRITER = """
 import json, sys, time
-from cockpit.backup_store import open_store
+from cockpit.backups.store import open_store
 from cockpit.config import BackupStore
 
 def chunks():

@@ -18,12 +18,12 @@ from typing import Any, cast
 
 import pytest
 
-from cockpit.backup_retention import held, outside_retention, prune, prune_request
-from cockpit.backup_store import S3Store, StoreError
+from cockpit.backups.inventory import MANIFEST_SUFFIX, StoreReader, inventory, judge
+from cockpit.backups.retention import held, outside_retention, prune, prune_request
+from cockpit.backups.store import S3Store, StoreError
 from cockpit.config import BackupStore
 from cockpit.guard import Confirmation, Guard
 from cockpit.model import Severity
-from cockpit.probes.backups import MANIFEST_SUFFIX, StoreReader, inventory, judge
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.s3 import BUCKET
 from cockpit.state import StateStore

@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cockpit.backup_run import backup_request, run_backup
+from cockpit.backups.run import backup_request, run_backup
 from cockpit.config import BackupStore, Database
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import CockpitError
 from cockpit.guard import Confirmation, Guard
 from cockpit.sandbox.postgres import SandboxPostgres

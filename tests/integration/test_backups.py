@@ -19,15 +19,15 @@ from typing import cast
 import psycopg
 import pytest
 
-from cockpit.backup_run import backup_request, run_backup
-from cockpit.backup_store import S3Store
-from cockpit.backup_verify import verify_backup, verify_request
+from cockpit.backups.inventory import Backup, StoreInventory, StoreReader, inventory, judge
+from cockpit.backups.run import backup_request, run_backup
+from cockpit.backups.store import S3Store
+from cockpit.backups.verify import verify_backup, verify_request
 from cockpit.config import BackupStore, Database
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
 from cockpit.guard import CancelToken, Confirmation, Guard
 from cockpit.model import Severity
-from cockpit.probes.backups import Backup, StoreInventory, StoreReader, inventory, judge
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.s3 import BUCKET
 from cockpit.state import StateStore
@@ -240,7 +240,7 @@ def test_prune_deletes_exactly_what_was_listed_and_keeps_the_newest_verified(
 ) -> None:
     import json
 
-    from cockpit.backup_retention import outside_retention, prune, prune_request
+    from cockpit.backups.retention import outside_retention, prune, prune_request
 
     folder = tmp_path / "backups"
     folder.mkdir()
@@ -376,7 +376,7 @@ def test_prune_keeps_the_newest_verified_behind_more_than_20_newer_backups(
 ) -> None:
     """Every 6 hours, a week's retention, the last verification 10 days ago (none since): 39
     backups are newer than the verified one, and a prune must still keep it."""
-    from cockpit.backup_retention import outside_retention, prune, prune_request
+    from cockpit.backups.retention import outside_retention, prune, prune_request
 
     now = datetime.now(UTC)
     keys = folder_backups(tmp_path / "nas", now, hours=list(range(6, 246, 6)), verified=240)

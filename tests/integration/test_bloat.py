@@ -17,11 +17,11 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from cockpit.actions.maintenance import Target, maintenance_request, run_maintenance
 from cockpit.config import Database, Thresholds
-from cockpit.db import SessionPolicy, connect_async
+from cockpit.db.sessions import SessionPolicy, connect_async
 from cockpit.errors import ActionRefused, CockpitError
 from cockpit.guard import Confirmation, Guard
-from cockpit.maintenance import Target, maintenance_request, run_maintenance
 from cockpit.model import Severity
 from cockpit.probes.bloat import exact_bloat, judge, read_bloat
 from cockpit.sandbox.manager import Sandbox

@@ -16,17 +16,17 @@ import msgspec
 import psycopg
 import pytest
 
-from cockpit.checklist_actions import ActionEnv
-from cockpit.checklist_checks import evaluate
-from cockpit.checklist_format import Step
-from cockpit.checklist_library import builtin
-from cockpit.checklist_params import configured
-from cockpit.checklist_report import render_report
-from cockpit.checklist_run import RunOperator, load_run, start_run
+from cockpit.checklists.actions import ActionEnv
+from cockpit.checklists.checks import evaluate
+from cockpit.checklists.format import Step
+from cockpit.checklists.journal import Journal
+from cockpit.checklists.library import builtin
+from cockpit.checklists.params import configured
+from cockpit.checklists.report import render_report
+from cockpit.checklists.run import RunOperator, load_run, start_run
 from cockpit.config import Config, parse_config
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.guard import Confirmation, Guard
-from cockpit.journal import Journal
 from cockpit.probes import ProbeContext
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore

@@ -15,14 +15,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cockpit.checklist_actions import ActionEnv
-from cockpit.checklist_format import parse_checklist
-from cockpit.checklist_run import RunOperator, command_line, load_run, start_run
+from cockpit.checklists.actions import ActionEnv
+from cockpit.checklists.format import parse_checklist
+from cockpit.checklists.journal import Journal
+from cockpit.checklists.run import RunOperator, command_line, load_run, start_run
 from cockpit.config import load_config
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import ActionRefused
 from cockpit.guard import Confirmation, Guard
-from cockpit.journal import Journal
 from cockpit.probes import ProbeContext
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore

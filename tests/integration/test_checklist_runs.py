@@ -16,14 +16,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cockpit.checklist_format import parse_checklist
-from cockpit.checklist_report import render_report
-from cockpit.checklist_run import RunOperator, load_run, refresh, start_run
+from cockpit.checklists.format import parse_checklist
+from cockpit.checklists.journal import Journal, NotHolder
+from cockpit.checklists.report import render_report
+from cockpit.checklists.run import RunOperator, load_run, refresh, start_run
 from cockpit.config import load_config
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import ActionRefused, CockpitError
 from cockpit.guard import Arming, Confirmation, Guard
-from cockpit.journal import Journal, NotHolder
 from cockpit.probes import ProbeContext
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
@@ -104,7 +104,7 @@ def operator_for(
 
 
 def action_env(sandbox: Sandbox):  # type: ignore[no-untyped-def]
-    from cockpit.checklist_actions import ActionEnv
+    from cockpit.checklists.actions import ActionEnv
 
     config = load_config(sandbox.config_path)
     return ActionEnv(config.target(None)[1], SessionPolicy.from_settings(config.settings, read_only=False))
@@ -216,9 +216,9 @@ def test_a_window_only_action_outside_a_window_is_refused_and_recorded(
 
 KILLED_RUN = """
 import os, signal, sys
-from cockpit.checklist_format import parse_checklist
-from cockpit.checklist_run import start_run
-from cockpit.journal import Journal
+from cockpit.checklists.format import parse_checklist
+from cockpit.checklists.run import start_run
+from cockpit.checklists.journal import Journal
 from cockpit.state import StateStore
 from pathlib import Path
 

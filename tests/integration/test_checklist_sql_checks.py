@@ -21,14 +21,14 @@ import msgspec
 import psycopg
 import pytest
 
-from cockpit.checklist_checks import read_value
-from cockpit.checklist_format import Checklist, ChecklistError, parse_checklist
-from cockpit.checklist_run import RunOperator, load_run, start_run
+from cockpit.checklists.checks import read_value
+from cockpit.checklists.format import Checklist, ChecklistError, parse_checklist
+from cockpit.checklists.journal import Journal
+from cockpit.checklists.run import RunOperator, load_run, start_run
 from cockpit.config import load_config
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import ActionRefused
 from cockpit.guard import Guard
-from cockpit.journal import Journal
 from cockpit.probes import ProbeContext
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore

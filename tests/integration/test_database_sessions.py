@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cockpit.config import Database
-from cockpit.db import SessionPolicy, connect
+from cockpit.db.sessions import SessionPolicy, connect
 from cockpit.errors import CockpitError
 from cockpit.sandbox.manager import Sandbox
 

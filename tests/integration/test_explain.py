@@ -5,10 +5,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from cockpit.actions.explain import ExplainRefused, explain
 from cockpit.config import Database
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import CockpitError
-from cockpit.probes.explain import ExplainRefused, explain
 from cockpit.sandbox.manager import Sandbox
 
 OBSERVER = SessionPolicy(read_only=True)

@@ -92,7 +92,7 @@ async def test_the_backups_pane_says_so_at_the_deadline(
     the deadline."""
     from textual.widgets import Label
 
-    from cockpit.app import CockpitApp
+    from screens.app import CockpitApp
     from tests.ui.conftest import wait_until
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", frozen_s3.access_key)

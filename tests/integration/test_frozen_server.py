@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 
 from cockpit.config import Database, Settings, Target, Thresholds
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.model import Finding, Severity
 from cockpit.probes.context import ProbeContext, read_database
 from cockpit.probes.postgres import PgHealthMonitor

@@ -7,8 +7,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from cockpit import history
-from cockpit.rolling import Sample
+from cockpit.probes import health_history
+from cockpit.probes.rolling import Sample
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
 from tests.conftest import clean_env
@@ -30,11 +30,11 @@ def test_retention_and_size_bounds(store: StateStore) -> None:
     now = time.time()
     old = [("http", "api", Sample(now - 9 * 86400, True, 5.0))]
     recent = [("http", "api", Sample(now - i, True, float(i))) for i in range(50)]
-    history.record(store, "prod", old + recent)
-    history.record(store, "prod", [("http", "other", Sample(now, False, None, "timeout"))])
-    deleted = history.prune(store, timedelta(days=7), max_samples=20)
+    health_history.record(store, "prod", old + recent)
+    health_history.record(store, "prod", [("http", "other", Sample(now, False, None, "timeout"))])
+    deleted = health_history.prune(store, timedelta(days=7), max_samples=20)
     assert deleted == 1 + 30
-    kept = history.load(store, "prod", "http", "api", timedelta(days=30))
+    kept = health_history.load(store, "prod", "http", "api", timedelta(days=30))
     assert len(kept) == 20 and kept[-1].latency_ms == 0.0  # the newest survive, oldest first
-    assert history.load(store, "prod", "http", "other", timedelta(days=1))[0].detail == "timeout"
-    assert history.load(store, "staging", "http", "api", timedelta(days=30)) == []
+    assert health_history.load(store, "prod", "http", "other", timedelta(days=1))[0].detail == "timeout"
+    assert health_history.load(store, "staging", "http", "api", timedelta(days=30)) == []

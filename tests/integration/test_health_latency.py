@@ -80,8 +80,8 @@ async def test_the_health_pane_measures_each_endpoint_s_own_latency_beside_busy_
     draws both: the samples it records are the truth's, none timed out."""
     import time
 
-    from cockpit.app import CockpitApp
     from cockpit.config import parse_config
+    from screens.app import CockpitApp
     from tests.ui.conftest import wait_until
     from widgets.health_tables import DatabaseTable
 

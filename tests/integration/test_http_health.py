@@ -12,7 +12,7 @@ import pytest
 from cockpit.config import HealthEndpoint, Thresholds
 from cockpit.model import Severity
 from cockpit.probes.http import MAX_BODY_BYTES, HttpProber, judge
-from cockpit.rolling import RollingWindow
+from cockpit.probes.rolling import RollingWindow
 from cockpit.sandbox.processes import free_port
 from tests.integration.http_servers import make_authority, serve, tls_context
 
@@ -106,7 +106,7 @@ async def test_tls_problems_are_named(tmp_path: Path) -> None:
 
 
 async def test_judge_uses_the_runbooks_thresholds() -> None:
-    from cockpit.rolling import Sample
+    from cockpit.probes.rolling import Sample
 
     now = time.time()
     window = RollingWindow(
@@ -130,7 +130,7 @@ async def test_judge_uses_the_runbooks_thresholds() -> None:
     [(0, Severity.OK), (1, Severity.OK), (2, Severity.WARN), (5, Severity.WARN), (6, Severity.CRIT)],
 )
 def test_error_rate_levels(errors: int, expected: Severity) -> None:
-    from cockpit.rolling import Sample
+    from cockpit.probes.rolling import Sample
 
     now = time.time()
     window = RollingWindow(
@@ -144,7 +144,7 @@ async def test_a_deeply_nested_body_is_one_finding_about_its_endpoint() -> None:
     """200 KB of `[` made json.loads raise RecursionError out of the probe: `cockpit check --pane
     health` then showed one UNKNOWN and lost every other endpoint's findings."""
     from cockpit.config import Settings, Target
-    from cockpit.db import SessionPolicy
+    from cockpit.db.sessions import SessionPolicy
     from cockpit.probes.context import ProbeContext
     from cockpit.probes.health import health_check
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from cockpit.config import Database
-from cockpit.db import SessionPolicy, connect
+from cockpit.db.sessions import SessionPolicy, connect
 from cockpit.sandbox.manager import Sandbox
 from tests.conftest import COCKPIT, clean_env
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.config import Database, Thresholds
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.model import Severity
 from cockpit.probes.postgres import PgHealthMonitor, judge
 from cockpit.sandbox.manager import Sandbox

@@ -14,14 +14,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cockpit.backend_signals import request_for, signal_sessions
+from cockpit.actions.explain import explain
+from cockpit.actions.signals import request_for, signal_sessions
+from cockpit.actions.statements_reset import reset_request, reset_statements
 from cockpit.config import Database, Thresholds
-from cockpit.db import SessionPolicy, connect_async
+from cockpit.db.sessions import SessionPolicy, connect_async
 from cockpit.errors import ActionRefused, CockpitError
 from cockpit.guard import Confirmation, Guard
 from cockpit.model import Severity
 from cockpit.probes.bloat import read_bloat
-from cockpit.probes.explain import explain
 from cockpit.probes.queries import (
     DeltaMode,
     StatementsAvailability,
@@ -35,7 +36,6 @@ from cockpit.probes.queries import (
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.postgres import SandboxPostgres
 from cockpit.state import StateStore
-from cockpit.statements_reset import reset_request, reset_statements
 
 POSTGRES_15 = Path("/usr/lib/postgresql/15/bin")
 

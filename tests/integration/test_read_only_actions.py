@@ -12,12 +12,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from cockpit.checklist_actions import ACTIONS, ActionEnv, build_action
+from cockpit.backups.inventory import inventory
+from cockpit.checklists.actions import ACTIONS, ActionEnv, build_action
 from cockpit.config import load_config
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import ActionRefused
 from cockpit.guard import Confirmation, Guard
-from cockpit.probes.backups import inventory
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from cockpit.config import Database, Thresholds
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.model import Finding, Severity
 from cockpit.probes.postgres import PgHealthMonitor, judge
 from cockpit.probes.rows import PgHealth

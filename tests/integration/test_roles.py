@@ -14,15 +14,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cockpit.backend_signals import request_for, signal_sessions
-from cockpit.db import SessionPolicy, connect_async
+from cockpit.actions.maintenance import Target, maintenance_request, run_maintenance
+from cockpit.actions.signals import request_for, signal_sessions
+from cockpit.actions.statements_reset import reset_request, reset_statements
+from cockpit.db.sessions import SessionPolicy, connect_async
 from cockpit.errors import CockpitError
 from cockpit.guard import Confirmation, Guard
-from cockpit.maintenance import Target, maintenance_request, run_maintenance
 from cockpit.probes.bloat import exact_bloat
 from cockpit.probes.queries import Session, read_sessions
 from cockpit.state import StateStore
-from cockpit.statements_reset import reset_request, reset_statements
 from tests.estate import BARE, GRANTS_IN_DATABASE, OBSERVER, OPERATOR, RESTORE, ROLE_SQL, EstateRoles
 
 YES = Confirmation(confirmed=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.config import Certificate, Secret, Thresholds, load_config
-from cockpit.db import SessionPolicy
+from cockpit.db.sessions import SessionPolicy
 from cockpit.model import Severity
 from cockpit.probes.certificates import judge, read_certificates
 from cockpit.probes.context import ProbeContext

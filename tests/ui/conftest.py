@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from cockpit.app import CockpitApp
 from cockpit.config import parse_config
 from cockpit.state import StateStore
+from screens.app import CockpitApp
 
 # Monday 23 November 2026, noon UTC: the next weekly window is Sunday 02:00.
 FIXED_NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -217,12 +217,12 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
     every Queries key in every view of that pane, with a session there to be (not) signalled."""
     import psycopg
 
-    from cockpit.app import CockpitApp
-    from cockpit.checklist_library import load_library
-    from cockpit.checklist_run import start_run
+    from cockpit.checklists.journal import Journal
+    from cockpit.checklists.library import load_library
+    from cockpit.checklists.run import start_run
     from cockpit.config import load_config
-    from cockpit.journal import Journal
     from cockpit.probes.queries import DeltaMode
+    from screens.app import CockpitApp
     from screens.queries_pane import VIEWS, QueriesPane
     from widgets.queries_tables import StatementsTable
 

@@ -11,11 +11,11 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Label
 
-from cockpit.app import CockpitApp
-from cockpit.backup_retention import outside_retention
+from cockpit.backups.inventory import Backup, StoreInventory
+from cockpit.backups.retention import outside_retention
 from cockpit.config import BackupStore, load_config
-from cockpit.probes.backups import Backup, StoreInventory
 from cockpit.sandbox.manager import Sandbox
+from screens.app import CockpitApp
 from screens.confirm import ConfirmScreen
 from tests.ui.conftest import wait_until
 from widgets.backups_table import BackupsTable
@@ -155,7 +155,7 @@ def test_backups_table_160x48(snap_compare) -> None:
 async def test_a_big_store_draws_its_newest_rows_only() -> None:
     """Thousands of hourly backups: the table draws the newest ``limit`` per store (the status line
     says how many there are; `cockpit backup list` prints them all)."""
-    from cockpit.backup_store import StoredObject
+    from cockpit.backups.store import StoredObject
 
     many = StoreInventory(
         STORE,

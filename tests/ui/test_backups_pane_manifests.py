@@ -12,10 +12,10 @@ from rich.text import Text
 from textual.app import App
 from textual.widgets import Label
 
-from cockpit.app import CockpitApp
+from cockpit.backups.inventory import Backup, StoreInventory
 from cockpit.config import BackupStore, load_config
-from cockpit.probes.backups import Backup, StoreInventory
 from cockpit.sandbox.manager import Sandbox
+from screens.app import CockpitApp
 from tests.integration.test_backup_manifests import BAD, s3_backups_with_one_garbage_manifest, s3_config
 from tests.ui.conftest import wait_until
 from widgets.backups_table import BackupsTable

@@ -9,10 +9,10 @@ import psycopg
 from textual.app import App, ComposeResult
 from textual.widgets import Label
 
-from cockpit.app import CockpitApp
 from cockpit.config import load_config
 from cockpit.probes.bloat import IndexBloat, TableBloat
 from cockpit.sandbox.manager import Sandbox
+from screens.app import CockpitApp
 from screens.bloat_pane import BloatPane
 from screens.confirm import ConfirmScreen
 from tests.ui.conftest import wait_until

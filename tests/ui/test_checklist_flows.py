@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, DataTable, Input, Label
 
-from cockpit.app import CockpitApp
-from cockpit.checklist_library import load_library
-from cockpit.checklist_run import start_run
+from cockpit.checklists.journal import Journal
+from cockpit.checklists.library import load_library
+from cockpit.checklists.run import start_run
 from cockpit.config import parse_config
-from cockpit.journal import Journal
 from cockpit.state import StateStore
+from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
 from screens.prompt import PromptScreen

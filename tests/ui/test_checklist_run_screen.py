@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Label
 
-from cockpit.app import CockpitApp
-from cockpit.checklist_library import load_library
-from cockpit.checklist_run import start_run
+from cockpit.checklists.library import load_library
+from cockpit.checklists.run import start_run
 from cockpit.config import parse_config
 from cockpit.state import StateStore
+from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
 from tests.ui.conftest import wait_until
@@ -54,7 +54,7 @@ class Clock:
 @pytest.fixture
 def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run ids end in six random hex digits; a snapshot needs the same ones every time."""
-    monkeypatch.setattr("cockpit.journal.uuid.uuid4", lambda: uuid.UUID(int=0xC0FFEE << 104))
+    monkeypatch.setattr("cockpit.checklists.journal.uuid.uuid4", lambda: uuid.UUID(int=0xC0FFEE << 104))
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from textual.widgets import Button, DataTable, Label
 
-from cockpit.app import CockpitApp
-from cockpit.checklist_library import load_library
-from cockpit.checklist_run import start_run
+from cockpit.checklists.library import load_library
+from cockpit.checklists.run import start_run
 from cockpit.config import load_config, parse_config
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
+from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
 from tests.ui.conftest import wait_until

@@ -12,14 +12,14 @@ import psycopg
 import pytest
 from textual.widgets import Button, DataTable, Input
 
-from cockpit.app import CockpitApp
-from cockpit.checklist_library import load_library
-from cockpit.checklist_run import start_run
+from cockpit.checklists.journal import Journal
+from cockpit.checklists.library import load_library
+from cockpit.checklists.run import start_run
 from cockpit.config import load_config
 from cockpit.errors import CockpitError
-from cockpit.journal import Journal
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
+from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
 from screens.prompt import PromptScreen

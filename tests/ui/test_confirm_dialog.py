@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button
 
-from cockpit.app import CockpitApp
-from cockpit.backend_signals import request_for
+from cockpit.actions.maintenance import Target, maintenance_request
+from cockpit.actions.signals import request_for
 from cockpit.config import Database
 from cockpit.guard import ActionRequest
-from cockpit.maintenance import Target, maintenance_request
+from screens.app import CockpitApp
 from screens.confirm import ConfirmScreen
 from tests.ui.conftest import screen_text
 from tests.ui.test_queries_pane import SESSIONS

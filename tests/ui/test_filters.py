@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label
 
-from cockpit.app import CockpitApp
 from cockpit.config import load_config
 from cockpit.sandbox.manager import Sandbox
+from screens.app import CockpitApp
 from screens.bloat_pane import BloatPane
 from screens.queries_pane import QueriesPane
 from tests.ui.conftest import screen_text, wait_until

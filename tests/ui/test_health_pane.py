@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from textual.app import App, ComposeResult
 
-from cockpit.app import CockpitApp
 from cockpit.config import load_config
 from cockpit.model import Severity
 from cockpit.probes.rows import EndpointStatus, PgHealth
 from cockpit.sandbox.manager import Sandbox
+from screens.app import CockpitApp
 from tests.ui.conftest import wait_until
 from widgets.findings_table import FindingsTable
 from widgets.health_tables import DatabaseTable, EndpointTable
@@ -147,7 +147,7 @@ async def test_the_probing_thread_stops_even_when_a_cancel_is_lost(
     import msgspec
 
     from cockpit.probes.http import HttpProber
-    from cockpit.rolling import Sample
+    from cockpit.probes.rolling import Sample
 
     stubborn = True
     lost: list[str] = []

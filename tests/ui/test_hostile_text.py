@@ -28,10 +28,10 @@ import pytest
 from rich.cells import cell_len
 from textual.content import Content
 
-from cockpit.app import CockpitApp
 from cockpit.config import parse_config
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
+from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
 from screens.help import HelpScreen

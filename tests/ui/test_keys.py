@@ -38,7 +38,7 @@ async def test_a_key_typed_right_after_the_digit_lands_in_the_pane_being_built(m
 def test_no_pane_takes_a_key_the_whole_app_uses() -> None:
     """One meaning per key: `A` was ANALYZE in the Bloat pane and arm/disarm everywhere else, so
     a protected target could not be disarmed from Bloat (the pane's binding wins there)."""
-    from cockpit.app import CockpitApp
+    from screens.app import CockpitApp
     from screens.backups_pane import BackupsPane
     from screens.bloat_pane import BloatPane
     from screens.checklists_pane import ChecklistsPane
@@ -68,8 +68,8 @@ async def test_ctrl_c_quits_like_q(make_app) -> None:
 
 
 async def test_help_starts_with_the_panes_own_keys_then_the_apps(sandbox, store) -> None:
-    from cockpit.app import CockpitApp
     from cockpit.config import load_config
+    from screens.app import CockpitApp
     from screens.help import HelpScreen
 
     app = CockpitApp(load_config(sandbox.config_path), store=store)
@@ -90,8 +90,8 @@ async def test_help_starts_with_the_panes_own_keys_then_the_apps(sandbox, store)
 
 
 async def test_an_observers_help_lists_no_action_key(sandbox, store) -> None:
-    from cockpit.app import CockpitApp
     from cockpit.config import load_config
+    from screens.app import CockpitApp
     from screens.help import HelpScreen
 
     app = CockpitApp(load_config(sandbox.config_path), store=store, read_only=True)

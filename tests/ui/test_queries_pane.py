@@ -10,10 +10,10 @@ import psycopg
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Label, Static
 
-from cockpit.app import CockpitApp
 from cockpit.config import load_config
 from cockpit.probes.queries import Session, Statement, blocking, lock_tree
 from cockpit.sandbox.manager import Sandbox
+from screens.app import CockpitApp
 from screens.confirm import ConfirmScreen
 from screens.queries_pane import QueriesPane
 from screens.statement_detail import StatementDetail

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 from textual.app import App, ComposeResult
 from textual.widgets import Button, ContentSwitcher, Label
 
-from cockpit.app import CockpitApp
+from cockpit.checklists.journal import Journal
 from cockpit.config import load_config
-from cockpit.journal import Journal
 from cockpit.probes.certificates import CertificateReading
 from cockpit.probes.cloud_keys import AccessKey
 from cockpit.probes.secrets import RoleExpiry, SecretAge
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import Rotation
+from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
 from screens.secrets_pane import SecretsPane

@@ -12,9 +12,9 @@ import psycopg
 import pytest
 from textual.app import App, ComposeResult
 
-from cockpit.app import CockpitApp
 from cockpit.config import load_config
 from cockpit.sandbox.manager import Sandbox
+from screens.app import CockpitApp
 from screens.confirm import ConfirmScreen
 from screens.queries_pane import QueriesPane
 from screens.row_detail import RowDetail

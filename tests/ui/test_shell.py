@@ -90,8 +90,8 @@ async def test_last_pane_is_remembered_for_the_next_session(make_app, tmp_path) 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4")
-    from cockpit.app import CockpitApp
     from cockpit.config import parse_config
+    from screens.app import CockpitApp
     from tests.ui.conftest import CONFIG
 
     again = CockpitApp(parse_config(CONFIG), store=app.store)
@@ -162,8 +162,8 @@ async def test_a_digit_takes_the_keys_into_the_pane_and_the_app_stays_idle(sandb
     full core); never again."""
     import asyncio
 
-    from cockpit.app import CockpitApp
     from cockpit.config import load_config
+    from screens.app import CockpitApp
 
     app = CockpitApp(load_config(sandbox.config_path), store=store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -214,8 +214,8 @@ async def test_a_running_action_shows_its_progress_above_the_keys(make_app) -> N
 
 async def test_enter_shows_a_whole_row_the_narrow_terminal_cut(sandbox, store) -> None:
     """At 80x24 the endpoint table drops P50 and REASON; enter on the row shows them whole."""
-    from cockpit.app import CockpitApp
     from cockpit.config import load_config
+    from screens.app import CockpitApp
     from screens.row_detail import RowDetail
     from widgets.health_tables import EndpointTable
 
@@ -241,8 +241,8 @@ async def test_a_digit_right_at_start_is_not_undone(sandbox, store) -> None:
     between the start's focus into the first pane and that focus taking effect; the late focus
     switched TabbedContent back to the first pane, undoing the key (about 1 start in 8 in full
     runs and in tmux). Here the digit is sent at exactly that point."""
-    from cockpit.app import CockpitApp
     from cockpit.config import load_config
+    from screens.app import CockpitApp
 
     class DigitAtStart(CockpitApp):
         def focus_into_pane(self, pane: str | None = None) -> None:
@@ -283,7 +283,7 @@ async def test_the_collector_held_off_for_the_start_is_back_on_after_the_first_f
     frame were collections); left off, every reference cycle the app made would stay for good."""
     import gc
 
-    from cockpit.app import tune_collector
+    from screens.app import tune_collector
 
     app = make_app()
     tune_collector(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cockpit.app import CockpitApp
+from screens.app import CockpitApp
 
 
 def test_shell_80x24(snap_compare, make_app) -> None:
@@ -36,7 +36,7 @@ def test_protected_confirmation_80x24(snap_compare, make_app) -> None:
 def test_group_signal_confirmation_lists_every_session_80x24(snap_compare, make_app) -> None:
     from datetime import UTC, datetime
 
-    from cockpit.backend_signals import request_for
+    from cockpit.actions.signals import request_for
     from cockpit.config import Database
     from cockpit.probes.queries import Session
 

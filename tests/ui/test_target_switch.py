@@ -13,8 +13,8 @@ import psycopg
 from textual.command import CommandList, CommandPalette
 from textual.widgets import TabbedContent
 
-from cockpit.app import CockpitApp
 from cockpit.config import load_config
+from screens.app import CockpitApp
 from screens.deferred_pane import DeferredPane
 from screens.panes import PANES
 from screens.target_picker import TargetPicker

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from botocore.utils import parse_timestamp as botocore_parse_timestamp
 
-from cockpit.backup_store import parse_timestamp
+from cockpit.backups.store import parse_timestamp
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from cockpit.check import CheckReport
 from cockpit.model import Finding, Severity, Snapshot, measured
-from cockpit.timestamps import utc_minute, utc_minute_of
+from cockpit.units import utc_minute, utc_minute_of
 
 
 def report(*findings: Finding, problems_only: bool = False) -> CheckReport:

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.checklist_actions import ACTION_NAMES
-from cockpit.checklist_checks import known_findings
-from cockpit.checklist_format import ChecklistError, parse_checklist
-from cockpit.checklist_library import builtin
-from cockpit.checklist_params import instantiate, resolve
+from cockpit.checklists.actions import ACTION_NAMES
+from cockpit.checklists.checks import known_findings
+from cockpit.checklists.format import ChecklistError, parse_checklist
+from cockpit.checklists.library import builtin
+from cockpit.checklists.params import instantiate, resolve
 from cockpit.config import parse_config
 from cockpit.errors import CockpitError
-from cockpit.probes.finding_names import finding_names, names_in
+from cockpit.probes.finding_names import PROBE_SOURCES, finding_names, names_in
 
 ONE_CHECK = """
 id = "mine"
@@ -38,10 +38,10 @@ finding = "{finding}"
 
 def test_every_probe_names_its_findings_with_literals() -> None:
     """The rule finding_names relies on: a name built at run time could not be validated."""
-    for item in (resources.files("cockpit") / "probes").iterdir():
-        if item.name.endswith(".py"):
-            _, dynamic = names_in(item.read_text(encoding="utf-8"))
-            assert not dynamic, f"cockpit/probes/{item.name} lines {dynamic}: name the finding literally"
+    assert any(item.name == "inventory.py" for item in PROBE_SOURCES)  # the backups pane's probe
+    for item in PROBE_SOURCES:
+        _, dynamic = names_in(item.read_text(encoding="utf-8"))
+        assert not dynamic, f"{item.name} lines {dynamic}: name the finding literally"
 
 
 def test_the_names_are_read_from_the_code() -> None:
@@ -103,7 +103,8 @@ def test_the_weekly_cleanup_archives_first_then_vacuums_then_checks_bloat() -> N
 
 def test_no_built_in_checklist_names_the_sandbox() -> None:
     """audit_log, user_feedback, products, profiles and the `weekly` window are the sandbox's."""
-    folder = resources.files("cockpit") / "checklists"
+    folder = resources.files("cockpit.checklists") / "builtin"
+    assert any(item.name == "dr-drill.toml" for item in folder.iterdir())
     for item in folder.iterdir():
         text = item.read_text(encoding="utf-8")
         for name in (
@@ -130,7 +131,7 @@ window = "sunday-night"
 
 
 def test_a_built_in_checklist_takes_its_tables_and_window_from_the_target() -> None:
-    from cockpit.checklist_params import configured
+    from cockpit.checklists.params import configured
 
     target = parse_config(CONFIG).target("prod")[1]
     checklist = builtin()["weekly-db-cleanup"].checklist

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.checklist_actions import ACTION_NAMES
-from cockpit.checklist_format import ChecklistError, parse_checklist
-from cockpit.checklist_library import builtin, load_library, validate
+from cockpit.checklists.actions import ACTION_NAMES
+from cockpit.checklists.format import ChecklistError, parse_checklist
+from cockpit.checklists.library import builtin, load_library, validate
 from cockpit.config import Settings
 
 GOOD = """

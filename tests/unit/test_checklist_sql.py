@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from cockpit.checklist_library import builtin
-from cockpit.checklist_sql import as_query, refusal
+from cockpit.checklists.check_sql import as_query, refusal
+from cockpit.checklists.library import builtin
 
 
 @pytest.mark.parametrize(

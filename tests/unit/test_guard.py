@@ -155,10 +155,10 @@ def test_require_window_holds_back_changes_to_the_target_not_backups(store: Stat
     require_window does not hold them back (README, "Backups"). A verification on the target's
     own server creates and loads a database there: it waits for the window; on the store's
     scratch server it does not. A checklist step's window_only holds back anything."""
-    from cockpit.backup_export import export_request
-    from cockpit.backup_retention import prune_request
-    from cockpit.backup_run import backup_request
-    from cockpit.backup_verify import verify_request
+    from cockpit.backups.export import export_request
+    from cockpit.backups.retention import prune_request
+    from cockpit.backups.run import backup_request
+    from cockpit.backups.verify import verify_request
     from cockpit.config import BackupStore, Database
 
     now = datetime(2026, 11, 23, tzinfo=UTC)

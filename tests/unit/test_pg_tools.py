@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cockpit.pg_tools import server_error
+from cockpit.db.pg_tools import server_error
 
 SERVER_GONE = (
     'pg_dump: error: Dumping the contents of table "big" failed: PQgetCopyData() failed.\n'

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cockpit import cli
-from cockpit.backup_store import FolderStore
+from cockpit.backups.store import FolderStore
 from cockpit.config import BackupStore
 from cockpit.state import StateStore
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cockpit.probes.explain import ExplainRefused, parameter_count, parse_values, single_statement
+from cockpit.actions.explain import ExplainRefused, parameter_count, parse_values, single_statement
 from cockpit.probes.queries import Session, Statement
 from cockpit.probes.query_filter import FilterError, parse_filter
 

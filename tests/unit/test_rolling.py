@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cockpit.rolling import RollingWindow, Sample, percentile
+from cockpit.probes.rolling import RollingWindow, Sample, percentile
 
 
 def test_percentiles_nearest_rank() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cockpit.serve_sessions import MAX_SIZE, MIN_SIZE, clamp_size, limit_reached_text
+from cockpit.serve.bounded_server import MAX_SIZE, MIN_SIZE, clamp_size, limit_reached_text
 
 
 @pytest.mark.parametrize(

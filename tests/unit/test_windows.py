@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cockpit.config import MaintenanceWindow
-from cockpit.durations import format_duration, parse_duration
+from cockpit.units import format_duration, parse_duration
 from cockpit.windows import window_state
 
 WEEKLY = MaintenanceWindow(name="weekly", weekly="sun 02:00", duration="2h")

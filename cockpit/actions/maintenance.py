@@ -1,0 +1,355 @@
+"""VACUUM, ANALYZE, VACUUM FULL and REINDEX CONCURRENTLY: the Bloat pane's guarded actions.
+
+Each runs on a session of its own with the configured ``lock_timeout`` (so it never queues behind
+a long lock and stalls the application queued behind it) and no statement timeout (a VACUUM may
+rightly take hours). While it runs, a second session reads its row in pg_stat_progress_* every
+half second: phase, blocks done of total, an ETA. Cancel sends a server-side cancel. On a lock
+timeout the error names the sessions holding the table. Sizes and dead tuples before and after
+go into the audit record.
+
+Who may: the table's owner or a member of the owner role (PostgreSQL 17+: also the MAINTAIN
+privilege, or pg_maintain). VACUUM and ANALYZE of a table the role may not maintain only warn
+and skip it, which would read as a success: the privilege is checked first, and a refusal says
+the GRANT to run. "VACUUM every table" says how many tables it had to skip, and the GRANT.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from cockpit.db.sessions import SessionPolicy, connect, describe_error
+from cockpit.errors import ActionCancelled, CockpitError
+from cockpit.guard import ActionContext, ActionRequest
+from cockpit.probes.bloat import human_bytes
+from cockpit.probes.lock_holders import lock_holders
+from cockpit.probes.queries import short
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from cockpit.config import Database
+
+Kind = Literal["vacuum_analyze", "analyze", "vacuum_full", "reindex_index", "reindex_table"]
+STATEMENTS: dict[Kind, str] = {
+    "vacuum_analyze": "VACUUM (ANALYZE, VERBOSE false) {}",
+    "analyze": "ANALYZE {}",
+    "vacuum_full": "VACUUM (FULL, ANALYZE) {}",
+    "reindex_index": "REINDEX INDEX CONCURRENTLY {}",
+    "reindex_table": "REINDEX TABLE CONCURRENTLY {}",
+}
+TITLES: dict[Kind, str] = {
+    "vacuum_analyze": "VACUUM (ANALYZE)",
+    "analyze": "ANALYZE",
+    "vacuum_full": "VACUUM FULL",
+    "reindex_index": "REINDEX INDEX CONCURRENTLY",
+    "reindex_table": "REINDEX TABLE CONCURRENTLY",
+}
+# The lock each statement takes on its table.
+_LOCK_TAKEN: dict[Kind, str] = {
+    "vacuum_analyze": "ShareUpdateExclusiveLock",
+    "analyze": "ShareUpdateExclusiveLock",
+    "vacuum_full": "AccessExclusiveLock",
+    "reindex_index": "ShareUpdateExclusiveLock",
+    "reindex_table": "ShareUpdateExclusiveLock",
+}
+PROGRESS_SQL = """
+SELECT 'vacuum ' || relid::regclass || ': ' || phase,
+       CASE phase WHEN 'vacuuming heap' THEN heap_blks_vacuumed ELSE heap_blks_scanned END, heap_blks_total
+  FROM pg_stat_progress_vacuum WHERE pid = %(pid)s
+UNION ALL
+SELECT 'analyze ' || relid::regclass || ': ' || phase, sample_blks_scanned, sample_blks_total
+  FROM pg_stat_progress_analyze WHERE pid = %(pid)s
+UNION ALL
+SELECT 'rewrite: ' || phase, heap_blks_scanned, heap_blks_total
+  FROM pg_stat_progress_cluster WHERE pid = %(pid)s
+UNION ALL
+SELECT 'index: ' || phase, blocks_done, blocks_total
+  FROM pg_stat_progress_create_index WHERE pid = %(pid)s
+"""
+TABLE_FIGURES_SQL = """
+SELECT pg_total_relation_size(c.oid), coalesce(s.n_dead_tup, 0)
+FROM pg_class AS c LEFT JOIN pg_stat_all_tables AS s ON s.relid = c.oid
+WHERE c.oid = %(relation)s::regclass
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The relation an action is for: schema and name kept apart, so quoting is never guessed."""
+
+    schema: str
+    name: str
+    kind: Literal["table", "index"] = "table"
+    index_of: str = ""  # for an index: its table's name (same schema)
+    size_bytes: int | None = None
+    index_bytes: int | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}" if self.name else "every table"
+
+    @property
+    def table(self) -> str:
+        """The table, quoted for a regclass cast (the index's table for an index)."""
+        return _quoted(self.schema, self.index_of if self.kind == "index" else self.name)
+
+    @property
+    def quoted(self) -> str:
+        """The relation itself, quoted for a regclass cast."""
+        return _quoted(self.schema, self.name)
+
+
+def maintenance_request(kind: Kind, target: Target, database: Database) -> ActionRequest:
+    """What the operator confirms: for VACUUM FULL, the lock it takes and the disk it needs."""
+    details: tuple[str, ...] = ()
+    if kind == "vacuum_full":
+        need = (target.size_bytes or 0) + (target.index_bytes or 0)
+        details = (
+            "takes an ACCESS EXCLUSIVE lock: every read and write of the table waits until it ends",
+            f"rewrites the table and its indexes: needs up to {human_bytes(need)} of free disk",
+            f"table now {human_bytes(target.size_bytes)}, indexes {human_bytes(target.index_bytes)}",
+        )
+    return ActionRequest(
+        action=f"bloat.{kind}",
+        summary=f"{TITLES[kind]} {target.qualified} on {database.name}",
+        params={"database": database.name, "relation": target.qualified},
+        details=details,
+        button=f"{TITLES[kind]} {target.qualified}",
+    )
+
+
+DATABASE_FIGURES_SQL = """
+SELECT pg_database_size(current_database()), coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables
+"""
+
+
+def _figures(conn: psycopg.Connection[Any], target: Target) -> tuple[int, int]:
+    """The table's (or the database's) total size and dead tuples."""
+    if not target.name:
+        row = conn.execute(DATABASE_FIGURES_SQL).fetchone()
+    else:
+        row = conn.execute(TABLE_FIGURES_SQL, {"relation": target.table}).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+# Whether the session's role may maintain a table: its owner's privileges (membership), or on
+# PostgreSQL 17+ the MAINTAIN privilege (granted on the table or through pg_maintain).
+_MAY_MAINTAIN = "pg_has_role(c.relowner, 'USAGE')"
+_MAY_MAINTAIN_17 = "(pg_has_role(c.relowner, 'USAGE') OR has_table_privilege(c.oid, 'MAINTAIN'))"
+_TABLE_PRIVILEGE_SQL = (
+    "SELECT {may}, pg_get_userbyid(c.relowner) FROM pg_class AS c WHERE c.oid = %s::regclass"
+)
+_UNMAINTAINABLE_SQL = """
+SELECT count(*), min(pg_get_userbyid(c.relowner)) FROM pg_class AS c
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp)' AND NOT {may}
+"""
+
+
+def _grant_to_maintain(conn: psycopg.Connection[Any], owner: str, table: str | None) -> str:
+    """The GRANT that lets this session's role maintain ``table`` (None: the owner's tables)."""
+    user = conn.info.user
+    if conn.info.server_version >= 170000:
+        on = f"MAINTAIN ON TABLE {table}" if table else "pg_maintain"
+        return f"GRANT {on} TO {user} (or GRANT {owner} TO {user}: the owner's privileges)"
+    return f"GRANT {owner} TO {user} (the owner's privileges: only owners may VACUUM, ANALYZE or REINDEX)"
+
+
+def _check_privilege(conn: psycopg.Connection[Any], kind: Kind, target: Target) -> str:
+    """Refuse a relation this role may not maintain (with the GRANT); for every table, a note
+    of how many it will skip (empty if none)."""
+    from psycopg import sql as pgsql
+
+    may = pgsql.SQL(_MAY_MAINTAIN_17 if conn.info.server_version >= 170000 else _MAY_MAINTAIN)
+    if not target.name:
+        row = conn.execute(pgsql.SQL(_UNMAINTAINABLE_SQL).format(may=may)).fetchone()
+        if not row or not row[0]:
+            return ""
+        return f"skipped {row[0]} tables this role may not maintain: {_grant_to_maintain(conn, row[1], None)}"
+    row = conn.execute(pgsql.SQL(_TABLE_PRIVILEGE_SQL).format(may=may), (target.table,)).fetchone()
+    if row is not None and not row[0]:
+        table = target.table if target.kind == "index" else target.quoted
+        raise CockpitError(
+            f"{TITLES[kind]} {target.qualified}: {conn.info.user} may not maintain a table owned by "
+            f"{row[1]}: {_grant_to_maintain(conn, row[1], table)}"
+        )
+    return ""
+
+
+def _quoted(schema: str, name: str) -> str:
+    return '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
+
+
+def run_maintenance(
+    context: ActionContext,
+    kind: Kind,
+    target: Target,
+    database: Database,
+    policy: SessionPolicy,
+    *,
+    poll_s: float = 0.5,
+) -> str:
+    """Run the statement with live progress; return (and audit) the before/after figures."""
+    from psycopg import sql as pgsql
+
+    if not target.name and kind not in ("vacuum_analyze", "analyze"):
+        raise CockpitError(f"{TITLES[kind]} runs on one relation at a time: select one")
+    relation = pgsql.Identifier(target.schema, target.name) if target.name else pgsql.SQL("")
+    statement = pgsql.SQL(STATEMENTS[kind]).format(relation)
+    started = time.monotonic()
+    work = connect(database, policy)
+    watch = connect(database, policy)
+    try:
+        work.execute("SET statement_timeout = 0")  # a VACUUM may rightly take hours; cancel is the way
+        skipped = _check_privilege(watch, kind, target)
+        before = _figures(watch, target)
+        error = _run_watched(context, work, watch, statement, poll_s=poll_s)
+        if error is not None:
+            if kind.startswith("reindex"):
+                _drop_leftovers(watch, target)
+            raise _explained(error, kind, target, watch, policy=policy, database=database)
+        _flush_statistics(work)
+        after = _figures(watch, target)
+    finally:
+        work.close()
+        watch.close()
+    detail = (
+        f"{target.qualified}: {human_bytes(before[0])} -> {human_bytes(after[0])}, "
+        f"dead tuples {before[1]:,} -> {after[1]:,}, {time.monotonic() - started:.1f}s"
+    )
+    if skipped:  # (then the skipped tables' dead tuples are why some are left)
+        detail += f"; {skipped}"
+    elif kind.startswith("vacuum") and after[1] and after[1] >= before[1] // 2:
+        detail += f"; {kept_because(database, policy)}"
+    context.result_detail = detail
+    return detail
+
+
+def _run_watched(
+    context: ActionContext,
+    work: psycopg.Connection[Any],
+    watch: psycopg.Connection[Any],
+    statement: Any,
+    *,
+    poll_s: float,
+) -> BaseException | None:
+    """Run ``statement`` on ``work`` in a thread while ``watch`` reports its progress; the error."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            work.execute(statement)
+            outcome.append(None)
+        except BaseException as exc:  # handed to the action's thread, which reports it
+            outcome.append(exc)
+
+    runner = threading.Thread(target=run, name="maintenance", daemon=True)
+    runner.start()
+    try:
+        _watch_progress(context, watch, work.info.backend_pid, runner, poll_s=poll_s)
+    except ActionCancelled:
+        work.cancel_safe()
+        runner.join()
+        raise
+    return outcome[0] if outcome else None
+
+
+def _explained(
+    error: BaseException,
+    kind: Kind,
+    target: Target,
+    watch: psycopg.Connection[Any],
+    *,
+    policy: SessionPolicy,
+    database: Database,
+) -> BaseException:
+    """The error as the operator should read it: a lock timeout names who holds the table."""
+    import psycopg
+
+    if isinstance(error, psycopg.errors.LockNotAvailable):
+        holders = lock_holders(watch, target.table, _LOCK_TAKEN[kind])
+        return CockpitError(
+            f"{TITLES[kind]} {target.qualified} gave up after lock_timeout "
+            f"({policy.lock_timeout_ms} ms) instead of queueing: held by {holders}"
+        )
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return ActionCancelled(f"{TITLES[kind]} {target.qualified} cancelled on the server")
+    if isinstance(error, psycopg.Error):
+        return CockpitError(describe_error(database, error))
+    return error
+
+
+def kept_because(database: Database, policy: SessionPolicy) -> str:
+    """Why VACUUM left dead tuples: the session whose snapshot is oldest holds them visible."""
+    with connect(database, policy) as conn:
+        row = conn.execute(
+            "SELECT pid, usename, state, extract(epoch FROM now() - xact_start)::int, query"
+            " FROM pg_stat_activity WHERE coalesce(backend_xmin, backend_xid) IS NOT NULL"
+            " AND pid <> pg_backend_pid() AND datname = current_database()"
+            " ORDER BY greatest(age(backend_xmin), age(backend_xid)) DESC LIMIT 1"
+        ).fetchone()
+    if row is None:
+        return "dead tuples kept: no session holds them (a replication slot or prepared transaction may)"
+    pid, user, state, age, query = row
+    return (
+        f"dead tuples kept: pid {pid} ({user}, {state}, transaction open {age}s) holds the oldest "
+        f"transaction: {short(query or '', 40)}"
+    )
+
+
+def _flush_statistics(conn: psycopg.Connection[Any]) -> None:
+    """Backends publish their statistics at most once a second (PostgreSQL 15+): ask for it now,
+    so the "after" figures are the VACUUM's, not the ones before it."""
+    import psycopg
+
+    try:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+    except psycopg.errors.UndefinedFunction:  # before 15, statistics went through the collector
+        time.sleep(0.5)
+
+
+def _drop_leftovers(conn: psycopg.Connection[Any], target: Target) -> None:
+    """A failed REINDEX CONCURRENTLY leaves invalid ``*_ccnew`` indexes behind: drop them."""
+    from psycopg import sql as pgsql
+
+    rows = conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_index AS i"
+        " JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+        " WHERE i.indrelid = %s::regclass AND NOT i.indisvalid AND c.relname ~ '_ccnew[0-9]*$'",
+        (target.table,),
+    ).fetchall()
+    for schema, name in rows:
+        conn.execute(pgsql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(pgsql.Identifier(schema, name)))
+
+
+def _watch_progress(
+    context: ActionContext,
+    watch: psycopg.Connection[Any],
+    pid: int,
+    runner: threading.Thread,
+    *,
+    poll_s: float,
+) -> None:
+    """Report pg_stat_progress_* for ``pid`` until the runner thread ends."""
+    report = context.progress
+    started = time.monotonic()
+    while runner.is_alive():
+        runner.join(poll_s)
+        if not runner.is_alive():
+            break
+        row = watch.execute(PROGRESS_SQL, {"pid": pid}).fetchone()
+        if row is None:
+            report(f"waiting ({time.monotonic() - started:.0f}s)", None)
+            continue
+        phase, done, total = row[0], int(row[1] or 0), int(row[2] or 0)
+        fraction = done / total if total else None
+        eta = ""
+        if fraction and fraction > 0.02:
+            elapsed = time.monotonic() - started
+            eta = f", about {elapsed / fraction - elapsed:.0f}s left"
+        blocks = f" {done:,}/{total:,} blocks" if total else ""
+        report(f"{phase}{blocks}{eta}", fraction)

@@ -1,0 +1,1 @@
+"""Backups: stores, their inventory, and the guarded run, verify, export and retention."""

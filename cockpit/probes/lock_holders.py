@@ -1,0 +1,52 @@
+"""Who holds the lock an action waits for: the one line an operator reads when VACUUM, REINDEX or
+pg_dump gave up on a lock timeout."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cockpit.probes.queries import short
+
+if TYPE_CHECKING:
+    import psycopg
+
+# For each lock a statement takes, the modes held by other sessions that block it.
+_BLOCKED_BY = {
+    "AccessShareLock": ("AccessExclusiveLock",),  # a read: pg_dump, a backup's row counts
+    "ShareUpdateExclusiveLock": (
+        "ShareUpdateExclusiveLock",
+        "ShareLock",
+        "ShareRowExclusiveLock",
+        "ExclusiveLock",
+        "AccessExclusiveLock",
+    ),
+    "AccessExclusiveLock": (
+        "AccessShareLock",
+        "RowShareLock",
+        "RowExclusiveLock",
+        "ShareUpdateExclusiveLock",
+        "ShareLock",
+        "ShareRowExclusiveLock",
+        "ExclusiveLock",
+        "AccessExclusiveLock",
+    ),
+}
+
+RELEASED = "the lock was released since"
+
+
+def lock_holders(conn: psycopg.Connection[Any], relation: str, wanted: str) -> str:
+    """Who holds a lock on ``relation`` that blocks ``wanted``: one line for the operator."""
+    rows = conn.execute(
+        "SELECT l.pid, a.usename, a.state, extract(epoch FROM now() - a.xact_start)::int, a.query, l.mode"
+        " FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
+        " WHERE l.relation = %s::regclass AND l.granted AND l.pid <> pg_backend_pid()"
+        " AND l.mode = ANY(%s) ORDER BY a.xact_start NULLS LAST",
+        (relation, list(_BLOCKED_BY[wanted])),
+    ).fetchall()
+    if not rows:
+        return RELEASED
+    return "; ".join(
+        f"pid {pid} ({user}, {state}, transaction open {age}s, {mode}): {short(query or '', 50)}"
+        for pid, user, state, age, query, mode in rows[:3]
+    )

@@ -1,0 +1,1 @@
+"""Secrets: credentials from the OS keyring, rotations recorded, the keyring unlocked."""

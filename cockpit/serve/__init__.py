@@ -1,0 +1,1 @@
+"""``cockpit serve``: the cockpit in a browser for observers, with bounded sessions."""
