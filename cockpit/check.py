@@ -15,12 +15,16 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cockpit.errors import UsageError
+from cockpit.errors import MonitorUsageError, UsageError
 from cockpit.model import Finding, Severity, Snapshot
 from cockpit.pane_probes import PANE_LIBRARIES, PANE_PROBES, PANES, Probe
 from cockpit.probes import ProbeContext
 from cockpit.redact import redact
+
+if TYPE_CHECKING:
+    import argparse
 
 PROBE_TIMEOUT_S = 60.0
 SERVICE = "OPS-COCKPIT"  # the first word of a Nagios plugin's status line
@@ -172,3 +176,34 @@ async def run_checks(
         importlib.import_module(module)
     jobs = [_guarded(pane, probe, context) for pane in panes for probe in PANE_PROBES[pane]]
     return CheckReport(snapshots=await asyncio.gather(*jobs), problems_only=problems_only)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """`cockpit check` as cli.py parsed it: the report printed, the worst status the exit code."""
+    from cockpit.config import load_config
+    from cockpit.db.sessions import SessionPolicy
+    from cockpit.state import StateStore
+
+    try:
+        panes = parse_panes(args.pane)
+        config = load_config(args.config)
+        name, target = config.target(args.target)
+    except UsageError as exc:  # the check could not run: UNKNOWN for Nagios, not CRITICAL
+        raise MonitorUsageError(str(exc), "cockpit check") from None
+    # A check only ever reads its targets: its sessions are read-only whatever the target says.
+    # It records health samples in the local state store, so cron'd runs build a history.
+    store = StateStore()
+    context = ProbeContext(
+        target_name=name,
+        target=target,
+        thresholds=config.thresholds_for(target),
+        settings=config.settings,
+        policy=SessionPolicy.from_settings(config.settings, read_only=True),
+        store=store,
+    )
+    try:
+        report = asyncio.run(run_checks(context, panes, problems_only=args.problems))
+    finally:
+        store.close()
+    print(report.as_json() if args.json else report.as_table())
+    return report.status.exit_code

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -307,14 +307,3 @@ class Guard:
         """Run a blocking action (in a thread worker) under the guard."""
         with self.begin(request, confirmation, **options) as context:
             return action(context)
-
-    async def arun(
-        self,
-        request: ActionRequest,
-        confirmation: Confirmation | None,
-        action: Callable[[ActionContext], Awaitable[_R]],
-        **options: Any,
-    ) -> _R:
-        """Run an async action (on the event loop) under the guard."""
-        with self.begin(request, confirmation, **options) as context:
-            return await action(context)

@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cockpit.errors import CockpitError, UsageError
+from cockpit.serve import DEFAULT_MAX_SESSIONS
 
-DEFAULT_PORT = 8787
-DEFAULT_MAX_SESSIONS = 4  # each tab is a cockpit process (~60 MB) with its own database session
-MAX_SESSIONS = 64
 TEMPLATES = Path(__file__).parent / "templates"
 
 
