@@ -7,7 +7,7 @@ exec until its first full frame is on the terminal (ops-cockpit: the Health pane
 pg_activity: its process table header; a bare Textual app, bench/textual_floor.py: its table
 header, the floor any Textual app pays here; the same with the cockpit's first screen's widgets
 and none of its code, `textual_floor.py --screen`: what Textual charges for that screen). Prints
-medians and the ratios. Budget (shared/design.md): no slower than pg_activity's first frame.
+medians and the ratios. Budget: no slower than pg_activity's first frame.
 
 The cockpit's modules are byte-compiled first, as a pip install does: an editable install never
 compiles them, and with PYTHONDONTWRITEBYTECODE set (as on the test machines) every start compiled

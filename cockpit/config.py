@@ -100,7 +100,7 @@ class Settings(_Section, frozen=True):
 
 
 class Thresholds(_Section, frozen=True):
-    """Alert thresholds; defaults are the runbooks' numbers (see shared/design.md)."""
+    """Alert thresholds; defaults are the runbooks' numbers."""
 
     slow_query_ms: float = 500
     mean_statement_alert_ms: float = 100
