@@ -16,7 +16,7 @@ from cockpit.config import Target
 from screens.pane_env import PaneEnv
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PaneSpec:
     id: str
     title: str
@@ -52,64 +52,64 @@ password = "keyring:app-db"
 
 PANES: tuple[PaneSpec, ...] = (
     PaneSpec(
-        "health",
-        "Health",
-        "1",
-        "databases",
-        "no databases or health endpoints to watch",
-        DATABASE_EXAMPLE
+        id="health",
+        title="Health",
+        key="1",
+        section="databases",
+        what="no databases or health endpoints to watch",
+        example=DATABASE_EXAMPLE
         + """
 [[targets.NAME.health]]
 name = "api"
 url = "https://api.example.com/api/monitoring/health"
 """,
-        lambda t: bool(t.databases or t.health),
-        _built_by("health_pane", "HealthPane"),
-        False,
+        configured=lambda t: bool(t.databases or t.health),
+        build=_built_by("health_pane", "HealthPane"),
+        deferred=False,
     ),
     PaneSpec(
-        "queries",
-        "Queries",
-        "2",
-        "databases",
-        "no database to read statements from",
-        DATABASE_EXAMPLE,
-        lambda t: bool(t.databases),
-        _built_by("queries_pane", "QueriesPane"),
+        id="queries",
+        title="Queries",
+        key="2",
+        section="databases",
+        what="no database to read statements from",
+        example=DATABASE_EXAMPLE,
+        configured=lambda t: bool(t.databases),
+        build=_built_by("queries_pane", "QueriesPane"),
     ),
     PaneSpec(
-        "bloat",
-        "Bloat",
-        "3",
-        "databases",
-        "no database to estimate bloat in",
-        DATABASE_EXAMPLE,
-        lambda t: bool(t.databases),
-        _built_by("bloat_pane", "BloatPane"),
+        id="bloat",
+        title="Bloat",
+        key="3",
+        section="databases",
+        what="no database to estimate bloat in",
+        example=DATABASE_EXAMPLE,
+        configured=lambda t: bool(t.databases),
+        build=_built_by("bloat_pane", "BloatPane"),
     ),
     PaneSpec(
-        "backups",
-        "Backups",
-        "4",
-        "backups",
-        "no backup store",
-        """
+        id="backups",
+        title="Backups",
+        key="4",
+        section="backups",
+        what="no backup store",
+        example="""
 [[targets.NAME.backups]]
 name = "s3"
 kind = "s3"
 bucket = "backups"
 rpo = "24h"
 """,
-        lambda t: bool(t.backups),
-        _built_by("backups_pane", "BackupsPane"),
+        configured=lambda t: bool(t.backups),
+        build=_built_by("backups_pane", "BackupsPane"),
     ),
     PaneSpec(
-        "secrets",
-        "Secrets",
-        "5",
-        "certificates",
-        "no certificates or secrets inventory",
-        """
+        id="secrets",
+        title="Secrets",
+        key="5",
+        section="certificates",
+        what="no certificates or secrets inventory",
+        example="""
 [[targets.NAME.certificates]]
 name = "api"
 host = "api.example.com"
@@ -120,19 +120,21 @@ name = "payments-api-key"
 lives_in = "payment provider"
 policy_days = 90
 """,
-        lambda t: bool(t.certificates or t.secrets or t.databases),  # databases: login roles' expiry
-        _built_by("secrets_pane", "SecretsPane"),
+        configured=lambda t: bool(
+            t.certificates or t.secrets or t.databases
+        ),  # databases: login roles' expiry
+        build=_built_by("secrets_pane", "SecretsPane"),
     ),
     PaneSpec(
-        "checklists",
-        "Checklists",
-        "6",
-        "maintenance_windows",
-        "",
-        "",
-        lambda t: True,  # the built-in runbooks need no config
+        id="checklists",
+        title="Checklists",
+        key="6",
+        section="maintenance_windows",
+        what="",
+        example="",
+        configured=lambda t: True,  # the built-in runbooks need no config
         # Deferred too: when you hold an unfinished run (a dropped SSH session), the app builds it
         # at start, unseen, and it reopens the run (CockpitApp._reopen_unfinished_run).
-        _built_by("checklists_pane", "ChecklistsPane"),
+        build=_built_by("checklists_pane", "ChecklistsPane"),
     ),
 )
