@@ -25,7 +25,7 @@ import msgspec
 
 from cockpit.errors import ConfigError
 from cockpit.paths import default_config_path
-from cockpit.units import parse_duration
+from cockpit.units import Duration
 
 KEYRING_PREFIX = "keyring:"
 _SECRET_HINT = "store it with `cockpit secret set NAME` and write `keyring:NAME` instead"
@@ -51,16 +51,20 @@ def _require_secret_ref(value: str | None, key: str) -> None:
         raise ValueError(f"`{key}` must not hold a secret in the config file: {_SECRET_HINT}")
 
 
-def _require_duration(value: str | None, key: str, *, zero: bool = False) -> None:
-    """A duration that parses (at most parse_duration's ten years) and, unless ``zero``, is longer
-    than nothing: a 0 s window, schedule or retention means nothing the cockpit could act on."""
-    if value is not None:
-        try:
-            length = parse_duration(value)
-        except ValueError as exc:
-            raise ValueError(f"`{key}`: {exc}") from None
-        if not zero and length <= timedelta(0):
-            raise ValueError(f"`{key}` must be longer than 0s, got {value!r}")
+def _require_longer_than_zero(value: Duration, key: str) -> None:
+    """A 0 s window, schedule or retention means nothing the cockpit could act on."""
+    if value <= timedelta(0):
+        raise ValueError(f"`{key}` must be longer than 0s, got {str(value)!r}")
+
+
+def _decode(kind: type, value: Any) -> Any:
+    """msgspec's hook for the config's own types: a Duration from its text ("30m"); a text that
+    is not one fails with parse_duration's message, which _convert places at its key."""
+    if kind is Duration:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a duration like 30s, 15m, 24h, 7d or 1h30m, got {value!r}")
+        return Duration(value)
+    raise NotImplementedError(kind)
 
 
 class Settings(_Section, frozen=True):
@@ -83,20 +87,16 @@ class Settings(_Section, frozen=True):
     s3_read_timeout_s: Annotated[float, _between(0.1, 3600)] = 10
     s3_max_attempts: Annotated[int, _between(1, 10)] = 2
     http_concurrency: Annotated[int, _between(1, 1024)] = 32
-    history_retention: str = "7d"
+    history_retention: Duration = Duration("7d")
     history_max_samples: Annotated[int, _between(1, 10_000_000)] = 20000
     checklists_dir: str | None = None  # your own checklists (*.toml); default: the config dir's checklists/
     checklist_commands: bool = False  # run a command step's command (else it is shown for copying)
-    window_warning: str = "15m"  # warn this long before a maintenance window closes (red in the last third)
-
-    @property
-    def window_warning_before(self) -> timedelta:
-        """``window_warning`` as a duration (the header and the run screen both colour by it)."""
-        return parse_duration(self.window_warning)
+    window_warning: Duration = Duration(
+        "15m"
+    )  # warn this long before a maintenance window closes (red in the last third)
 
     def __post_init__(self) -> None:
-        _require_duration(self.history_retention, "history_retention")
-        _require_duration(self.window_warning, "window_warning", zero=True)  # 0s: no warning
+        _require_longer_than_zero(self.history_retention, "history_retention")  # window_warning 0s: none
 
 
 class Thresholds(_Section, frozen=True):
@@ -172,8 +172,8 @@ class BackupStore(_Section, frozen=True):
     access_key_id: str | None = None
     secret_access_key: str | None = None
     path: str | None = None
-    schedule: str = "24h"
-    rpo: str = "24h"
+    schedule: Duration = Duration("24h")
+    rpo: Duration = Duration("24h")
     retention_days: Annotated[int, _between(1, 36_500)] = 7
     export_tables: list[str] = []  # schema.table names `e` / `backup export` copy out as CSV
     scratch_dsn: str | None = None  # where verification restores: default the backed-up server
@@ -190,8 +190,8 @@ class BackupStore(_Section, frozen=True):
         _require_secret_ref(self.scratch_password, "scratch_password")
         if self.scratch_dsn:
             _refuse_dsn_password(self.scratch_dsn, "scratch_dsn")
-        _require_duration(self.schedule, "schedule")
-        _require_duration(self.rpo, "rpo")
+        _require_longer_than_zero(self.schedule, "schedule")
+        _require_longer_than_zero(self.rpo, "rpo")
         if self.kind == "s3" and not self.bucket:
             raise ValueError("an s3 store needs `bucket`")
         if self.kind == "folder" and not self.path:
@@ -223,10 +223,7 @@ class Secret(_Section, frozen=True):
     lives_in: str = "keyring"
     rotated_at: str | None = None
     policy_days: Annotated[int, _between(1, 36_500)] = 90
-    grace: str = "24h"
-
-    def __post_init__(self) -> None:
-        _require_duration(self.grace, "grace", zero=True)  # 0s: revoke the old key at once
+    grace: Duration = Duration("24h")  # 0s: revoke the old key at once
 
 
 class Archive(_Section, frozen=True):
@@ -237,11 +234,11 @@ class Archive(_Section, frozen=True):
     table: str = "public.audit_log"
     archive_table: str = "public.audit_log_archive"
     column: str = "created_at"
-    older_than: str = "90d"
+    older_than: Duration = Duration("90d")
     batch_rows: int = 5000
 
     def __post_init__(self) -> None:
-        _require_duration(self.older_than, "older_than")
+        _require_longer_than_zero(self.older_than, "older_than")
         for key in ("table", "archive_table"):
             if len(getattr(self, key).split(".")) > 2:
                 raise ValueError(f"`{key}` is SCHEMA.TABLE or TABLE, not {getattr(self, key)!r}")
@@ -276,11 +273,11 @@ class MaintenanceWindow(_Section, frozen=True):
     weekly: str | None = None
     monthly: str | None = None
     at: str | None = None
-    duration: str = "2h"
+    duration: Duration = Duration("2h")
     timezone: str = "UTC"
 
     def __post_init__(self) -> None:
-        _require_duration(self.duration, "duration")
+        _require_longer_than_zero(self.duration, "duration")
         given = [k for k in ("weekly", "monthly", "at") if getattr(self, k)]
         if len(given) != 1:
             raise ValueError("give exactly one of `weekly`, `monthly` or `at`")
@@ -550,7 +547,7 @@ def _convert(data: Any, kind: type[_T], prefix: str, text: str, where: str) -> _
     if not prefix:
         _refuse_non_finite(data, text, where)
     try:
-        return msgspec.convert(data, kind)
+        return msgspec.convert(data, kind, dec_hook=_decode)
     except msgspec.ValidationError as exc:
         match = _LOCATION.match(str(exc))
         assert match is not None

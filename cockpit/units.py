@@ -29,6 +29,30 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+class Duration(timedelta):
+    """A duration as the operator wrote it: a ``timedelta`` (compare it, add it to an instant)
+    that reads back as its text, so "older than the RPO (24h)" quotes the config, not "1 day,
+    0:00:00". The config's durations are these, parsed once when it loads."""
+
+    __slots__ = ("_text",)
+    _text: str
+
+    def __new__(cls, text: str) -> Duration:
+        length = parse_duration(text)
+        self = super().__new__(cls, length.days, length.seconds, length.microseconds)
+        self._text = text
+        return self
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"Duration({self._text!r})"
+
+    def __reduce__(self) -> tuple[type[Duration], tuple[str]]:
+        return Duration, (self._text,)
+
+
 def format_duration(delta: timedelta) -> str:
     """Two most significant units: '3d 4h', '2h 05m', '45s'. Negative durations keep a sign."""
     seconds = int(delta.total_seconds())

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cockpit.units import format_duration, parse_duration
+from cockpit.units import format_duration
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -92,7 +92,7 @@ def schedule_of(window: MaintenanceWindow) -> Schedule:
         raise ValueError(
             f"unknown timezone {window.timezone!r} (use an IANA name like UTC or Europe/Paris)"
         ) from None
-    duration = parse_duration(window.duration)
+    duration = window.duration
     once: datetime | None = None
     weekday, ordinal, at_time, kind = 0, 0, (0, 0), "once"
     if window.weekly:

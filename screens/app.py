@@ -311,7 +311,7 @@ class CockpitApp(App[int]):
         state = self._windows()
         header.window = state.describe()
         header.in_window = state.in_window
-        header.window_urgency = urgency = state.urgency(self.config.settings.window_warning_before)
+        header.window_urgency = urgency = state.urgency(self.config.settings.window_warning)
         self.sub_title = self.target_name
         closing = (state.active_name or "", state.active_until or self.now())
         if urgency and self._window_warned != closing and not self.read_only:

@@ -202,7 +202,7 @@ class ChecklistRunScreen(Screen[None]):
         if state.checklist.window is not None:
             window_state = self.operator.window()
             window = f"; {window_state.describe()}"
-            warn_before = self.env.probe_context.settings.window_warning_before
+            warn_before = self.env.probe_context.settings.window_warning
             urgency = "" if state.finished else window_state.urgency(warn_before)
         ended = f" ({state.end_reason})" if state.end_reason else ""
         elsewhere = ""

@@ -16,7 +16,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import timedelta
 
 from textual import work
 from textual.app import ComposeResult
@@ -35,7 +34,6 @@ from cockpit.probes.postgres import PgHealthMonitor
 from cockpit.probes.postgres import judge as judge_database
 from cockpit.probes.rolling import DEFAULT_SPAN, RollingWindow, Sample
 from cockpit.probes.rows import EndpointStatus, PgHealth
-from cockpit.units import parse_duration
 from screens.cadence import Wakeup
 from screens.pane_env import PaneEnv
 from widgets.findings_table import FindingsTable
@@ -234,7 +232,7 @@ class HealthPane(Vertical):
         await asyncio.to_thread(health_history.record, store, context.target_name, pending)
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
             self._pruned_at = time.monotonic()
-            retention: timedelta = parse_duration(context.settings.history_retention)
+            retention = context.settings.history_retention
             await asyncio.to_thread(
                 health_history.prune, store, retention, context.settings.history_max_samples
             )

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import ActionContext, ActionRequest, CancelToken
-from cockpit.units import parse_duration
 
 if TYPE_CHECKING:
     import psycopg
@@ -114,7 +113,7 @@ def plan_archive(rule: Archive, database: Database, policy: SessionPolicy) -> Ar
     import psycopg
     from psycopg import sql as pgsql
 
-    cutoff = datetime.now(UTC) - parse_duration(rule.older_than)
+    cutoff = datetime.now(UTC) - rule.older_than
     with connect(database, policy) as conn:
         source = _columns(conn, rule.table)
         if not source:

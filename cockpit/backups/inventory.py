@@ -49,7 +49,6 @@ from cockpit.config import BackupStore
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, Snapshot
 from cockpit.probes.context import ProbeContext
-from cockpit.units import parse_duration
 
 MANIFEST_SUFFIX = ".manifest.json"
 # What a dump made without the cockpit is called: backup_20261130.sql.gz, app.dump, db.tar.zst
@@ -333,7 +332,7 @@ def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
     if inv.error:  # a store that does not answer may hold good backups: unknown, not critical
         severity = Severity.UNKNOWN if inv.unanswered else Severity.CRIT
         return [Finding("backup.store", name, severity, inv.error)]
-    rpo, schedule = parse_duration(inv.store.rpo), parse_duration(inv.store.schedule)
+    rpo, schedule = inv.store.rpo, inv.store.schedule
     left = [_leftover(inv)] if inv.leftovers else []
     if not inv.backups:
         return [_no_backup(inv, now, rpo), *left]

@@ -19,7 +19,6 @@ from cockpit.probes.postgres import PgHealthMonitor
 from cockpit.probes.postgres import judge as judge_database
 from cockpit.probes.rolling import DEFAULT_SPAN, RollingWindow, Sample
 from cockpit.probes.rows import EndpointStatus, PgHealth
-from cockpit.units import parse_duration
 
 
 async def read_databases(context: ProbeContext) -> list[PgHealth]:
@@ -72,7 +71,5 @@ async def health_check(context: ProbeContext) -> Snapshot:
         taken = [("http", e.name, s) for e, s in zip(context.target.health, samples, strict=True)]
         taken += [("pg", r.name, database_sample(r)) for r in readings]
         health_history.record(store, target, taken)
-        health_history.prune(
-            store, parse_duration(context.settings.history_retention), context.settings.history_max_samples
-        )
+        health_history.prune(store, context.settings.history_retention, context.settings.history_max_samples)
     return Snapshot(pane="health", rows=rows, findings=findings, duration=time.monotonic() - started)

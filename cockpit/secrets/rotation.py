@@ -16,9 +16,9 @@ from cockpit.config import Config, Secret
 from cockpit.guard import ActionContext, ActionRequest, Confirmation, Guard
 from cockpit.secrets import credentials
 from cockpit.state import Rotation, StateStore
-from cockpit.units import parse_duration
+from cockpit.units import Duration
 
-DEFAULT_GRACE = "24h"
+DEFAULT_GRACE = Duration("24h")
 
 
 def inventory_entry(config: Config | None, name: str) -> Secret | None:
@@ -38,14 +38,14 @@ def rotate(
     name: str,
     value: str | None,
     *,
-    grace: str = DEFAULT_GRACE,
+    grace: Duration = DEFAULT_GRACE,
 ) -> Rotation:
     """Store ``value`` (None: rotated elsewhere) and record the rotation, under the guard."""
-    revoke_by = datetime.now(UTC) + parse_duration(grace)
+    revoke_by = datetime.now(UTC) + grace
     request = ActionRequest(
         action="secret.rotate",
         summary=f"Rotate {name}",
-        params={"name": name, "stored_in_keyring": value is not None, "grace": grace},
+        params={"name": name, "stored_in_keyring": value is not None, "grace": str(grace)},
     )
 
     def run(context: ActionContext) -> Rotation:
@@ -74,5 +74,5 @@ def record_revocation(guard: Guard, store: StateStore, name: str) -> int:
     return guard.run(request, Confirmation(confirmed=True), run)
 
 
-def grace_of(entry: Secret | None) -> str:
+def grace_of(entry: Secret | None) -> Duration:
     return entry.grace if entry is not None else DEFAULT_GRACE

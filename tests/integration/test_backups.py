@@ -31,6 +31,7 @@ from cockpit.model import Severity
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.s3 import BUCKET
 from cockpit.state import StateStore
+from cockpit.units import Duration
 from tests.conftest import clean_env, own_database
 from tests.estate import OPERATOR, RESTORE, EstateRoles
 
@@ -181,7 +182,7 @@ def test_read_only_refuses_backups_and_verifications(
 
 def test_age_against_rpo_and_schedule_and_a_size_drop() -> None:
     now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    store = BackupStore(name="s3", kind="s3", bucket="b", schedule="24h", rpo="30h")
+    store = BackupStore(name="s3", kind="s3", bucket="b", schedule=Duration("24h"), rpo=Duration("30h"))
 
     def backups(*ages_and_sizes: tuple[float, int]) -> StoreInventory:
         made = [
@@ -604,7 +605,7 @@ def test_a_store_of_hand_made_dumps_says_what_it_found(tmp_path: Path) -> None:
         os.utime(path, (made.timestamp(), made.timestamp()))
     (folder / "README.txt").write_text("not a dump")
     newest = f"backup_{now - timedelta(days=1):%Y%m%d}.sql.gz"
-    config = BackupStore(name="nas", kind="folder", path=str(folder), rpo="36h")
+    config = BackupStore(name="nas", kind="folder", path=str(folder), rpo=Duration("36h"))
     (found,) = judge(inventory(config), now)
     assert (found.check, found.severity) == ("backup.age", Severity.WARN)
     assert found.message == (

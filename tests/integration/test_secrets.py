@@ -22,6 +22,7 @@ from cockpit.probes.secrets import judge_secrets, read_secrets, secret_ages
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.postgres import SandboxPostgres
 from cockpit.state import StateStore
+from cockpit.units import Duration
 from tests.conftest import clean_env
 from tests.integration.http_servers import make_authority, serve, tls_context
 
@@ -179,7 +180,7 @@ def test_rotation_through_the_cli_keeps_no_old_value_and_tracks_revocation(
     assert second not in done.stdout + done.stderr
     store = StateStore(tmp_path / "state" / "state.sqlite3")
     try:
-        ages = secret_ages([Secret(name="ai-api-key", grace="7d")], store)
+        ages = secret_ages([Secret(name="ai-api-key", grace=Duration("7d"))], store)
         (pending,) = ages[0].pending
         revoke_by = datetime.fromisoformat(pending.revoke_by)
         assert timedelta(days=6.9) < revoke_by - datetime.now(UTC) <= timedelta(days=7)

@@ -23,6 +23,10 @@ dsn = "postgresql://cockpit@db:5432/app"
 password = "keyring:prod-db"
 """
 
+HEALTH = '[targets.a]\n[[targets.a.health]]\nname = "api"\nurl = "https://api/health"\n'
+STORE = '[targets.a]\n[[targets.a.backups]]\nname = "b"\nkind = "folder"\npath = "/x"\n'
+WINDOW = '[targets.a]\n[[targets.a.maintenance_windows]]\nname = "w"\n'
+
 
 def error_of(text: str) -> str:
     with pytest.raises(ConfigError) as caught:
@@ -168,7 +172,44 @@ def test_bad_duration_and_window() -> None:
     message = error_of("[targets.a]\n[[targets.a.maintenance_windows]]\nname='w'\nweekly='sunday-ish'\n")
     assert "weekly" in message and "sun 02:00" in message
     message = error_of("[targets.a]\n[[targets.a.backups]]\nname='b'\nkind='folder'\npath='/x'\nrpo='soon'\n")
-    assert "rpo" in message and "24h" in message
+    assert message == (
+        "/etc/cockpit.toml:6: targets.a.backups[0].rpo: "
+        "expected a duration like 30s, 15m, 24h, 7d or 1h30m, got 'soon'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[settings]\nhistory_retention = 'a week'\n", ":2: settings.history_retention: expected a duration like"),
+        ("[settings]\nwindow_warning = 15\n", ":2: settings.window_warning: expected a duration like 30s, 15m, 24h, 7d or 1h30m, got 15"),
+        (STORE + "schedule = '1 day'\n", ":6: targets.a.backups[0].schedule: expected a duration like"),
+        (STORE + "schedule = '0s'\n", ":2: targets.a.backups[0]: `schedule` must be longer than 0s, got '0s'"),
+        ("[targets.a]\n[[targets.a.secrets]]\nname = 's'\ngrace = '-1h'\n", ":4: targets.a.secrets[0].grace: expected a duration"),
+        ("[targets.a]\n[[targets.a.archives]]\nolder_than = '90 days ago'\n", ":3: targets.a.archives[0].older_than: expected a duration"),
+        ("[targets.a]\n[[targets.a.archives]]\nolder_than = '0d'\n", ":2: targets.a.archives[0]: `older_than` must be longer than 0s"),
+    ],
+)  # fmt: skip
+def test_a_duration_is_parsed_at_load_and_a_bad_one_names_its_key_and_line(text: str, expected: str) -> None:
+    assert error_of(text).startswith("/etc/cockpit.toml" + expected)
+
+
+def test_durations_are_timedeltas_that_read_as_written() -> None:
+    from datetime import timedelta
+
+    config = parse_config(
+        GOOD.replace("[settings]\n", "[settings]\nwindow_warning = '0s'\n")
+        + "[[targets.prod.backups]]\nname='b'\nkind='folder'\npath='/x'\nrpo='1h30m'\n"
+        + "[[targets.prod.secrets]]\nname='s'\ngrace='0s'\n"
+    )
+    store, secret = config.targets["prod"].backups[0], config.targets["prod"].secrets[0]
+    assert store.rpo == timedelta(minutes=90) and f"within the RPO ({store.rpo})" == "within the RPO (1h30m)"
+    assert store.schedule == timedelta(hours=24)  # the default, a Duration too
+    assert secret.grace == timedelta(0) and config.settings.window_warning == timedelta(0)  # 0s: allowed here
+    assert (config.settings.history_retention, str(config.settings.history_retention)) == (
+        timedelta(days=7),
+        "7d",
+    )
 
 
 def test_unknown_threshold_override_and_missing_default_target() -> None:
@@ -199,11 +240,6 @@ def test_target_choice() -> None:
     assert config.target("staging")[0] == "staging"
     with pytest.raises(ConfigError, match="no target 'qa' .configured: prod, staging."):
         config.target("qa")
-
-
-HEALTH = '[targets.a]\n[[targets.a.health]]\nname = "api"\nurl = "https://api/health"\n'
-STORE = '[targets.a]\n[[targets.a.backups]]\nname = "b"\nkind = "folder"\npath = "/x"\n'
-WINDOW = '[targets.a]\n[[targets.a.maintenance_windows]]\nname = "w"\n'
 
 
 @pytest.mark.parametrize(
@@ -257,8 +293,8 @@ def test_two_entries_of_the_same_name_are_refused_at_the_second() -> None:
         (bytes(range(256)) * 8, ":2: not UTF-8 text (byte 0x80)"),  # binary garbage (0x0a is line 2)
         (b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n", ": arrays or tables nested too deeply to read"),
         (b"[targets.a]\nthresholds = " + b"{a=" * 400 + b"1" + b"}" * 400 + b"\n", ": arrays or tables nested"),
-        (STORE.encode() + b"rpo = '99999999999999999999d'\n", ":2: targets.a.backups[0]: `rpo`: at most 3650d"),
-        (WINDOW.encode() + b"weekly = 'sun 02:00'\nduration = '1e400h'\n", ":2: targets.a.maintenance_windows[0]: `duration`: expected a duration"),
+        (STORE.encode() + b"rpo = '99999999999999999999d'\n", ":6: targets.a.backups[0].rpo: at most 3650d"),
+        (WINDOW.encode() + b"weekly = 'sun 02:00'\nduration = '1e400h'\n", ":5: targets.a.maintenance_windows[0].duration: expected a duration"),
     ],
 )  # fmt: skip
 def test_a_file_that_is_not_a_config_at_all_is_one_line_with_where(

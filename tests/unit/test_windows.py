@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cockpit.config import MaintenanceWindow
-from cockpit.units import format_duration, parse_duration
+from cockpit.units import Duration, format_duration, parse_duration
 from cockpit.windows import window_state
 
-WEEKLY = MaintenanceWindow(name="weekly", weekly="sun 02:00", duration="2h")
-MONTHLY = MaintenanceWindow(name="monthly", monthly="first sun 02:00", duration="4h")
+WEEKLY = MaintenanceWindow(name="weekly", weekly="sun 02:00", duration=Duration("2h"))
+MONTHLY = MaintenanceWindow(name="monthly", monthly="first sun 02:00", duration=Duration("4h"))
 
 
 def test_inside_the_weekly_window() -> None:
@@ -37,7 +37,9 @@ def test_first_sunday_of_the_month_and_the_longer_window_wins() -> None:
 
 
 def test_one_off_window_in_its_timezone() -> None:
-    window = MaintenanceWindow(name="upgrade", at="2026-12-12T22:00", duration="3h", timezone="Europe/Paris")
+    window = MaintenanceWindow(
+        name="upgrade", at="2026-12-12T22:00", duration=Duration("3h"), timezone="Europe/Paris"
+    )
     inside = datetime(2026, 12, 12, 21, 30, tzinfo=UTC)  # 22:30 in Paris
     assert window_state([window], inside).in_window
     assert not window_state([window], inside + timedelta(hours=3)).in_window
