@@ -15,7 +15,6 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -110,7 +109,6 @@ class Thresholds(_Section, frozen=True):
     error_rate_crit_pct: float = 5
     connections_warn_pct: float = 80
     connections_crit_pct: float = 95
-    disk_warn_pct: float = 80
     cert_warn_days: int = 30
     cert_crit_days: int = 7
     key_rotation_days: int = 90
@@ -125,6 +123,39 @@ class Thresholds(_Section, frozen=True):
     replication_lag_warn_s: float = 30
     replication_lag_crit_s: float = 300
     slot_retained_warn_mb: float = 1024
+
+
+class ThresholdOverrides(_Section, frozen=True):
+    """A target's ``[targets.NAME.thresholds]``: any of the thresholds, typed as they are (a
+    misspelt one is an unknown key); None leaves the global value."""
+
+    slow_query_ms: float | None = None
+    mean_statement_alert_ms: float | None = None
+    latency_p95_warn_ms: float | None = None
+    latency_p95_crit_ms: float | None = None
+    error_rate_warn_pct: float | None = None
+    error_rate_crit_pct: float | None = None
+    connections_warn_pct: float | None = None
+    connections_crit_pct: float | None = None
+    cert_warn_days: int | None = None
+    cert_crit_days: int | None = None
+    key_rotation_days: int | None = None
+    idle_in_transaction_warn_s: float | None = None
+    long_transaction_warn_s: float | None = None
+    dead_tuple_warn_pct: float | None = None
+    bloat_warn_pct: float | None = None
+    bloat_crit_pct: float | None = None
+    cache_hit_warn_pct: float | None = None
+    wraparound_warn_pct: float | None = None
+    wraparound_crit_pct: float | None = None
+    replication_lag_warn_s: float | None = None
+    replication_lag_crit_s: float | None = None
+    slot_retained_warn_mb: float | None = None
+
+
+# Thresholds once documented that nothing ever read (no probe measures disk use): a config that
+# still sets one loads, and the value is dropped before validation (README: Configuration).
+IGNORED_THRESHOLDS = ("disk_warn_pct",)
 
 
 class Database(_Section, frozen=True):
@@ -304,7 +335,7 @@ class Target(_Section, frozen=True):
     cloud_keys: list[CloudKeys] = []
     maintenance_windows: list[MaintenanceWindow] = []
     archives: list[Archive] = []
-    thresholds: dict[str, float] = {}
+    thresholds: ThresholdOverrides = ThresholdOverrides()
     # A checklist's run parameters on this target, by checklist id: the tables and the window a
     # built-in checklist works on here (``[targets.prod.checklist_params.weekly-db-cleanup]``).
     checklist_params: dict[str, dict[str, str]] = {}
@@ -359,7 +390,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
 
     def thresholds_for(self, target: Target) -> Thresholds:
         """Global thresholds with the target's overrides applied."""
-        return msgspec.structs.replace(self.thresholds, **target.thresholds)
+        given = msgspec.structs.asdict(target.thresholds)
+        return msgspec.structs.replace(self.thresholds, **{k: v for k, v in given.items() if v is not None})
 
     def _where(self) -> str:
         return str(self.path) if self.path else "config"
@@ -445,6 +477,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     where = str(path) if path else "config"
     try:
         data = tomllib.loads(text)
+        _drop_ignored_thresholds(data)
         raw = _convert(data, _RawConfig, "", text, where)
         targets = {
             name: _convert(body, Target, f"targets.{name}", text, where) for name, body in raw.targets.items()
@@ -456,7 +489,6 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             f"{where}: arrays or tables nested too deeply to read: a config is a few levels deep"
         ) from None
     for name, target in targets.items():
-        _check_threshold_overrides(target.thresholds, name, text, where)
         _check_unique_names(target, name, text, where)
     targets = {name: _with_s3_deadlines(target, raw.settings) for name, target in targets.items()}
     config = Config(
@@ -524,15 +556,16 @@ def _refuse_non_finite(data: Any, text: str, where: str) -> None:
             pending += [(f"{path}[{i}]", v) for i, v in enumerate(node)]
 
 
-def _check_threshold_overrides(overrides: Mapping[str, float], target: str, text: str, where: str) -> None:
-    known = set(Thresholds.__struct_fields__)
-    for key in overrides:
-        if key not in known:
-            path = f"targets.{target}.thresholds.{key}"
-            raise ConfigError(
-                f"{where}{_line_of(text, path)}: {path}: unknown threshold "
-                f"(known: {', '.join(sorted(known))})"
-            )
+def _drop_ignored_thresholds(data: dict[str, Any]) -> None:
+    """Remove IGNORED_THRESHOLDS from ``[thresholds]`` and every target's overrides."""
+    targets = data.get("targets")
+    tables = [data.get("thresholds")]
+    if isinstance(targets, dict):
+        tables += [body.get("thresholds") for body in targets.values() if isinstance(body, dict)]
+    for table in tables:
+        if isinstance(table, dict):
+            for key in IGNORED_THRESHOLDS:
+                table.pop(key, None)
 
 
 _T = TypeVar("_T")

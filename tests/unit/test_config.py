@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,7 +71,36 @@ def test_defaults_are_the_runbooks_numbers() -> None:
     t = config.thresholds
     assert (t.slow_query_ms, t.latency_p95_warn_ms, t.latency_p95_crit_ms) == (500, 500, 2000)
     assert (t.error_rate_warn_pct, t.error_rate_crit_pct) == (1, 5)
-    assert (t.cert_warn_days, t.cert_crit_days, t.key_rotation_days, t.disk_warn_pct) == (30, 7, 90, 80)
+    assert (t.cert_warn_days, t.cert_crit_days, t.key_rotation_days) == (30, 7, 90)
+
+
+def test_threshold_overrides_are_the_thresholds_each_optional() -> None:
+    import typing
+
+    from cockpit.config import ThresholdOverrides, Thresholds
+
+    def types(struct: type) -> dict[str, Any]:
+        return typing.get_type_hints(struct)
+
+    assert types(ThresholdOverrides) == {name: kind | None for name, kind in types(Thresholds).items()}
+    config = parse_config(GOOD + "[targets.prod.thresholds]\ncert_warn_days = 14\nslow_query_ms = 250\n")
+    thresholds = config.thresholds_for(config.targets["prod"])
+    assert (thresholds.cert_warn_days, thresholds.slow_query_ms, thresholds.cert_crit_days) == (14, 250, 7)
+    assert type(thresholds.cert_warn_days) is int
+    message = error_of("[targets.a.thresholds]\ncert_warn_days = 14.5\n")
+    assert (
+        message
+        == "/etc/cockpit.toml:2: targets.a.thresholds.cert_warn_days: Expected `int | null`, got `float`"
+    )
+
+
+def test_the_deprecated_disk_warn_pct_loads_and_is_ignored() -> None:
+    config = parse_config(
+        GOOD + "[thresholds]\ndisk_warn_pct = 70\n[targets.prod.thresholds]\ndisk_warn_pct = 90\n"
+    )
+    assert not hasattr(config.thresholds, "disk_warn_pct")
+    assert config.thresholds_for(config.targets["prod"]) == config.thresholds
+    assert "disk_warn_pct" not in (ROOT / "config.example.toml").read_text()
 
 
 def test_refresh_from_the_command_line_overrides_the_file() -> None:
@@ -214,7 +244,9 @@ def test_durations_are_timedeltas_that_read_as_written() -> None:
 
 def test_unknown_threshold_override_and_missing_default_target() -> None:
     message = error_of("[targets.a.thresholds]\nslow_query = 3\n")
-    assert message.startswith("/etc/cockpit.toml:2: targets.a.thresholds.slow_query: unknown")
+    assert message == (
+        "/etc/cockpit.toml:2: targets.a.thresholds.slow_query: unknown key (a typo? config.example.toml lists every key)"
+    )
     message = error_of('[settings]\ndefault_target = "nope"\n[targets.a]\n')
     assert message.startswith("/etc/cockpit.toml:2: settings.default_target")
 
