@@ -6,8 +6,8 @@
 What the cockpit writes is private to its user, whatever the umask: the state store (audit trail
 with client addresses, checklist notes and evidence), crash.log, dumps and CSV exports (customer
 data) are files of mode 0600 in folders of mode 0700 it creates (``private_dir``,
-``open_private``). Under the usual umask 022 they were 0644 in 0755 folders: readable by every
-user of the host.
+``open_private``). Left to the usual umask 022 they would be 0644 in 0755 folders: readable by
+every user of the host.
 """
 
 from __future__ import annotations

@@ -261,7 +261,7 @@ class StateStore:
 
     def close_interrupted(self) -> int:
         """Close as ``interrupted`` the ``running`` audit rows whose process is gone: a kill -9,
-        a lost machine, an OOM kill never ran the guard's end, and the row said `running`
+        a lost machine, an OOM kill never runs the guard's end, and no row may say `running`
         forever. Only this host's rows (another host's processes cannot be seen from here); a
         pid alive again (reused) keeps its row running, as it cannot be told apart. How many."""
         host = socket.gethostname()

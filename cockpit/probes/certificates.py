@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # cryptography costs ~20 ms to import: paid when a certificate is read, not at start
+if TYPE_CHECKING:  # cryptography is heavy: imported when a certificate is read, never on the start's path
     from cryptography import x509
 
 from cockpit.config import Certificate, Thresholds

@@ -7,9 +7,9 @@ failure is a sample with a reason that says what happened, never an exception.
 
 The requests run, and are timed, on an event loop of their own in a thread that does nothing
 else (``RequestLoop``), whichever loop calls ``HttpProber.probe``: a latency is the endpoint's
-own and a timeout a real one. Timed on the caller's loop, every sample included whatever else
-that loop did meanwhile: beside six databases being connected to and read, ``cockpit check``
-measured a 50 ms endpoint at 300-2,500 ms and reported false timeouts.
+own and a timeout a real one. Timed on the caller's loop, a sample would include whatever else
+that loop does meanwhile (``cockpit check`` connecting to and reading every database): a fast
+endpoint would read as slow, and a deadline would run out on time the endpoint never took.
 """
 
 from __future__ import annotations

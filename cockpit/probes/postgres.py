@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from cockpit.config import Database, Thresholds
 
 SIZE_EVERY_S = 300.0
-# The mean statement time is taken over about this span: over one refresh (1-2 s) a single slow
-# statement swung it across the alert threshold and back every few seconds (a flapping finding).
+# The mean statement time is taken over about this span, long enough that a single slow statement
+# does not swing it across the alert threshold and back (over one refresh of 1-2 s it would flap).
 MEAN_SPAN_S = 60.0
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 STATEMENT_LIMIT = 200
 SORT_COLUMNS = ("total_exec_time", "mean_exec_time", "calls", "rows", "shared_blks_read", "temp_blks_written")
 # Each sort order's figure on a Statement: deltas are sorted by it too, so the order shown is
-# the order named (deltas were sorted by total time whatever the sort said).
+# the order named, in the delta modes as in the cumulative one.
 SORT_FIELDS = {
     "total_exec_time": "total_ms",
     "mean_exec_time": "mean_ms",
