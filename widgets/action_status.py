@@ -30,7 +30,7 @@ class ActionStatus(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label("", id="action-label")
         # Determinate while idle: an indeterminate bar animates 15 times a second, hidden or
-        # not (Textual's auto_refresh timer keeps ticking), a third of the idle CPU.
+        # not (Textual's auto_refresh timer keeps ticking), and an idle cockpit draws nothing.
         yield ProgressBar(total=100, show_eta=False, id="action-progress")
 
     def start(self, summary: str) -> None:

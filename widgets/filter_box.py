@@ -1,8 +1,8 @@
 """A pane's one-line filter, opened with `/`: it applies as you type; enter keeps it, esc clears it.
 
-One row at 80x24, whatever has the focus: the focused Input's own border (Textual's
-``Input:focus``) once won over ``height: 1`` and left two border lines and no text row, so the
-filter typed was invisible. The row reads ``/ filter: <text>``; a filter that does not parse yet
+One row at 80x24, whatever has the focus: the box's Input is borderless when focused too, since
+Textual's ``Input:focus`` border would win over ``height: 1`` and leave two border lines and no
+text row, the filter typed invisible. The row reads ``/ filter: <text>``; a filter that does not parse yet
 (``min:1`` on its way to ``min:1s``) is said whole on a second row while it is wrong, and the last
 good one stays applied, instead of a notification per keystroke.
 """
@@ -26,9 +26,9 @@ Parsed = TypeVar("Parsed")
 
 
 class _FilterInput(Input):
-    """Enter hands the keys on at once, to what follows the box (the pane's table): a key typed
-    right after it (enter again, to open the row) went to the box, still focused until the
-    pane's handler ran, and was lost."""
+    """Enter hands the keys on at once, to what follows the box (the pane's table), so a key typed
+    right after it (enter again, to open the row) reaches the table: the box, focused until the
+    pane's handler ran, would swallow it."""
 
     async def action_submit(self) -> None:
         await super().action_submit()

@@ -1,8 +1,9 @@
 """The key bar: Textual's Footer, recomposed only when the keys it shows change.
 
 Textual's Footer recomposes (unmounts and mounts a widget per key) on every bindings signal:
-every focus change and every view switch, even when the keys shown are the same. Over SSH at
-80x24 that was most of a view switch's latency. This one compares what it would show first.
+every focus change and every view switch, even when the keys shown are the same. A view switch
+must not pay for rebuilding keys that did not change (over SSH, the largest part of its latency),
+so this one compares what it would show first.
 """
 
 from __future__ import annotations

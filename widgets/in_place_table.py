@@ -30,8 +30,8 @@ class InPlaceTable(DataTable[Cell]):
     """A keyed table whose columns depend on the width; rows are updated cell by cell."""
 
     # No horizontal scrollbar: at 80 columns most tables are a little wider than the screen, and
-    # the scrollbar (an escape sequence per cell) was repainted after every refresh, the larger
-    # part of the bytes written at idle. What is cut is one `enter` away (RowDetail).
+    # the scrollbar (an escape sequence per cell) would be repainted after every refresh, bytes
+    # over SSH for nothing at idle. What is cut is one `enter` away (RowDetail).
     DEFAULT_CSS = """
     InPlaceTable { overflow-x: hidden; }
     """
@@ -67,9 +67,9 @@ class InPlaceTable(DataTable[Cell]):
                 self._fit_columns()
 
     def on_mount(self) -> None:
-        # The columns now, from the terminal's width: left to the first Resize, which comes after
-        # the first paint, they were missing from the first frame and drawn a frame later, once the
-        # event loop was free again (70 ms at start, with the Health pane's first steps between).
+        # The columns now, from the terminal's width, so the first frame has them: the first
+        # Resize comes after the first paint, and columns left to it would be drawn a frame later,
+        # whenever the event loop is next free.
         self._fit_columns()
 
     def on_resize(self) -> None:
@@ -108,8 +108,8 @@ class InPlaceTable(DataTable[Cell]):
         """Row ``key``'s cells, built from ``source`` (a frozen row) only when it changed.
 
         An unchanged row then costs neither formatting nor comparing its cells in ``_put``: at a
-        1 s refresh most of a statements table is unchanged, and building it was a quarter of
-        the pane's CPU (bench/idle_footprint.py).
+        1 s refresh most of a statements table is unchanged, and an idle pane must not build it
+        again (bench/idle_footprint.py).
         """
         kept = self._built.get(key)
         if kept is not None and kept[0] == source:
@@ -166,8 +166,8 @@ class InPlaceTable(DataTable[Cell]):
         """Forget what was drawn for ``cells`` and their rows, and repaint those rows' lines only.
 
         DataTable.update_cell counts an update that is part of every render cache key, so one
-        changed cell (a latency, an age) re-rendered every row of the table on every refresh:
-        most of the idle CPU (bench/idle_footprint.py). Here only those cells' and rows' cache
+        changed cell (a latency, an age) would re-render every row of the table on every refresh
+        (bench/idle_footprint.py). Here only those cells' and rows' cache
         entries go (Textual is pinned, see pyproject.toml: these caches are DataTable's internals).
         """
         keys = {row_key for row_key, _ in cells}
@@ -222,9 +222,8 @@ class InPlaceTable(DataTable[Cell]):
         DataTable.sort can only order by cell values; this sets the same row-location map it
         builds (Textual is pinned, see pyproject.toml). Only the rows whose place changed and
         that are in the window are repainted: a statement climbing one place repaints two lines,
-        not the table, and a reorder below the window repaints nothing (at a 1 s refresh the
-        statements table was repainted whole every few seconds for reorders no one could see:
-        bench/idle_footprint.py).
+        not the table, and a reorder below the window repaints nothing: no repaint for a reorder
+        no one can see (bench/idle_footprint.py).
         """
         locations = self._row_locations
         moved = {

@@ -2,7 +2,7 @@
 
 TabbedContent switches to a pane when a widget inside it is focused, one message hop later. A
 focus that has moved on by then is stale: following it would undo a digit typed at that moment
-(the start's focus into the first pane, then a digit at once, showed the first pane again).
+(the start's focus into the first pane, then a digit at once, would show the first pane again).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Queries pane's tables: statements, sessions, and the lock tree as indented text.
 
 Who waits on whom is said in words (WAITING for 1072, BLOCKING 2), not by colour alone: under
-NO_COLOR a blocked session's red was a dim grey like any other.
+NO_COLOR a blocked session's red is a dim grey like any other.
 """
 
 from __future__ import annotations

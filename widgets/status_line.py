@@ -21,7 +21,8 @@ class StatusLine(Label):
     (an error message, a relation's name; widgets.verbatim).
 
     An update asks for a layout pass only when the summary changes its number of lines: a
-    layout pass on every refresh made Textual redraw more than the text (bench/idle_footprint.py).
+    layout pass makes Textual redraw more than the text, which a refresh must not pay for
+    (bench/idle_footprint.py).
     """
 
     DEFAULT_CSS = """

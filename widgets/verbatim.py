@@ -4,10 +4,10 @@ Query texts, relation and role names, application names, error messages, JSON bo
 keys, checklist titles and notes, target names: anyone who can name a table, run a query or
 write a checklist chooses them. Textual parses a ``str`` handed to a table cell, a Label, a
 notification or a command palette entry as markup: ``SELECT 1 /* [/] */`` in pg_stat_statements
-raised MarkupError and ended the cockpit (and every start after it, the pane being reopened);
-``[@click=app.quit]`` would have been a button; ``:fire:`` became an emoji. And what Rich and
-Textual keep of control characters goes to the terminal as it is: ``\\x1b]52;...`` in an
-application_name would have written the operator's clipboard.
+would raise MarkupError and end the cockpit (and every start after it, the pane being reopened);
+``[@click=app.quit]`` would be a button; ``:fire:`` an emoji. And what Rich and Textual keep of
+control characters goes to the terminal as it is: ``\\x1b]52;...`` in an application_name would
+write the operator's clipboard.
 
 The rule: foreign text reaches a widget as a ``rich.text.Text`` built here (``verbatim``), or,
 where a widget only takes markup (the command palette), escaped here (``markup_escaped``), each
