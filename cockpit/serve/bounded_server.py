@@ -1,10 +1,11 @@
 """textual-serve's server with bounds: at most ``max_sessions`` tabs, terminals of a sane size.
 
-Each browser tab is a cockpit process of its own with its own database session: 20 tabs made 20
-processes, 1.2 GB and 19 sessions, and a tab asking for a 3000x3000 terminal cost 214 MB and 75 %
-of a core. So a tab beyond the limit is told so in its page (written to its terminal, which no
-process is started for); and every size a tab asks for, at the start (the websocket's
-``width``/``height``) and on each resize, is clamped to ``MAX_SIZE``.
+Each browser tab is a cockpit process of its own with its own database session, and a tab's
+memory and CPU grow with the terminal size it asks for: unbounded, browsers alone would decide how
+much of the host and how many of the target's connections the observers take. So a tab beyond
+the limit is told so in its page (written to its terminal, which no process is started for); and
+every size a tab asks for, at the start (the websocket's ``width``/``height``) and on each resize,
+is clamped to ``MAX_SIZE``.
 
 The websocket handler is textual-serve's own (``Server.handle_websocket``: start an
 ``AppService``, relay the browser's messages), written again with the two bounds, since the
@@ -23,7 +24,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 MIN_SIZE = (10, 5)  # columns, rows: below this nothing of the cockpit shows anyway
-MAX_SIZE = (400, 150)  # a 4K screen at a small font; 3000x3000 cost 214 MB a tab
+MAX_SIZE = (400, 150)  # a 4K screen at a small font; a tab's memory grows with its cells
 log = logging.getLogger("cockpit.serve.server")
 
 
@@ -109,7 +110,7 @@ class BoundedServer(Server):
             try:
                 kind, data = message.json()
             except (ValueError, TypeError):
-                continue  # not an envelope: textual-serve's assert ended the tab; ignored
+                continue  # not an envelope: ignored (textual-serve's own handler asserts, ending the tab)
             if kind == "stdin" and isinstance(data, str):
                 await app_service.send_bytes(data.encode("utf-8"))
             elif kind == "resize" and isinstance(data, dict):
