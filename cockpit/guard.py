@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from cockpit.actor import Actor
 from cockpit.errors import ActionCancelled, ActionRefused
 from cockpit.redact import redact, redact_params
-from cockpit.state import StateStore
+from cockpit.state import AuditResult, StateStore
 from cockpit.windows import WindowState, window_state
 
 _R = TypeVar("_R")
@@ -204,10 +204,10 @@ class Guard:
             reason = f"type the target's name ({self.target!r}) to arm its writes"
         audit_id = self._audit_start("target.arm", {"minutes": minutes})
         if reason is not None:
-            self.store.audit_end(audit_id, "refused", reason)
+            self.store.audit_end(audit_id, AuditResult.REFUSED, reason)
             raise ActionRefused(reason)
         self.arming.until = time.monotonic() + minutes * 60
-        self.store.audit_end(audit_id, "ok", f"writes armed for {minutes:g} min")
+        self.store.audit_end(audit_id, AuditResult.OK, f"writes armed for {minutes:g} min")
 
     def disarm(self, why: str) -> None:
         """Back to read-only (by the operator, or the time ran out); audited."""
@@ -215,7 +215,7 @@ class Guard:
             return
         self.arming.until = None
         audit_id = self._audit_start("target.disarm", {})
-        self.store.audit_end(audit_id, "ok", why)
+        self.store.audit_end(audit_id, AuditResult.OK, why)
 
     def _audit_start(self, action: str, params: dict[str, Any]) -> int:
         return self.store.audit_start(
@@ -275,7 +275,7 @@ class Guard:
         audit_id = self._audit_start(request.action, dict(request.params))
         reason = self.refusal(request, confirmation)
         if reason is not None:
-            self.store.audit_end(audit_id, "refused", reason)
+            self.store.audit_end(audit_id, AuditResult.REFUSED, reason)
             raise ActionRefused(reason)
         context = ActionContext(
             request=request,
@@ -287,15 +287,15 @@ class Guard:
         try:
             yield context
         except ActionCancelled as exc:
-            self.store.audit_end(audit_id, "cancelled", redact(str(exc)))
+            self.store.audit_end(audit_id, AuditResult.CANCELLED, redact(str(exc)))
             raise
         except ActionRefused as exc:  # the action refused itself (a checklist's SQL): a refusal too
-            self.store.audit_end(audit_id, "refused", redact(str(exc)))
+            self.store.audit_end(audit_id, AuditResult.REFUSED, redact(str(exc)))
             raise
         except BaseException as exc:
-            self.store.audit_end(audit_id, "failed", redact(f"{type(exc).__name__}: {exc}"))
+            self.store.audit_end(audit_id, AuditResult.FAILED, redact(f"{type(exc).__name__}: {exc}"))
             raise
-        self.store.audit_end(audit_id, "ok", redact(context.result_detail))
+        self.store.audit_end(audit_id, AuditResult.OK, redact(context.result_detail))
 
     def run(
         self,

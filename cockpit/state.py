@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,17 @@ MIGRATIONS: Sequence[str] = (
 UNKNOWN_PROCESS_AGE = timedelta(days=1)
 
 
+class AuditResult(StrEnum):
+    """How an audited action ended; the value is what the audit table's ``result`` column holds."""
+
+    RUNNING = "running"  # started, no end recorded yet
+    OK = "ok"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # its process ended without recording an end (close_interrupted)
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -134,7 +146,7 @@ class AuditRecord:
     target: str
     action: str
     params: dict[str, Any]
-    result: str
+    result: AuditResult
     detail: str
 
 
@@ -252,7 +264,7 @@ class StateStore:
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
-    def audit_end(self, record_id: int, result: str, detail: str = "") -> None:
+    def audit_end(self, record_id: int, result: AuditResult, detail: str = "") -> None:
         with self.transaction() as db:
             db.execute(
                 "UPDATE audit SET ended_at = ?, result = ?, detail = ? WHERE id = ?",
@@ -266,7 +278,7 @@ class StateStore:
         pid alive again (reused) keeps its row running, as it cannot be told apart. How many."""
         host = socket.gethostname()
         rows = self.query(
-            "SELECT id, pid, started_at FROM audit WHERE result = 'running' AND host = ?", (host,)
+            "SELECT id, pid, started_at FROM audit WHERE result = ? AND host = ?", (AuditResult.RUNNING, host)
         )
         oldest = datetime.now(UTC) - UNKNOWN_PROCESS_AGE
         stale = []
@@ -280,9 +292,8 @@ class StateStore:
             detail = f"interrupted: {why} a result (killed, or the machine went down)"
             with self.transaction() as db:
                 db.execute(
-                    "UPDATE audit SET ended_at = ?, result = 'interrupted', detail = ?"
-                    " WHERE id = ? AND result = 'running'",
-                    (utc_now(), detail, record_id),
+                    "UPDATE audit SET ended_at = ?, result = ?, detail = ? WHERE id = ? AND result = ?",
+                    (utc_now(), AuditResult.INTERRUPTED, detail, record_id, AuditResult.RUNNING),
                 )
         return len(stale)
 
@@ -304,7 +315,7 @@ class StateStore:
                 target=row[7],
                 action=row[8],
                 params=json.loads(row[9]),
-                result=row[10],
+                result=AuditResult(row[10]),
                 detail=row[11],
             )
             for row in rows

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
 from cockpit.config import Database
@@ -24,11 +25,25 @@ Kind = Literal["cancel", "terminate"]
 FUNCTIONS = {"cancel": "pg_cancel_backend", "terminate": "pg_terminate_backend"}
 
 
+class SignalOutcome(StrEnum):
+    """What became of one session's signal; for the last two, ``SignalResult.reason`` says why."""
+
+    CANCELLED = "cancelled"
+    TERMINATED = "terminated"
+    REFUSED = "refused"  # not sent: not the session shown, or not allowed (the reason says which)
+    FAILED = "failed"  # sent, and the server said no or the statement broke
+
+
 @dataclass(frozen=True, slots=True)
 class SignalResult:
     pid: int
     user: str
-    outcome: str  # "cancelled", "terminated", "refused: ...", "failed: ..."
+    outcome: SignalOutcome
+    reason: str = ""  # why it was refused or failed, as the operator can act on it
+
+    def __str__(self) -> str:
+        """What the audit record says of this session: ``cancelled``, ``refused: <why>``."""
+        return f"{self.outcome}: {self.reason}" if self.reason else str(self.outcome)
 
 
 def request_for(kind: Kind, database: Database, sessions: Sequence[Session]) -> ActionRequest:
@@ -62,7 +77,7 @@ def signal_sessions(
     from psycopg import sql as pgsql
 
     query = pgsql.SQL(sql.load("signal_backend.sql")).format(function=pgsql.Identifier(FUNCTIONS[kind]))
-    done = "cancelled" if kind == "cancel" else "terminated"
+    done = SignalOutcome.CANCELLED if kind == "cancel" else SignalOutcome.TERMINATED
     results: list[SignalResult] = []
     # The signal itself must not be read-only-blocked: the guard already decided.
     with connect(
@@ -85,20 +100,23 @@ def signal_sessions(
             try:
                 row = conn.execute(query, params).fetchone()
             except Exception as exc:  # one failure must not stop the rest; it is reported
-                results.append(SignalResult(session.pid, session.user, _failure(conn, session, exc)))
+                results.append(SignalResult(session.pid, session.user, *_failure(conn, session, exc)))
                 continue
             if row is None:
-                outcome = _not_matched(conn, session)
+                result = SignalResult(
+                    session.pid, session.user, SignalOutcome.REFUSED, _not_matched(conn, session)
+                )
             elif row[1]:
-                outcome = done
+                result = SignalResult(session.pid, session.user, done)
             else:
-                outcome = "failed: the server refused the signal (privilege?)"
-            results.append(SignalResult(session.pid, session.user, outcome))
-    context.result_detail = "; ".join(f"{r.pid} ({r.user}): {r.outcome}" for r in results)
+                why = "the server refused the signal (privilege?)"
+                result = SignalResult(session.pid, session.user, SignalOutcome.FAILED, why)
+            results.append(result)
+    context.result_detail = "; ".join(f"{r.pid} ({r.user}): {r}" for r in results)
     return results
 
 
-def _failure(conn: Any, session: Session, exc: Exception) -> str:
+def _failure(conn: Any, session: Session, exc: Exception) -> tuple[SignalOutcome, str]:
     """Why a signal failed, as the operator can act on it: a missing grant names the GRANT; a
     superuser's session can be signalled by a superuser only, and no GRANT changes that."""
     import psycopg
@@ -106,13 +124,17 @@ def _failure(conn: Any, session: Session, exc: Exception) -> str:
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (session.user,)).fetchone()
         if row is not None and row[0]:
-            return (
-                f"refused: {session.user} is a superuser, whose sessions only a superuser may "
+            return SignalOutcome.REFUSED, (
+                f"{session.user} is a superuser, whose sessions only a superuser may "
                 "signal (no GRANT allows it)"
             )
         user = conn.info.user
-        return f"refused: {user} may not signal {session.user}'s sessions: GRANT pg_signal_backend TO {user}"
-    return f"failed: {exc}".splitlines()[0]
+        return (
+            SignalOutcome.REFUSED,
+            f"{user} may not signal {session.user}'s sessions: GRANT pg_signal_backend TO {user}",
+        )
+    lines = str(exc).splitlines()
+    return SignalOutcome.FAILED, lines[0] if lines else ""
 
 
 def _not_matched(conn: Any, session: Session) -> str:
@@ -126,7 +148,7 @@ def _not_matched(conn: Any, session: Session) -> str:
     if row is not None and row[0]:
         user = conn.info.user
         return (
-            f"refused: {user} cannot see {session.user}'s sessions to re-check this one: "
+            f"{user} cannot see {session.user}'s sessions to re-check this one: "
             f"GRANT pg_read_all_stats TO {user} (pg_monitor holds it)"
         )
-    return "refused: not the session shown (pid reused or query changed)"
+    return "not the session shown (pid reused or query changed)"

@@ -157,7 +157,7 @@ def test_each_missing_privilege_says_the_grant_to_run(estate: EstateRoles, store
             request_for("cancel", bare, [seen]), YES,
             lambda ctx: signal_sessions(ctx, "cancel", bare, SessionPolicy(), [seen]),
         )  # fmt: skip
-    assert [r.outcome for r in results] == [
+    assert [str(r) for r in results] == [
         f"refused: cockpit_bare cannot see {user}'s sessions to re-check this one: "
         "GRANT pg_read_all_stats TO cockpit_bare (pg_monitor holds it)"
     ]
@@ -168,7 +168,7 @@ def test_each_missing_privilege_says_the_grant_to_run(estate: EstateRoles, store
             request_for("cancel", observer, [seen]), YES,
             lambda ctx: signal_sessions(ctx, "cancel", observer, SessionPolicy(), [seen]),
         )  # fmt: skip
-    assert [r.outcome for r in results] == [
+    assert [str(r) for r in results] == [
         f"refused: cockpit_observer may not signal {user}'s sessions: "
         "GRANT pg_signal_backend TO cockpit_observer"
     ]
@@ -206,7 +206,7 @@ def test_pg_signal_backend_cannot_signal_a_superusers_session(estate: EstateRole
             request_for("terminate", operator, [target]), YES,
             lambda ctx: signal_sessions(ctx, "terminate", operator, SessionPolicy(), [target]),
         )  # fmt: skip
-        assert [r.outcome for r in results] == [
+        assert [str(r) for r in results] == [
             "refused: postgres is a superuser, whose sessions only a superuser may signal (no GRANT allows it)"
         ]
     finally:
