@@ -29,7 +29,15 @@ from cockpit.checklists.actions import ActionEnv
 from cockpit.checklists.format import fill
 from cockpit.checklists.journal import Journal
 from cockpit.checklists.report import render_report
-from cockpit.checklists.run import RunOperator, RunState, StepState, command_line, load_run, refresh
+from cockpit.checklists.run import (
+    RunOperator,
+    RunState,
+    StepState,
+    StepStatus,
+    command_line,
+    load_run,
+    refresh,
+)
 from cockpit.errors import CockpitError
 from cockpit.guard import Confirmation, ConfirmationKind
 from cockpit.paths import state_dir
@@ -40,8 +48,20 @@ from screens.prompt import PromptScreen
 from widgets.footer import KeyBar
 from widgets.verbatim import verbatim
 
-_MARK = {"done": "✔", "skipped": "-", "failed": "✘", "running": "▶", "pending": " "}
-_STYLE = {"done": "green", "skipped": "dim", "failed": "bold red", "running": "bold yellow", "pending": ""}
+_MARK = {
+    StepStatus.DONE: "✔",
+    StepStatus.SKIPPED: "-",
+    StepStatus.FAILED: "✘",
+    StepStatus.RUNNING: "▶",
+    StepStatus.PENDING: " ",
+}
+_STYLE = {
+    StepStatus.DONE: "green",
+    StepStatus.SKIPPED: "dim",
+    StepStatus.FAILED: "bold red",
+    StepStatus.RUNNING: "bold yellow",
+    StepStatus.PENDING: "",
+}
 _WIDE = 120  # columns from which the detail stands beside the steps
 _OTHER_COLUMNS = 36  # mark, status, deadline ("23h 20m left"), cell padding and the scrollbar
 HOLDER_KEYS = ("done", "skip", "fail", "note", "run_step", "finish", "abandon")
@@ -154,7 +174,7 @@ class ChecklistRunScreen(Screen[None]):
     def _cells(self, state: StepState, now: datetime) -> tuple[Text, Text, Text, str]:
         deadline = ""
         due = self.state.deadline(state)
-        if due is not None and state.status != "skipped":
+        if due is not None and state.status is not StepStatus.SKIPPED:
             met = self.state.deadline_met(state, now)
             left = due - now
             deadline = "met" if met else "MISSED" if met is False else f"{format_duration(left)} left"
@@ -175,7 +195,7 @@ class ChecklistRunScreen(Screen[None]):
         return (
             Text(_MARK[state.status], style=_STYLE[state.status]),
             title,
-            Text(state.status, style=_STYLE[state.status]),
+            Text(str(state.status), style=_STYLE[state.status]),
             deadline,
         )
 
@@ -251,7 +271,7 @@ class ChecklistRunScreen(Screen[None]):
             lines.append(f"{selected.status}: {selected.reason}")
         lines += [f"note ({op}): {text}" for _, op, text in selected.notes[-2:]]
         lines += [f"{'pass' if ok else 'not yet'}: {message}" for _, ok, message in selected.results[-2:]]
-        if step.rollback and selected.status == "failed":
+        if step.rollback and selected.status is StepStatus.FAILED:
             lines.append(f"rollback: {step.rollback}")
         self.query_one("#run-detail", Static).update(verbatim("\n".join(lines)))  # notes, results
 

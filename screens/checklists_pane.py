@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
 from cockpit.checklists.format import Checklist
-from cockpit.checklists.journal import Journal, RunInfo
+from cockpit.checklists.journal import Journal, RunInfo, RunStatus
 from cockpit.checklists.library import Library, load_library
 from cockpit.errors import CockpitError
 from screens.checklist_start import open_run, start_checklist
@@ -31,7 +31,7 @@ POLL_S = 1.0
 
 def _holder(info: RunInfo) -> str:
     """Who holds a running run, "(gone)" once their lease lapsed (their process renews it)."""
-    return info.holder + ("" if info.holder_active or info.status != "running" else " (gone)")
+    return info.holder + ("" if info.holder_active or info.status is not RunStatus.RUNNING else " (gone)")
 
 
 class ChecklistsPane(Vertical):
@@ -111,8 +111,8 @@ class ChecklistsPane(Vertical):
         self.runs = runs
         table = self.query_one("#checklist-runs", DataTable)
         rows = [
-            (info.id, info.status, _holder(info), info.title)
-            for info in sorted(runs, key=lambda r: (r.status != "running", r.started_at))
+            (info.id, str(info.status), _holder(info), info.title)
+            for info in sorted(runs, key=lambda r: (r.status is not RunStatus.RUNNING, r.started_at))
         ]
         if rows != self._shown_runs:
             self._shown_runs = rows
@@ -144,7 +144,7 @@ class ChecklistsPane(Vertical):
         # Only a run of this target reopens by itself: one of staging's, reopened in a cockpit on
         # prod, would look like prod's (its checks and actions are refused there anyway).
         here = self.env.probe_context.target_name
-        mine = [r for r in runs if r.status == "running" and r.holder == self.me and r.target == here]
+        mine = [r for r in runs if r.status is RunStatus.RUNNING and r.holder == self.me and r.target == here]
         if resume and mine and not self.env.observer:
             self.notify(f"resuming your unfinished run {mine[0].id} ({mine[0].title})")
             self._open(mine[0].id)

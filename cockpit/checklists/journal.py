@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from cockpit.config import Config
@@ -40,6 +41,32 @@ RUNS_SELECT = (
 )
 
 
+class EventKind(StrEnum):
+    """What an event records; the value is the ``kind`` column of ``checklist_events``."""
+
+    RUN_STARTED = "run_started"
+    TAKEOVER = "takeover"
+    RUN_FINISHED = "run_finished"  # detail: its RunStatus, and an abandoned run's reason
+    CHECK_STARTED = "check_started"
+    ACTION_STARTED = "action_started"
+    STEP_DONE = "step_done"
+    STEP_SKIPPED = "step_skipped"
+    STEP_FAILED = "step_failed"
+    NOTE = "note"
+    CHECK_RESULT = "check_result"
+    ACTION_RESULT = "action_result"
+    COMMAND_RESULT = "command_result"
+
+
+class RunStatus(StrEnum):
+    """Where a run is; the value is the ``status`` column of ``checklist_runs``."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # finished with a failed step
+    ABANDONED = "abandoned"  # ended unfinished, with a reason
+
+
 class NotHolder(CockpitError):
     """Someone else holds the run: follow it, or take it over explicitly."""
 
@@ -49,7 +76,7 @@ class Event:
     seq: int
     at: str
     operator: str
-    kind: str
+    kind: EventKind
     step: str | None
     detail: dict[str, Any]
 
@@ -64,7 +91,7 @@ class RunInfo:
     params: dict[str, str]
     started_at: str
     started_by: str
-    status: str
+    status: RunStatus
     finished_at: str | None
     holder: str
     lease_until: float
@@ -243,7 +270,9 @@ class Journal:
                 (run_id, checklist_id, title, target, json.dumps(definition), json.dumps(params),
                  now, operator, operator, time.time() + LEASE_S),
             )  # fmt: skip
-            self._insert(db, run_id, 1, operator, kind="run_started", step=None, detail={"params": params})
+            self._insert(
+                db, run_id, 1, operator, kind=EventKind.RUN_STARTED, step=None, detail={"params": params}
+            )
         return run_id
 
     def runs(self, *, unfinished: bool = False, limit: int = 200) -> list[RunInfo]:
@@ -263,7 +292,7 @@ class Journal:
         self,
         run_id: str,
         operator: str,
-        kind: str,
+        kind: EventKind,
         step: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> Event:
@@ -277,7 +306,7 @@ class Journal:
         with self._db.transaction() as db:
             holder, _ = self._holder(db, run_id)
             db.execute("UPDATE checklist_runs SET holder = ? WHERE id = ?", (operator, run_id))
-            return self._next(db, run_id, operator, "takeover", step=None, detail={"from": holder})
+            return self._next(db, run_id, operator, EventKind.TAKEOVER, step=None, detail={"from": holder})
 
     def heartbeat(self, run_id: str, operator: str) -> bool:
         """Renew the lease if ``operator`` still holds the running run; False once someone took
@@ -290,15 +319,22 @@ class Journal:
             )
             return bool(done.rowcount)
 
-    def finish(self, run_id: str, operator: str, status: str, detail: dict[str, Any] | None = None) -> Event:
+    def finish(
+        self, run_id: str, operator: str, status: RunStatus, detail: dict[str, Any] | None = None
+    ) -> Event:
         with self._db.transaction() as db:
             self._require_holder(db, run_id, operator)
             event = self._next(
-                db, run_id, operator, "run_finished", step=None, detail={"status": status, **(detail or {})}
+                db,
+                run_id,
+                operator,
+                EventKind.RUN_FINISHED,
+                step=None,
+                detail={"status": status, **(detail or {})},
             )
             db.execute(
                 "UPDATE checklist_runs SET status = ?, finished_at = ? WHERE id = ?",
-                (status, event.at, run_id),
+                (RunStatus(status), event.at, run_id),
             )
             return event
 
@@ -308,7 +344,7 @@ class Journal:
             " WHERE run_id = ? AND seq > ? ORDER BY seq",
             (run_id, after),
         )
-        return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+        return [Event(r[0], r[1], r[2], EventKind(r[3]), r[4], json.loads(r[5])) for r in rows]
 
     # -- inside a transaction -----------------------------------------------------------------
 
@@ -325,11 +361,18 @@ class Journal:
         holder, status = self._holder(db, run_id)
         if holder != operator:
             raise NotHolder(f"{holder} holds this run: follow it, or take it over to act")
-        if status != "running":
+        if status != RunStatus.RUNNING:
             raise CockpitError(f"this run is {status}: nothing more can be recorded")
 
     def _next(
-        self, db: Any, run_id: str, operator: str, kind: str, *, step: str | None, detail: dict[str, Any]
+        self,
+        db: Any,
+        run_id: str,
+        operator: str,
+        kind: EventKind,
+        *,
+        step: str | None,
+        detail: dict[str, Any],
     ) -> Event:
         last = db.execute("SELECT max(seq) FROM checklist_events WHERE run_id = ?", (run_id,)).fetchone()[0]
         event = self._insert(db, run_id, int(last or 0) + 1, operator, kind=kind, step=step, detail=detail)
@@ -340,16 +383,16 @@ class Journal:
         return self.now().astimezone(UTC).isoformat(timespec="milliseconds")
 
     def _insert(
-        self, db: Any, run_id: str, seq: int, operator: str, *, kind: str, step: str | None,
+        self, db: Any, run_id: str, seq: int, operator: str, *, kind: EventKind, step: str | None,
         detail: dict[str, Any],
     ) -> Event:  # fmt: skip
         at = self._stamp()
         db.execute(
             "INSERT INTO checklist_events (run_id, seq, at, operator, kind, step, detail)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (run_id, seq, at, operator, kind, step, json.dumps(detail, default=str)),
+            (run_id, seq, at, operator, EventKind(kind), step, json.dumps(detail, default=str)),
         )
-        return Event(seq, at, operator, kind, step, detail)
+        return Event(seq, at, operator, EventKind(kind), step, detail)
 
 
 def open_journal(
@@ -371,6 +414,6 @@ def open_journal(
 def _run_info(row: tuple[Any, ...]) -> RunInfo:
     return RunInfo(
         id=row[0], checklist_id=row[1], title=row[2], target=row[3], definition=json.loads(row[4]),
-        params=json.loads(row[5]), started_at=row[6], started_by=row[7], status=row[8],
+        params=json.loads(row[5]), started_at=row[6], started_by=row[7], status=RunStatus(row[8]),
         finished_at=row[9], holder=row[10], lease_until=float(row[11]),
     )  # fmt: skip

@@ -7,11 +7,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from cockpit.checklists.format import fill
-from cockpit.checklists.run import RunState
+from cockpit.checklists.journal import EventKind, RunStatus
+from cockpit.checklists.run import RunState, StepStatus
 
 RTO_OBJECTIVE_S = 4 * 3600
 RPO_OBJECTIVE_S = 3600
-_MARK = {"done": "[x]", "skipped": "[-]", "failed": "[!]", "running": "[>]", "pending": "[ ]"}
+_MARK = {
+    StepStatus.DONE: "[x]",
+    StepStatus.SKIPPED: "[-]",
+    StepStatus.FAILED: "[!]",
+    StepStatus.RUNNING: "[>]",
+    StepStatus.PENDING: "[ ]",
+}
 
 
 def _time(at: str | None) -> str:
@@ -34,7 +41,8 @@ def render_report(state: RunState, now: datetime) -> str:
     if params:
         lines.append("- Parameters: " + ", ".join(f"{k} = {v}" for k, v in params.items()))
     missed = [s for s in state.steps.values() if state.deadline_met(s, now) is False]
-    with_deadline = [s for s in state.steps.values() if s.step.deadline and s.status != "skipped"]
+    dated = [s for s in state.steps.values() if s.step.deadline]
+    with_deadline = [s for s in dated if s.status is not StepStatus.SKIPPED]
     if with_deadline:
         lines.append(f"- Deadlines: {len(with_deadline) - len(missed)} of {len(with_deadline)} met")
     lines += ["", "## Steps", ""]
@@ -51,18 +59,19 @@ def render_report(state: RunState, now: datetime) -> str:
             line += f", done {step_state.rounds} times, every {step.repeat}"
         line += ")"
         due = state.deadline(step_state)
-        if due is not None and step_state.status != "skipped":
+        if due is not None and step_state.status is not StepStatus.SKIPPED:
             met = state.deadline_met(step_state, now)
             verdict = {True: "met", False: "MISSED", None: "open"}[met]
             line += f", deadline {step.deadline} ({_time(due.isoformat())}): {verdict}"
         lines.append(line)
         if step_state.reason:
-            lines.append(f"  - {'Reason' if step_state.status != 'done' else 'Note'}: {step_state.reason}")
+            said = "Note" if step_state.status is StepStatus.DONE else "Reason"
+            lines.append(f"  - {said}: {step_state.reason}")
         for at, operator, text in step_state.notes:
             lines.append(f"  - Note ({_time(at)}, {operator}): {text}")
         for at, ok, message in step_state.results[-3:]:
             lines.append(f"  - {'Passed' if ok else 'Not passed'} ({_time(at)}): {message}")
-        if step_state.status == "failed" and step.rollback:
+        if step_state.status is StepStatus.FAILED and step.rollback:
             lines.append(f"  - Rollback: {step.rollback}")
     lines += _drill(state)
     lines += ["", "## Timeline", "", "| time | operator | event | step | detail |", "|---|---|---|---|---|"]
@@ -78,9 +87,9 @@ def render_report(state: RunState, now: datetime) -> str:
 
 def _abandoned(state: RunState) -> list[str]:
     """Who abandoned the run, when, and why (the reason is required)."""
-    if state.status != "abandoned":
+    if state.status is not RunStatus.ABANDONED:
         return []
-    ended = next((e for e in reversed(state.events) if e.kind == "run_finished"), None)
+    ended = next((e for e in reversed(state.events) if e.kind is EventKind.RUN_FINISHED), None)
     who = f" by {ended.operator} at {_time(ended.at)}" if ended else ""
     return [f"- Abandoned{who}: {state.end_reason or 'no reason recorded'}"]
 
@@ -89,7 +98,7 @@ def _drill(state: RunState) -> list[str]:
     """RTO and RPO from the verification an action step ran (the manifest's measured figures)."""
     if state.checklist.kind != "drill":
         return []
-    measured = [e.detail for e in state.events if e.kind == "action_result" and "rto_s" in e.detail]
+    measured = [e.detail for e in state.events if e.kind is EventKind.ACTION_RESULT and "rto_s" in e.detail]
     lines = ["", "## RTO and RPO", ""]
     if not measured:
         return [*lines, "No verified restore in this run: RTO and RPO not measured."]

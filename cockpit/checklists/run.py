@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import msgspec
@@ -24,7 +25,7 @@ import msgspec
 from cockpit.checklists.actions import ActionEnv, build_action
 from cockpit.checklists.checks import CheckOutcome, evaluate
 from cockpit.checklists.format import Checklist, Section, Step, fill
-from cockpit.checklists.journal import Event, Journal, RunInfo
+from cockpit.checklists.journal import Event, EventKind, Journal, RunInfo, RunStatus
 from cockpit.checklists.params import applies, instantiate, resolve
 from cockpit.config import MaintenanceWindow, Target
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError
@@ -33,14 +34,30 @@ from cockpit.probes import ProbeContext
 from cockpit.units import parse_duration
 from cockpit.windows import WindowState, window_state
 
-RESOLVED = ("done", "skipped", "failed")
+
+class StepStatus(StrEnum):
+    """Where a step of a run is, as folded from the journal's events."""
+
+    PENDING = "pending"  # not begun, or an attempt that did not pass: retry, skip or fail it
+    RUNNING = "running"  # its check, action or command is under way
+    DONE = "done"
+    SKIPPED = "skipped"  # with a reason (or its ``when`` does not hold for this run)
+    FAILED = "failed"
+
+
+RESOLVED = frozenset({StepStatus.DONE, StepStatus.SKIPPED, StepStatus.FAILED})
+_RESOLVING = {
+    EventKind.STEP_DONE: StepStatus.DONE,
+    EventKind.STEP_SKIPPED: StepStatus.SKIPPED,
+    EventKind.STEP_FAILED: StepStatus.FAILED,
+}
 
 
 @dataclass
 class StepState:
     section: Section
     step: Step
-    status: str = "pending"  # pending, running, done, skipped, failed
+    status: StepStatus = StepStatus.PENDING
     reason: str = ""
     operator: str = ""
     started_at: str | None = None
@@ -56,7 +73,7 @@ class StepState:
 
     def again_at(self) -> datetime | None:
         """When a ``repeat`` step that was done comes back (None: not one, or not done yet)."""
-        if self.step.repeat is None or self.status != "done" or self.ended_at is None:
+        if self.step.repeat is None or self.status is not StepStatus.DONE or self.ended_at is None:
             return None
         return datetime.fromisoformat(self.ended_at) + parse_duration(self.step.repeat)
 
@@ -68,7 +85,7 @@ class RunState:
     steps: dict[str, StepState]
     holder: str
     last_seq: int = 0
-    status: str = "running"
+    status: RunStatus = RunStatus.RUNNING
     end_reason: str = ""  # why it was abandoned
     events: list[Event] = field(default_factory=list)
 
@@ -95,13 +112,13 @@ class RunState:
         """Since the run started; a finished run's is its length."""
         end = datetime.fromisoformat(self.info.finished_at) if self.info.finished_at else now
         for event in self.events:
-            if event.kind == "run_finished":
+            if event.kind is EventKind.RUN_FINISHED:
                 end = datetime.fromisoformat(event.at)
         return end - self.started
 
     @property
     def finished(self) -> bool:
-        return self.status != "running"
+        return self.status is not RunStatus.RUNNING
 
     def deadline(self, state: StepState) -> datetime | None:
         seconds = state.step.deadline_s
@@ -112,7 +129,7 @@ class RunState:
         due = self.deadline(state)
         if due is None:
             return None
-        if state.ended_at is not None and state.status == "done":
+        if state.ended_at is not None and state.status is StepStatus.DONE:
             return datetime.fromisoformat(state.ended_at) <= due
         return False if now > due else None
 
@@ -121,31 +138,32 @@ class RunState:
         self.last_seq = event.seq
         state = self.steps.get(event.step or "")
         detail = event.detail
-        if event.kind == "takeover":
+        if event.kind is EventKind.TAKEOVER:
             self.holder = event.operator
-        elif event.kind == "run_finished":
-            self.status = str(detail.get("status", "done"))
+        elif event.kind is EventKind.RUN_FINISHED:
+            self.status = RunStatus(detail.get("status", RunStatus.DONE))
             self.end_reason = str(detail.get("reason") or "")
         elif state is None:
             return
-        elif event.kind in ("step_started", "action_started", "check_started"):
+        elif event.kind in (EventKind.ACTION_STARTED, EventKind.CHECK_STARTED):
             state.status, state.started_at, state.operator = (
-                "running",
+                StepStatus.RUNNING,
                 state.started_at or event.at,
                 event.operator,
             )
-        elif event.kind in ("step_done", "step_skipped", "step_failed"):
-            state.status = event.kind.removeprefix("step_")
+        elif event.kind in _RESOLVING:
+            state.status = _RESOLVING[event.kind]
             state.reason = str(detail.get("reason") or detail.get("note") or "")
             state.operator, state.ended_at = event.operator, event.at
             state.applies = state.applies and not detail.get("not_applicable")
-            state.rounds += event.kind == "step_done"
-        elif event.kind == "note":
+            state.rounds += event.kind is EventKind.STEP_DONE
+        elif event.kind is EventKind.NOTE:
             state.notes.append((event.at, event.operator, str(detail.get("text", ""))))
-        elif event.kind in ("check_result", "action_result", "command_result"):
+        elif event.kind in (EventKind.CHECK_RESULT, EventKind.ACTION_RESULT, EventKind.COMMAND_RESULT):
             state.results.append((event.at, bool(detail.get("ok")), str(detail.get("message", ""))))
-            if state.status == "running" and not detail.get("ok") and not detail.get("waiting"):
-                state.status = "pending"  # a failed attempt: retry, skip or fail it
+            failed = not detail.get("ok") and not detail.get("waiting")
+            if state.status is StepStatus.RUNNING and failed:
+                state.status = StepStatus.PENDING  # a failed attempt: retry, skip or fail it
 
 
 def load_run(journal: Journal, run_id: str) -> RunState:
@@ -186,7 +204,7 @@ def start_run(
             given, among = params.get(step.when.param), "/".join(step.when.among)
             reason = f"condition: {step.when.param} is {given}, not {among}"
             detail = {"reason": reason, "not_applicable": True}
-            journal.append(run_id, operator, "step_skipped", step.id, detail)
+            journal.append(run_id, operator, EventKind.STEP_SKIPPED, step.id, detail)
     return run_id
 
 
@@ -237,7 +255,7 @@ class RunOperator:
         with self._anytime.begin(replace(request, mutating=False), Confirmation(confirmed=True)):
             raise ActionRefused(reason)
 
-    def _append(self, kind: str, step: str | None = None, **detail: Any) -> Event:
+    def _append(self, kind: EventKind, step: str | None = None, **detail: Any) -> Event:
         if self.guard.observer:  # ticking a run changes no target: armed or not, operators may
             raise ActionRefused(f"read-only mode: {kind} on checklist run {self.run_id} is refused")
         return self.journal.append(self.run_id, self.operator, kind, step, detail)
@@ -245,19 +263,21 @@ class RunOperator:
     def done(self, step: Step, note: str = "") -> None:
         if step.note_required and not note.strip():
             raise CockpitError(f"step {step.id!r} needs a note: {step.evidence or 'say what was done'}")
-        self._append("step_done", step.id, note=note.strip())
+        self._append(EventKind.STEP_DONE, step.id, note=note.strip())
 
     def skip(self, step: Step, reason: str) -> None:
         if not reason.strip():
             raise CockpitError("a skip needs a reason")
-        self._append("step_skipped", step.id, reason=reason.strip())
+        self._append(EventKind.STEP_SKIPPED, step.id, reason=reason.strip())
 
     def fail(self, step: Step, reason: str) -> None:
-        self._append("step_failed", step.id, reason=reason.strip() or "failed", rollback=step.rollback)
+        self._append(
+            EventKind.STEP_FAILED, step.id, reason=reason.strip() or "failed", rollback=step.rollback
+        )
 
     def note(self, step: Step | None, text: str) -> None:
         if text.strip():
-            self._append("note", step.id if step else None, text=text.strip())
+            self._append(EventKind.NOTE, step.id if step else None, text=text.strip())
 
     def take_over(self) -> None:
         """Become the holder; audited. A journal matter, not a change to the target: an operator
@@ -286,16 +306,17 @@ class RunOperator:
             {"run": self.run_id, "reason": reason.strip()}, mutating=False,
         )  # fmt: skip
         with self._anytime.begin(request, Confirmation(confirmed=True)) as context:
-            self.journal.finish(self.run_id, self.operator, "abandoned", {"reason": reason.strip()})
+            self.journal.finish(self.run_id, self.operator, RunStatus.ABANDONED, {"reason": reason.strip()})
             context.result_detail = f"abandoned: {reason.strip()}"
 
-    def finish(self, state: RunState) -> str:
+    def finish(self, state: RunState) -> RunStatus:
         open_steps = [s.step.id for s in state.applicable if not s.resolved]
         if open_steps:
             raise CockpitError(
                 f"{len(open_steps)} step(s) still open ({', '.join(open_steps[:3])}): resolve them first"
             )
-        status = "failed" if any(s.status == "failed" for s in state.steps.values()) else "done"
+        failed = any(s.status is StepStatus.FAILED for s in state.steps.values())
+        status = RunStatus.FAILED if failed else RunStatus.DONE
         self.journal.finish(self.run_id, self.operator, status)
         return status
 
@@ -311,7 +332,7 @@ class RunOperator:
             {"run": self.run_id, "step": step.id, "database": step.database, **about}, mutating=False,
         )  # fmt: skip
         self._refuse_elsewhere(request)
-        self._append("check_started", step.id)
+        self._append(EventKind.CHECK_STARTED, step.id)
         with self._anytime.begin(request, Confirmation(confirmed=True)) as context:
             outcome = self._check_until(step, cancel or CancelToken())
             context.result_detail = f"{'passed' if outcome.ok else 'not passed'}: {outcome.message}"
@@ -324,22 +345,22 @@ class RunOperator:
             try:
                 outcome = asyncio.run(evaluate(step, self.probe_context))
             except ActionRefused as exc:
-                self._append("check_result", step.id, ok=False, message=f"refused: {exc}")
+                self._append(EventKind.CHECK_RESULT, step.id, ok=False, message=f"refused: {exc}")
                 raise
             waiting = step.wait and not outcome.ok and time.monotonic() + interval < deadline
             self._append(
-                "check_result", step.id, ok=outcome.ok, message=outcome.message, value=outcome.value,
+                EventKind.CHECK_RESULT, step.id, ok=outcome.ok, message=outcome.message, value=outcome.value,
                 waiting=waiting,
             )  # fmt: skip
             if outcome.ok:
-                self._append("step_done", step.id, note=f"check passed: {outcome.message}")
+                self._append(EventKind.STEP_DONE, step.id, note=f"check passed: {outcome.message}")
                 return outcome
             if not waiting:
                 return outcome
             end = time.monotonic() + interval
             while time.monotonic() < end:
                 if cancel.cancelled:
-                    self._append("check_result", step.id, ok=False, message="waiting cancelled")
+                    self._append(EventKind.CHECK_RESULT, step.id, ok=False, message="waiting cancelled")
                     return CheckOutcome(False, "waiting cancelled")
                 time.sleep(0.2)
 
@@ -372,7 +393,10 @@ class RunOperator:
                 require_window=True, windows=self.window, window_rule=f"step {step.id!r} is window_only"
             )
         self._append(
-            "action_started", step.id, action=prepared.request.action, summary=prepared.request.summary
+            EventKind.ACTION_STARTED,
+            step.id,
+            action=prepared.request.action,
+            summary=prepared.request.summary,
         )
         try:
             with guard.begin(
@@ -381,14 +405,14 @@ class RunOperator:
                 result = prepared.run(context)
                 detail = context.result_detail or "done"
         except ActionCancelled as exc:
-            self._append("action_result", step.id, ok=False, message=f"cancelled: {exc}")
+            self._append(EventKind.ACTION_RESULT, step.id, ok=False, message=f"cancelled: {exc}")
             raise
         except CockpitError as exc:
-            self._append("action_result", step.id, ok=False, message=str(exc))
+            self._append(EventKind.ACTION_RESULT, step.id, ok=False, message=str(exc))
             raise
         measured = {k: getattr(result, k) for k in ("rto_s", "rpo_s") if hasattr(result, k)}  # a restore
-        self._append("action_result", step.id, ok=True, message=detail, **measured)
-        self._append("step_done", step.id, note=detail)
+        self._append(EventKind.ACTION_RESULT, step.id, ok=True, message=detail, **measured)
+        self._append(EventKind.STEP_DONE, step.id, note=detail)
         return detail
 
     def command_line(self, step: Step) -> str:
@@ -422,9 +446,11 @@ class RunOperator:
             output = (done.stdout + done.stderr).strip()[-2000:]
             context.result_detail = f"exit {done.returncode}"
         ok = done.returncode == 0
-        self._append("command_result", step.id, ok=ok, message=f"exit {done.returncode}", output=output)
+        self._append(
+            EventKind.COMMAND_RESULT, step.id, ok=ok, message=f"exit {done.returncode}", output=output
+        )
         if ok:
-            self._append("step_done", step.id, note="command exited 0")
+            self._append(EventKind.STEP_DONE, step.id, note="command exited 0")
         return output
 
 
