@@ -1,11 +1,11 @@
 """The deadlines and bounded retries every S3 and IAM client is built with.
 
-botocore's own defaults wait 60 s for each read of an answer and retry: with the S3 endpoint
-frozen (its process stopped), `cockpit backup list` printed nothing for 200 s and the TUI took
-1-3 minutes to say so. Every client the cockpit builds (backup stores, the Secrets pane's IAM
-reads) takes its connect and read timeouts and its attempts from the entry's config, which
-``config.parse_config`` fills from ``settings.s3_*``; a call that gets no answer in time is
-``unanswered``: the store's state is then unknown, not bad.
+botocore's own defaults wait 60 s for each read of an answer and retry, so a frozen S3 endpoint
+(its process stopped) would keep `cockpit backup list` and the TUI silent for minutes: a monitor
+must say a store does not answer within its own deadlines. Every client the cockpit builds
+(backup stores, the Secrets pane's IAM reads) takes its connect and read timeouts and its
+attempts from the entry's config, which ``config.parse_config`` fills from ``settings.s3_*``; a
+call that gets no answer in time is ``unanswered``: the store's state is then unknown, not bad.
 """
 
 from __future__ import annotations

@@ -230,9 +230,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _run_tui(config_path: str | None, target: str | None, read_only: bool, refresh: float | None) -> int:
     # No garbage collection until the first frame (run_app turns it back on then): importing
-    # Textual and the cockpit and building the first screen made CPython's collector run about
-    # 128 times, 30-36 ms of the first frame's ~360 ms, one full pass 12-19 ms of it, over objects
-    # that all live as long as the app (bench/first_frame.py).
+    # Textual and the cockpit and building the first screen allocate objects that all live as long
+    # as the app, so every collector pass over them before the first frame is time it waits for
+    # and frees nothing (bench/first_frame.py).
     gc.disable()
     try:
         from cockpit.config import load_config

@@ -178,7 +178,7 @@ class HealthEndpoint(_Section, frozen=True):
     method: Literal["GET", "HEAD", "POST"] = "GET"
     expect_status: Annotated[int, _between(100, 599)] = 200
     timeout_s: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
-    interval_s: Annotated[float, _between(0.2, 86_400)] = 10.0  # 0 polled it 21 times a second
+    interval_s: Annotated[float, _between(0.2, 86_400)] = 10.0  # 0 would poll as fast as the loop turns
     expect_json: dict[str, str | int | float | bool] = {}
     token: str | None = None
     verify_tls: bool = True
@@ -408,7 +408,7 @@ def _refuse_dsn_password(dsn: str, key: str) -> None:
     ``conninfo_to_dict``), so a key/value DSN holding ``://`` or a URI's ``?pass%77ord=`` cannot
     slip past a guess at its form; one it cannot parse is refused too, since nothing can tell.
 
-    Importing psycopg costs about 100 ms, before the TUI's first frame; so libpq is asked only
+    Importing psycopg must stay off the TUI's first frame's path; so libpq is asked only
     when it could find a password at all: the word ``password`` somewhere in the text once
     percent-decoded (every key/value keyword and URI parameter that holds one contains it), or
     a URI whose part before ``@`` has a colon (``user:password@``). Neither message quotes the
@@ -526,7 +526,7 @@ def _with_s3_deadlines(target: Target, settings: Settings) -> Target:
 
 def _check_unique_names(target: Target, name: str, text: str, where: str) -> None:
     """Within a target, each list's entries have names of their own: panes, history and actions
-    find a database, an endpoint or a store by its name, so a second one of the same name was
+    find a database, an endpoint or a store by its name, so a second one of the same name would be
     silently shadowed (its samples mixed into the first's)."""
     for key in ("databases", "health", "backups", "certificates", "secrets", "cloud_keys",
                 "maintenance_windows", "archives"):  # fmt: skip
@@ -543,7 +543,7 @@ def _check_unique_names(target: Target, name: str, text: str, where: str) -> Non
 
 def _refuse_non_finite(data: Any, text: str, where: str) -> None:
     """TOML has ``nan`` and ``inf``: neither is a threshold, an interval or a timeout (nan
-    compares false with every bound, so a refresh of nan passed and Health said starting...
+    compares false with every bound, so a refresh of nan would pass and Health say starting...
     forever). Refused wherever they are, with their key."""
     pending: list[tuple[str, Any]] = [("", data)]
     while pending:

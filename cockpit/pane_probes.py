@@ -2,8 +2,8 @@
 checks. The TUI pane and ``cockpit check`` call the same probes, so they always agree. A pane issue
 adds its probe to its pane's list here.
 
-Kept out of ``cockpit.probes`` itself: importing every probe module (S3, bloat, secrets) cost the
-TUI's first frame about 20 ms, and each pane imports only its own.
+Kept out of ``cockpit.probes`` itself: importing every probe module there would put S3, bloat and
+secrets code on the TUI's first frame's path, where each pane imports only its own.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ PANE_PROBES: dict[str, list[Probe]] = {
 }
 
 # The libraries each pane's probes import on first use (lazily, for the TUI's first frame).
-# `cockpit check` imports them before any probe starts: an import holds the GIL for up to half a
-# second, and one made while a health request was being timed (on its own thread) went into that
-# endpoint's latency.
+# `cockpit check` imports them before any probe starts: an import holds the GIL (up to half a
+# second), and one made while a health request is being timed (on its own thread) would go into
+# that endpoint's latency.
 PANE_LIBRARIES: dict[str, tuple[str, ...]] = {
     "health": ("psycopg",),  # httpx is imported on the request loop, before any request is timed
     "queries": ("psycopg",),

@@ -12,7 +12,7 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|[smhdw])")
 
 
 # Longer than any window, retention or deadline the cockpit keeps; and well inside what a
-# datetime can add (99999999999999999999d overflowed into an "internal error").
+# datetime can add (an unbounded one can overflow into an "internal error").
 MAX_DURATION = timedelta(days=3650)
 
 

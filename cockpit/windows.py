@@ -116,7 +116,7 @@ def schedule_of(window: MaintenanceWindow) -> Schedule:
                 f"`at` expects an ISO date-time like 2026-12-06T02:00, got {window.at!r}"
             ) from None
         once = once if once.tzinfo else once.replace(tzinfo=zone)
-        if not 1970 <= once.year <= 2999:  # year 9999 plus its duration overflowed at TUI start
+        if not 1970 <= once.year <= 2999:  # year 9999 plus its duration overflows datetime
             raise ValueError(f"`at` must be a date between 1970 and 2999, got {window.at!r}")
     return Schedule(window.name, kind, weekday, ordinal, at_time, once, duration, zone)
 

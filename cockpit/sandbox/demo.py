@@ -59,8 +59,8 @@ def run_demo(open_cockpit: Callable[[Path], int]) -> int:
 
 def _quiet_signals() -> None:
     """Nothing may cut the cleanup short. SIGCONT first: Textual leaves its handler behind,
-    a hang-up brings a SIGCONT, and that handler (resuming a TUI that is gone) raised in the
-    middle of stopping the servers, or as the next handler was set, before they were stopped."""
+    a hang-up brings a SIGCONT, and that handler (resuming a TUI that is gone) would raise in the
+    middle of stopping the servers, or as the next handler is set, before they are stopped."""
     signal.signal(signal.SIGCONT, signal.SIG_DFL)
     for sig in STOPPING_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)

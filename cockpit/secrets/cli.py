@@ -110,7 +110,7 @@ def _unlock_keyring(*, from_stdin: bool) -> int:
     if from_stdin:
         raw = sys.stdin.read()
         # Without the final newline first; then as given: `echo PASSWORD | gnome-keyring-daemon
-        # --unlock` made a keyring whose password ends with one.
+        # --unlock` makes a keyring whose password ends with one.
         candidates = list(dict.fromkeys([raw.rstrip("\r\n"), raw]))
     else:
         import getpass
