@@ -159,7 +159,8 @@ _SERVER_SAID = "Error message from server:"
 def _server_said(stderr: str) -> str:
     """The server's message that a tool quotes when its connection broke (no ERROR line: the
     server went away mid-dump), with its indented continuation lines and what the tool was
-    doing; '' when there is none. Its last line was ``Command was: COPY public.big ...``."""
+    doing; '' when there is none. The tool's own last line (``Command was: COPY public.big ...``)
+    is not the why."""
     lines = stderr.strip().splitlines()
     for index, line in enumerate(lines):
         if _SERVER_SAID in line:

@@ -2,8 +2,8 @@
 
 Every session sets ``application_name = 'ops-cockpit'`` (so DBAs can see and filter us), a
 ``statement_timeout`` and a ``lock_timeout`` (a monitor must never queue behind a migration's
-lock), ``jit = off`` (a server built with LLVM compiled the bloat estimate's catalog query
-on every read: about 1.5 s each on 30,000 relations, bench/sessions_read.py's notes),
+lock), ``jit = off`` (a server built with LLVM would compile the bloat estimate's catalog query
+on every read, seconds each on a large catalog: bench/sessions_read.py's notes),
 ``standard_conforming_strings = on`` (so the server reads a checklist's SQL as checklist_sql
 does), and in read-only mode ``default_transaction_read_only`` -- the third layer that keeps an
 observer from writing. All of it travels in the startup packet, so no extra round trip is paid.
@@ -141,9 +141,9 @@ async def answered(
     """``read``'s result, or NoAnswer once ``seconds`` pass without one.
 
     A kept session whose server stops answering (a frozen server or host; a network that drops
-    packets while the kernel still has the connection) made a pane's read wait forever while its
-    rows went on looking current. At the deadline the read is cancelled and left to end on its
-    own: psycopg asks the server to cancel, and gives the session up when that goes unanswered
+    packets while the kernel still has the connection) must not make a pane's read wait forever
+    while its rows go on looking current. At the deadline the read is cancelled and left to end on
+    its own: psycopg asks the server to cancel, and gives the session up when that goes unanswered
     too (up to 10 s more). ``session`` hands over the caller's kept session at that moment (the
     caller forgets it and opens a new one next time); it is closed once the read has ended.
     """
