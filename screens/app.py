@@ -63,8 +63,8 @@ if TYPE_CHECKING:  # the journal is opened on first use, off the first frame's p
     from cockpit.checklists.journal import Journal
 
 # Once started (Textual, psycopg, httpx imported; the first pane built and read), the heap's
-# objects are moved out of the garbage collector's reach: full collections walked all of them,
-# 100-200 ms pauses between keystrokes while a big backup listing churned (bench/
+# objects are moved out of the garbage collector's reach: a full collection walks all of them,
+# and a workload that churns (a big backup listing) must not pause keystrokes for it (bench/
 # latency_under_load.py). What start-up left as cyclic garbage stays: a few objects, once. Only
 # for the `cockpit` process (run_app): a test process running many apps would keep each one.
 FREEZE_AFTER_S = 5.0
@@ -81,7 +81,7 @@ class CockpitApp(App[int]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         # ctrl+c quits too, as in every other terminal program, wherever the focus is (Textual's
-        # own ctrl+c only said "press ctrl+q to quit").
+        # own ctrl+c only says "press ctrl+q to quit").
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("t", "switch_target", "Target"),
@@ -106,8 +106,8 @@ class CockpitApp(App[int]):
             # theme shades behind tables (Textual's ANSI theme).
             self.theme = "ansi-dark"
         if "TEXTUAL_ANIMATIONS" not in os.environ:
-            # No animations unless asked for: the tab underline's slide alone drew about 20 frames
-            # per pane switch, bytes over SSH and CPU the next key waited for.
+            # No animations unless asked for: every frame of one (the tab underline's slide is
+            # many per pane switch) is bytes over SSH and CPU the next key waits for.
             self.animation_level = "none"
         self.config = config
         self.forced_read_only = read_only
@@ -294,8 +294,8 @@ class CockpitApp(App[int]):
         They are composed with the app and never removed (a target switch replaces only the
         panes), so they are missing only as the app closes: Textual's Pilot tears the screens
         down, children first, while the app's loop still handles a worker's end or a timer's
-        tick (a test's action ending then crashed the app: No nodes match 'ActionStatus'). A
-        widget whose message loop has stopped is being torn down too. Nothing to show then.
+        tick, and an action ending then must not crash the app on a query that matches nothing.
+        A widget whose message loop has stopped is being torn down too. Nothing to show then.
         """
         found = self.query(kind)
         widget = found.first() if found else None
@@ -350,10 +350,10 @@ class CockpitApp(App[int]):
         tabbed.active = pane  # shows the pane at once (ContentSwitcher sets display)
         # The focus moves now, not after the queue (Widget.focus), and off the old pane before
         # anything else runs: left on a hidden table it would move on to the old pane's next one,
-        # and TabbedContent would switch straight back (a digit pressed inside a pane did
+        # and TabbedContent would switch straight back (a digit pressed inside a pane would do
         # nothing). Into the pane, so a key typed right after the digit lands there; to the tabs
         # while the pane has nothing to focus. One focus move where the pane is built: each
-        # restyles and re-lays the key bar (tab switches were the slowest keys).
+        # restyles and re-lays the key bar, so a tab switch pays for one only.
         if self.focus_into_pane(pane):
             return
         self.screen.set_focus(tabbed.query_one(Tabs))
@@ -361,8 +361,8 @@ class CockpitApp(App[int]):
         deferred = shown.query(DeferredPane) if shown is not None else None
         if deferred:
             # Built now, before the next key is handled: keys are matched to bindings as they
-            # reach the app, in order, and one typed right after the digit (`5` then `v`) found
-            # the pane not built yet and was lost.
+            # reach the app, in order, and one typed right after the digit (`5` then `v`) must
+            # find the pane built, or it is lost.
             await deferred.first().build_pane(focus=False)
             self.focus_into_pane(pane)
 
@@ -370,7 +370,7 @@ class CockpitApp(App[int]):
         """Take the keys into the pane shown, so its bindings work at once (keyboard first).
 
         Only if ``pane`` is the one shown: focusing a widget of another pane makes TabbedContent
-        switch to it (once, from a TabActivated handler, that made two tabs ping-pong forever).
+        switch to it (from a TabActivated handler, two tabs would ping-pong forever).
         True if the focus is now in the pane.
         """
         tabbed = self.query_one(TabbedContent)
@@ -426,12 +426,12 @@ class CockpitApp(App[int]):
         """Every pane rebuilt for target ``name``, opening on its last pane, the keys in it.
 
         Runs on the app's own message loop (the picker's callback, the palette's command), never
-        in a worker: no two switches overlap (a worker's switch cancelled itself halfway, with
+        in a worker: no two switches overlap (a switch in a worker can cancel itself halfway,
         the cockpit's widgets removed and none mounted). Only the panes are replaced; the header,
         the action line and the key bar stay. The new panes are mounted and the focus taken into
         them before the old ones go: a removal that leaves the focus nowhere lets the screen's
-        auto-focus (a dialog just closed) settle on a widget being removed, and every key then
-        went to a widget no longer on screen (the key bar blank, even `q` dead).
+        auto-focus (a dialog just closed) settle on a widget being removed, and every key would
+        then go to a widget no longer on screen (the key bar blank, even `q` dead).
         """
         if name is None or name == self.target_name:
             return
@@ -614,8 +614,8 @@ class CockpitApp(App[int]):
 
     def _handle_exception(self, error: Exception) -> None:
         """An exception nothing handled (in a handler, a timer, a worker that exits on error):
-        Textual ends the app, with return code 1 and its result None, which `cockpit` turned
-        into exit 0. Kept here so that run_app raises it: one line, the crash log, exit 70.
+        Textual ends the app, with return code 1 and its result None, which would read as exit 0.
+        Kept here so that run_app raises it: one line, the crash log, exit 70.
         Textual has no public hook for this; the pinned version's own handling still runs (so
         Pilot re-raises it in tests)."""
         if self.crash is None:

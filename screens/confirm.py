@@ -4,7 +4,7 @@ Read at 3 a.m., it must not be misread. Its buttons say what they do ("Terminate
 "Keep it"), never "Run" / "Cancel" alone; the safe one has the focus, and the focused one is
 marked by shape, not colour alone (``▶ Keep it ◀`` in reverse video, the other plain), so a
 16-colour terminal or ``NO_COLOR`` shows it as plainly as truecolor does. Dismissing it is said
-("cancelled: nothing ran"): silence once read as a backup taken. Its text wraps, it grows with
+("cancelled: nothing ran"): silence can be read as the action done. Its text wraps, it grows with
 the terminal, and what it lists is a list, one item a line.
 
 Every piece of text it shows comes from outside (a session's query, a backup's key) and is shown
@@ -31,7 +31,7 @@ FOCUS_MARKS = ("▶ ", " ◀")
 
 class DialogButton(Button):
     """A button whose focus is unmistakable: reverse video and ``▶ label ◀`` when focused, plain
-    text otherwise (a bright fill on the button without the focus is what was misread)."""
+    text otherwise (a bright fill on the button without the focus reads as the focused one)."""
 
     # !important: Button's own rules for 16-colour terminals (Button:ansi.-style-default, some
     # !important themselves) would otherwise give both buttons a tall bordered fill again.

@@ -1,6 +1,6 @@
 """A pane built the first time it is shown, so the first frame pays only for the pane on screen.
 
-Importing and mounting all six panes (tables, filters, views) held the first frame back; a pane
+Importing and mounting all six panes (tables, filters, views) would hold the first frame back; a pane
 that only works while visible (queries, bloat, backups, secrets, checklists) loses nothing by
 being built on its first showing. The app may also build one unseen (the Checklists pane, when
 you hold an unfinished run it must reopen).

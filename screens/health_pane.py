@@ -93,12 +93,12 @@ class HealthPane(Vertical):
 
     async def on_mount(self) -> None:
         self.set_interval(FLUSH_EVERY_S, self._flush)
-        # After the first frame: the probes' first steps import psycopg and httpx (100 ms and
-        # more), which would otherwise hold the first frame back (bench/first_frame.py).
+        # After the first frame: the probes' first steps import psycopg and httpx, which would
+        # otherwise hold the first frame back (bench/first_frame.py).
         self.call_after_refresh(self._start)
 
     # A worker made when called: no coroutine is created before it runs (an exit right after the
-    # first frame left one never awaited, and Python warned at exit).
+    # first frame would leave one never awaited, and Python warn at exit).
     @work(group="health", exit_on_error=False)
     async def _start(self) -> None:
         await self._seed_from_history()
@@ -139,8 +139,8 @@ class HealthPane(Vertical):
         tasks = [asyncio.create_task(self._endpoint_loop(prober, e, stop)) for e in self.endpoints]
         try:
             # The app gone or the pane removed counts as cancelled: an exit cut short by a signal
-            # never cancels this thread, which then held the process (and the demo's sandbox)
-            # open at exit; a pane removed as its worker started held a test's event loop.
+            # never cancels this thread, which must not hold the process (and the demo's sandbox)
+            # open at exit, nor an event loop after its pane is removed as its worker starts.
             # on_unmount wakes this wait at once; the checks every second are the fallback.
             loop = asyncio.get_running_loop()
             self._wake_prober = lambda: loop.call_soon_threadsafe(stop.set)
@@ -150,8 +150,8 @@ class HealthPane(Vertical):
                         await stop.wait()
         finally:
             # The loops also watch ``stop``: a cancel alone can be lost (a probe's request ending
-            # as it is cancelled), and one endpoint loop left running held this thread, and with
-            # it the app's exit, forever (a full test run hung in an event loop's shutdown).
+            # as it is cancelled), and one endpoint loop left running would hold this thread, and
+            # with it the app's exit, forever.
             stop.set()
             for task in tasks:
                 task.cancel()

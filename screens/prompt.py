@@ -1,7 +1,7 @@
 """A one-line question (a skip's reason, a note, a run parameter): enter answers, escape cancels.
 
 The question wraps and the box grows with the terminal: a run parameter's prompt ("P0 outage/
-breach, P1 major feature broken, P2 degraded, P3 minor") was cut after P1 in a fixed 70 columns.
+breach, P1 major feature broken, P2 degraded, P3 minor") must be read whole, not cut at a fixed width.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 class TargetPicker(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    # One line per target: a wrapped description's second line read as another target.
+    # One line per target: a wrapped description's second line would read as another target.
     DEFAULT_CSS = "TargetPicker #picker-options { text-wrap: nowrap; text-overflow: ellipsis; }"
 
     def __init__(self, targets: Sequence[tuple[str, str]], current: str) -> None:
