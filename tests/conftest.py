@@ -83,8 +83,8 @@ def own_database(sandbox: Sandbox, name: str, *extensions: str) -> str:
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment minus anything that could reach a real user keyring or D-Bus, and minus
     COLUMNS and LINES: a test's terminal (tmux) has its own size, and those two override it for
-    Textual (shutil.get_terminal_size reads them first). The suite's xdist workers have them
-    (COLUMNS=80, LINES=24, measured), so every 160x48 or 40x12 tmux test drew at 80x24 there."""
+    Textual (shutil.get_terminal_size reads them first). The suite's xdist workers carry them
+    (COLUMNS=80, LINES=24), which would draw every 160x48 or 40x12 tmux test at 80x24."""
     env = {
         k: v
         for k, v in os.environ.items()

@@ -1,8 +1,8 @@
-"""The real `cockpit` in tmux shows markup and terminal escapes from the database as they are
-(issue 21 item 2): a target named "[/]" used to end the start, ``SELECT 1 /* [/] */`` in
-pg_stat_statements ended the cockpit on `2` (exit 0, a traceback), and every later start too,
-since the cockpit reopens the pane last looked at. An escape sequence in a query went to the
-terminal: here tmux, a real terminal, would have coloured the text instead of showing it."""
+"""The real `cockpit` in tmux shows markup and terminal escapes from the database and the config
+as they are (issue 21 item 2): a target named "[/]" and ``SELECT 1 /* [/] */`` in
+pg_stat_statements are shown as text at start, on `2`, and on the next start (which reopens the
+pane last looked at); `q` then exits 0 with no traceback. An escape sequence in a query is written
+out, not obeyed: tmux, a real terminal, would colour the text if it reached it."""
 
 from __future__ import annotations
 

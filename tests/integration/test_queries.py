@@ -154,8 +154,8 @@ async def test_a_statement_run_top_level_and_nested_is_one_row(
     sums them (two rows under one key lost one and shuffled the order)."""
     from cockpit.probes import queries
 
-    # Every statement, not the top 200 by calls: late in a full run the shared sandbox holds more
-    # than 200 statements called more often than this probe's 3 (a fresh-clone run failed so).
+    # Every statement, not the top 200 by calls: late in a full run the shared sandbox can hold
+    # more than 200 statements called more often than this probe's 3.
     monkeypatch.setattr(queries, "STATEMENT_LIMIT", 100_000)
     shape = "count(*) FROM messages WHERE role = {} AND length(role) > {} AND length(role) < {}"
     probe = "SELECT " + shape.format("'nested-probe'", 1, 99)

@@ -142,7 +142,7 @@ def test_each_missing_privilege_says_the_grant_to_run(estate: EstateRoles, store
         lambda ctx: run_maintenance(ctx, "vacuum_analyze", every, bare, SessionPolicy()),
     )  # fmt: skip
     # Nothing vacuumed: as many dead tuples after as before (how many depends on what the other
-    # tests on this worker's sandbox did first: 16,000 in one run, 36,000 in another).
+    # tests on this worker's sandbox did first).
     assert re.search(
         r"dead tuples ([\d,]+) -> \1, [\d.]+s; skipped 8 tables this role may not maintain: "
         r"GRANT pg_maintain TO cockpit_bare \(or GRANT app_owner TO cockpit_bare: the owner's privileges\)$",

@@ -255,8 +255,8 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
             for _ in VIEWS:
                 for key in [*keys, "enter"]:  # enter opens a statement: its keys are walked too
                     if key == "enter" and pane.view == "statements":
-                        # `d` above left a delta mode on: "since last refresh" can list nothing
-                        # (a full run under load saw it empty, and no statement to open).
+                        # `d` above left a delta mode on: "since last refresh" can list nothing,
+                        # and enter needs a statement to open.
                         while pane.delta is not DeltaMode.CUMULATIVE:
                             await pilot.press("d")
                         await wait_until(pilot, lambda: pane.query_one(StatementsTable).row_count > 0)
@@ -270,7 +270,7 @@ async def test_read_only_walk_on_the_live_sandbox(sandbox, store) -> None:  # ty
     finally:
         victim.cancel_safe()
         # Closed only once its thread has left execute(): closing a libpq connection another
-        # thread is using crashed a test worker (a segfault in a fresh-clone run).
+        # thread is using can segfault the process.
         sleeper.join(timeout=10)
         victim.close()
     assert "a" in pressed  # the health pane's own binding

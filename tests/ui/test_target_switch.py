@@ -177,7 +177,7 @@ async def test_ten_switches_leave_no_worker_or_session_behind(sandbox, store) ->
             await visit_every_pane(pilot, app)
         assert app.target_name == "sandbox"
         # Every switch went through the one switch path. How long they took is printed, not
-        # asserted: a time is a benchmark's figure (a run under load took 3.2 s for one of them).
+        # asserted: a time is a benchmark's figure, and a loaded machine stretches it at will.
         print("switches took", [round(t, 3) for t in took])
         assert len(took) == 10, took
         await asyncio.sleep(1.5)
