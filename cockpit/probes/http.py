@@ -47,7 +47,7 @@ _T = TypeVar("_T")
 def _skip_httpx_cli() -> None:
     """Called before ``import httpx``: it must not import its command-line tool.
 
-    httpx imports its CLI (click, pygments, rich.syntax: about 3 MB of the TUI's resident memory,
+    httpx imports its CLI (click, pygments, rich.syntax: megabytes of the TUI's resident memory,
     bench/idle_footprint.py) whenever click happens to be installed; the cockpit never runs it,
     and httpx falls back to a stub when the import fails.
     """
