@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 from cockpit.backups import store as backup_store
 from cockpit.backups.inventory import inventory, judge
 from cockpit.backups.run import backup_request, run_backup
-from cockpit.backups.store import S3Store, open_store
+from cockpit.backups.store import S3Store
 from cockpit.config import BackupStore, Database
 from cockpit.db.sessions import SessionPolicy
 from cockpit.guard import Confirmation, Guard
@@ -93,20 +92,6 @@ def test_a_folder_backup_killed_mid_write_is_reported_then_cleaned(
     after = inventory(config)
     assert after.leftovers == [] and len(after.backups) == 1
     assert "backup.leftover" not in {f.check for f in judge(after)}
-
-
-def test_a_live_writers_temporary_file_is_not_a_leftover(tmp_path: Path) -> None:
-    config = BackupStore(name="nas", kind="folder", path=str(tmp_path))
-    store = open_store(config)
-    seen: list[list[backup_store.Leftover]] = []
-
-    def chunks() -> Iterator[bytes]:
-        yield b"PGDMP"
-        seen.append(store.leftovers())  # this process writes it: not abandoned
-        yield b"rest"
-
-    store.upload("x.dump", chunks())
-    assert seen == [[]]
 
 
 @pytest.mark.usefixtures("s3_env")

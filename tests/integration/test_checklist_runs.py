@@ -301,11 +301,6 @@ def test_two_writers_and_an_observer(two_journals: tuple[Journal, Journal], tabl
     assert state.events[-2].detail == {"from": "alice"}
 
 
-def test_an_unreachable_shared_journal_says_so() -> None:
-    with pytest.raises(CockpitError, match=r"^state.url: cannot reach the shared journal: "):
-        Journal.shared("postgresql://nobody@127.0.0.1:1/none")
-
-
 def test_take_over_is_audited(sandbox: Sandbox, store: StateStore, table: str) -> None:
     checklist = parse_checklist(CHECKLIST.format(table=table), "test.toml")
     journal = Journal.local(store)

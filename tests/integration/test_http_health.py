@@ -7,26 +7,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from cockpit.config import HealthEndpoint, Thresholds
 from cockpit.model import Severity
-from cockpit.probes.http import MAX_BODY_BYTES, HttpProber, judge
-from cockpit.probes.rolling import RollingWindow
+from cockpit.probes.http import MAX_BODY_BYTES, HttpProber
 from cockpit.sandbox.processes import free_port
 from tests.integration.http_servers import make_authority, serve, tls_context
-
-EXPECT = {"status": "ok", "database": "connected"}
-
-
-def endpoint(url: str, **options: object) -> HealthEndpoint:
-    return HealthEndpoint(
-        name="api",
-        url=url,
-        timeout_s=options.pop("timeout_s", 3.0),  # type: ignore[arg-type]
-        expect_json=options.pop("expect_json", EXPECT),
-        **options,
-    )  # type: ignore[arg-type]
+from tests.unit.test_http_health import EXPECT, endpoint
 
 
 async def probe(*endpoints: HealthEndpoint):  # type: ignore[no-untyped-def]
@@ -103,41 +89,6 @@ async def test_tls_problems_are_named(tmp_path: Path) -> None:
         "TLS error: certificate signed by an unknown CA (set ca_bundle?)",
     ]
     assert results[5].ok  # verification off: the expired certificate is accepted
-
-
-async def test_judge_uses_the_runbooks_thresholds() -> None:
-    from cockpit.probes.rolling import Sample
-
-    now = time.time()
-    window = RollingWindow(
-        timedelta(minutes=15),
-        [
-            Sample(now - i, ok=i != 0, latency_ms=600.0 if i else None, detail="timeout after 5s")
-            for i in range(50)
-        ],
-    )
-    status, findings = judge(endpoint("http://x/ok"), window, Thresholds())
-    by_check = {f.check: f for f in findings}
-    assert by_check["http.status"].severity is Severity.CRIT
-    assert by_check["http.latency_p95"].severity is Severity.WARN  # 600 ms > 500 ms
-    assert by_check["http.error_rate"].severity is Severity.WARN  # 2% > 1%
-    assert status.severity is Severity.CRIT and status.reason == "timeout after 5s"
-    assert status.trend[-1] is None and status.since_success is not None
-
-
-@pytest.mark.parametrize(
-    "errors,expected",
-    [(0, Severity.OK), (1, Severity.OK), (2, Severity.WARN), (5, Severity.WARN), (6, Severity.CRIT)],
-)
-def test_error_rate_levels(errors: int, expected: Severity) -> None:
-    from cockpit.probes.rolling import Sample
-
-    now = time.time()
-    window = RollingWindow(
-        timedelta(minutes=15), [Sample(now - i, ok=i >= errors, latency_ms=10.0) for i in range(100)]
-    )
-    findings = {f.check: f for f in judge(endpoint("http://x/ok"), window, Thresholds())[1]}
-    assert findings["http.error_rate"].severity is expected  # above 1% warns, above 5% is crit
 
 
 async def test_a_deeply_nested_body_is_one_finding_about_its_endpoint() -> None:

@@ -1,6 +1,7 @@
 """The roles a real estate gives the cockpit, as non-superusers (tests/estate.py): the operator
 runs every action the README grants it, and each missing privilege is refused with the exact
-GRANT to run. The README's "Database roles" section is the fixture's SQL, word for word."""
+GRANT to run. That the README's "Database roles" section is the fixture's SQL, word for word, is
+tests/unit/test_roles.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import contextlib
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,16 +23,9 @@ from cockpit.guard import Confirmation, Guard
 from cockpit.probes.bloat import exact_bloat
 from cockpit.probes.queries import Session, read_sessions
 from cockpit.state import StateStore
-from tests.estate import BARE, GRANTS_IN_DATABASE, OBSERVER, OPERATOR, RESTORE, ROLE_SQL, EstateRoles
+from tests.estate import BARE, OBSERVER, OPERATOR, RESTORE, ROLE_SQL, EstateRoles
 
 YES = Confirmation(confirmed=True)
-README = Path(__file__).parents[2] / "README.md"
-
-
-def test_the_readme_grants_exactly_the_roles_the_tests_use() -> None:
-    text = " ".join(README.read_text().split())
-    for statement in [*ROLE_SQL.values(), *GRANTS_IN_DATABASE]:
-        assert statement.format(password="'...'") + ";" in text
 
 
 def test_the_roles_are_non_superusers_with_password_auth(estate: EstateRoles) -> None:

@@ -25,13 +25,10 @@ from cockpit.state import StateStore
 from cockpit.units import Duration
 from tests.conftest import clean_env
 from tests.integration.http_servers import make_authority, serve, tls_context
+from tests.unit.test_secrets import severities
 
 DAY = timedelta(days=1)
 POSTGRES_15 = Path("/usr/lib/postgresql/15/bin")
-
-
-def severities(findings, check: str) -> dict[str, Severity]:  # type: ignore[no-untyped-def]
-    return {f.subject.split(" ")[0]: f.severity for f in findings if f.check == check}
 
 
 def test_certificates_at_chosen_expiry_dates(tmp_path: Path) -> None:
@@ -290,21 +287,3 @@ def test_cloud_keys_age_and_a_missing_permission(iam_server, monkeypatch) -> Non
     later = judge_keys(reading, Thresholds(), now=datetime.now(UTC) + timedelta(days=100))
     assert [f.severity for f in later if f.check == "cloud_key.age"] == [Severity.WARN, Severity.WARN]
     assert any("rotate it" in f.hint for f in later)
-
-
-def test_certificate_files_on_disk(tmp_path: Path) -> None:
-    authority = make_authority(tmp_path / "ca")
-    issued = authority.issue("internal", ["internal.example"], expires_in=20 * DAY)
-    garbage = tmp_path / "garbage.pem"
-    garbage.write_text("not a certificate")
-    entries = [
-        Certificate(name="internal", kind="file", file=str(issued.cert_path)),
-        Certificate(name="missing", kind="file", file=str(tmp_path / "nowhere.pem")),
-        Certificate(name="garbage", kind="file", file=str(garbage)),
-    ]
-    by_name = {r.name: r for r in asyncio.run(read_certificates(entries))}
-    assert by_name["internal"].sans == ("internal.example",) and not by_name["internal"].error
-    assert by_name["missing"].error == "file not found"
-    assert by_name["garbage"].error.startswith("not a PEM certificate")
-    expiry = severities(judge(list(by_name.values()), Thresholds()), "cert.expiry")
-    assert expiry == {"internal": Severity.WARN}  # 20 days; the unreadable ones are cert.read

@@ -1,13 +1,86 @@
 """checklist_sql reads a check's text as PostgreSQL's lexer does: a name in a string or a comment is
 no call, a call dressed up (capitals, quotes, a schema, a comment before the parenthesis) is one.
-The real server's side of it is in tests/integration/test_checklist_sql_checks.py."""
+Every attack the issue found is refused by validation, naming what; the real server's side of it
+(a run refuses them too, and the server changes nothing) is in
+tests/integration/test_checklist_sql_checks.py, which takes ATTACKS and hostile() from here."""
 
 from __future__ import annotations
 
 import pytest
 
 from cockpit.checklists.check_sql import as_query, refusal
+from cockpit.checklists.format import ChecklistError, parse_checklist
 from cockpit.checklists.library import builtin
+
+# Each as the issue ran it; {table} holds 3 rows, {pid} is a live session, {marker} a file path.
+ATTACKS = {
+    "begin-read-write": ("BEGIN READ WRITE; DELETE FROM {table}; COMMIT; SELECT 1", "4 statements"),
+    "read-only-off": ("SET transaction_read_only = off; DELETE FROM {table}", "2 statements"),
+    "set-config": (
+        "SELECT set_config('default_transaction_read_only', 'off', false); COMMIT; "
+        "INSERT INTO {table} VALUES (99)",
+        "3 statements",
+    ),
+    "set-config-alone": (
+        "SELECT length(set_config('default_transaction_read_only', 'off', false))",
+        "set_config() is refused",
+    ),
+    "terminate": ("SELECT pg_terminate_backend({pid})::int", "pg_terminate_backend() is refused"),
+    "cancel": ("SELECT pg_cancel_backend({pid})::int", "pg_cancel_backend() is refused"),
+    "copy-program": ("COPY (SELECT 1) TO PROGRAM 'touch {marker}'; SELECT 1", "2 statements"),
+    "copy-program-alone": ("COPY (SELECT 1) TO PROGRAM 'touch {marker}'", "COPY is not a read"),
+    "reload": ("SELECT pg_reload_conf()::int", "pg_reload_conf() is refused"),
+    "advisory": (
+        "SELECT count(*) FROM (SELECT pg_advisory_lock(4242)) AS l",
+        "pg_advisory_lock() is refused",
+    ),
+    "advisory-xact": (
+        "SELECT pg_try_advisory_xact_lock(4242)::int",
+        "pg_try_advisory_xact_lock() is refused",
+    ),
+    "rotate": ("SELECT pg_rotate_logfile()::int", "pg_rotate_logfile() is refused"),
+    "read-file": ("SELECT length(pg_read_file('/etc/passwd'))", "pg_read_file() is refused"),
+    "ls-dir": ("SELECT count(*) FROM pg_ls_dir('.')", "pg_ls_dir() is refused"),
+    "lo-export": ("SELECT lo_export(1, '{marker}')", "lo_export() is refused"),
+    "xml-runs-sql": (
+        "SELECT length(query_to_xml('SELECT pg_terminate_backend({pid})', true, true, '')::text)",
+        "query_to_xml() is refused",
+    ),
+    "data-modifying-with": (
+        "WITH gone AS (DELETE FROM {table} RETURNING 1) SELECT count(*) FROM gone",
+        "DELETE changes data",
+    ),
+    "do-block": ("DO $$ BEGIN DELETE FROM {table}; END $$", "DO is not a read"),
+    # The same names dressed up: capitals, quoted, schema-qualified, a comment before the call.
+    "capitals": ("SELECT PG_TERMINATE_BACKEND({pid})::int", "pg_terminate_backend() is refused"),
+    "quoted": ('SELECT pg_catalog."pg_terminate_backend" /* x */ ({pid})::int', "pg_terminate_backend() is"),
+    "unicode-name": ('SELECT U&"pg_terminate_backend"({pid})::int', 'a U&"..." name hides'),
+    "after-a-string": ("SELECT 'it''s', pg_cancel_backend({pid})::int", "pg_cancel_backend() is refused"),
+    "e-string": ("SELECT E'\\'', pg_cancel_backend({pid})::int --'", "pg_cancel_backend() is refused"),
+}
+
+CHECKLIST = """
+id = "hostile"
+title = "A colleague's checklist"
+
+[[sections]]
+name = "pre"
+
+[[sections.steps]]
+id = "probe"
+title = "Looks harmless"
+kind = "check"
+sql = {sql}
+max_value = 1000
+"""
+
+
+def hostile(sql: str) -> str:
+    return CHECKLIST.format(sql=_toml_string(sql))
+
+
+def _toml_string(text: str) -> str:
+    return "'''" + text + "'''" if "'''" not in text else '"' + text.replace("\\", "\\\\") + '"'
 
 
 @pytest.mark.parametrize(
@@ -107,3 +180,14 @@ def test_the_final_semicolon_is_dropped_for_the_subquery() -> None:
 def test_every_built_in_check_is_a_check() -> None:
     checks = [step for entry in builtin().values() for _, step in entry.checklist.steps if step.sql]
     assert checks and all(refusal(str(step.sql)) is None for step in checks)
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_validate_refuses_each_attack_naming_what(attack: str) -> None:
+    sql, named = ATTACKS[attack]
+    text = hostile(sql.format(table="t", pid=4242, marker="/tmp/x"))
+    with pytest.raises(ChecklistError) as refused:
+        parse_checklist(text, "hostile.toml")
+    message = str(refused.value)
+    assert message.startswith("hostile.toml: step 'probe', key 'sql': ") and named in message, message
+    assert "\n" not in message

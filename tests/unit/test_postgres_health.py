@@ -1,0 +1,60 @@
+"""PostgreSQL health findings from readings, and a database that is not there at all (the
+readings of real servers are in tests/integration/test_postgres_health.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cockpit.config import Database, Thresholds
+from cockpit.db.sessions import SessionPolicy
+from cockpit.model import Severity
+from cockpit.probes.postgres import PgHealthMonitor, judge
+
+
+async def test_unreachable_from_the_start_is_not_called_reconnecting() -> None:
+    from cockpit.sandbox.processes import free_port
+
+    monitor = PgHealthMonitor(
+        Database(name="gone", dsn=f"postgresql://x@127.0.0.1:{free_port()}/x"),
+        SessionPolicy(connect_timeout_s=2),
+    )
+    reading = await monitor.read()
+    await monitor.aclose()
+    assert not reading.reachable and not reading.reconnecting
+    finding = judge(reading, Thresholds())[0]
+    assert finding.severity is Severity.CRIT and finding.message.startswith("database gone:")
+
+
+@pytest.mark.parametrize("lag,expected", [(10.0, Severity.OK), (60.0, Severity.WARN), (600.0, Severity.CRIT)])
+def test_standby_lag_levels(lag: float, expected: Severity) -> None:
+    from cockpit.probes.rows import PgHealth
+
+    reading = PgHealth(
+        "replica",
+        reachable=True,
+        version="18.6",
+        max_connections=100,
+        freeze_max_age=200_000_000,
+        standby=True,
+        replay_lag_s=lag,
+    )
+    replication = next(f for f in judge(reading, Thresholds()) if f.check == "postgres.replication")
+    assert replication.severity is expected
+
+
+def test_slots_and_wraparound() -> None:
+    from cockpit.probes.rows import PgHealth
+
+    reading = PgHealth(
+        "db",
+        reachable=True,
+        version="18.6",
+        max_connections=100,
+        xid_age=250_000_000,
+        freeze_max_age=200_000_000,
+        slots=[{"name": "lagging", "active": False, "retained_bytes": 3 * 1024**3}],
+    )
+    findings = {f.check: f for f in judge(reading, Thresholds())}
+    assert findings["postgres.wraparound"].severity is Severity.WARN
+    assert findings["postgres.slot"].severity is Severity.WARN
+    assert findings["postgres.slot"].message == "inactive slot retains 3072 MB of WAL"
