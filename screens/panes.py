@@ -1,7 +1,7 @@
 """The six panes: their tab, key, the config they need, and what builds them.
 
-A pane issue replaces its ``build`` with its own screen; everything else (tabs, keys, palette,
-"not configured" notices) follows from this table.
+Each pane is a screen module of its own, imported by its ``build`` when the pane is first built;
+everything else (tabs, keys, palette, "not configured" notices) follows from this table.
 """
 
 from __future__ import annotations
