@@ -24,7 +24,14 @@ from textual.timer import Timer
 from textual.widgets import Label
 
 from cockpit.actions.archive import ArchivePlan, archive_database, plan_archive, run_archive
-from cockpit.actions.maintenance import Kind, Target, maintenance_request, run_maintenance
+from cockpit.actions.maintenance import (
+    EVERY_TABLE,
+    EveryTable,
+    Kind,
+    Relation,
+    maintenance_request,
+    run_maintenance,
+)
 from cockpit.config import Archive, Database
 from cockpit.db.sessions import KeptSession, answered, connect, connect_async
 from cockpit.errors import CockpitError
@@ -228,7 +235,7 @@ class BloatPane(KeptSession, Vertical):
     def _filter_cleared(self) -> None:
         self.action_clear_filter()
 
-    def _selected(self) -> Target | None:
+    def _selected(self) -> Relation | None:
         """The relation under the cursor, as an action target."""
         reading = self.reading
         if reading is None:
@@ -241,12 +248,12 @@ class BloatPane(KeptSession, Vertical):
             heap = (
                 (table.table_bytes or 0) + (table.toast_bytes or 0) if table.table_bytes is not None else None
             )
-            return Target(table.schema, table.name, size_bytes=heap, index_bytes=table.index_bytes)
+            return Relation(table.schema, table.name, size_bytes=heap, index_bytes=table.index_bytes)
         key = self.query_one(IndexesTable).selected_key()
         index = next((i for i in reading.indexes if i.qualified == key), None)
         if index is None:
             return None
-        return Target(index.schema, index.name, kind="index", index_of=index.table, size_bytes=index.bytes)
+        return Relation(index.schema, index.name, kind="index", index_of=index.table, size_bytes=index.bytes)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Maintenance is absent (not just disabled) for observers; table-only keys in the index view too."""
@@ -254,12 +261,12 @@ class BloatPane(KeptSession, Vertical):
             if self.view != "tables":
                 return False
             kind = str(parameters[0]) if parameters else "vacuum_analyze"
-            return self.env.guard.offers(maintenance_request(kind, Target("", ""), self.database))  # type: ignore[arg-type]
+            return self.env.guard.offers(maintenance_request(kind, EVERY_TABLE, self.database))  # type: ignore[arg-type]
         if action == "reindex":
-            return self.env.guard.offers(maintenance_request("reindex_table", Target("", ""), self.database))
+            return self.env.guard.offers(maintenance_request("reindex_table", EVERY_TABLE, self.database))
         if action == "archive":
             return bool(self.env.probe_context.target.archives) and self.env.guard.offers(
-                maintenance_request("vacuum_analyze", Target("", ""), self.database)
+                maintenance_request("vacuum_analyze", EVERY_TABLE, self.database)
             )
         return True
 
@@ -279,9 +286,9 @@ class BloatPane(KeptSession, Vertical):
 
     def vacuum_everything(self) -> None:
         """VACUUM (ANALYZE) of every table in the database (the runbooks' weekly cleanup)."""
-        self._run("vacuum_analyze", Target("", ""))
+        self._run("vacuum_analyze", EVERY_TABLE)
 
-    def _run(self, kind: Kind, target: Target) -> None:
+    def _run(self, kind: Kind, target: Relation | EveryTable) -> None:
         database, policy = self.database, self.env.action_policy()
 
         def run(context: ActionContext) -> None:
@@ -345,7 +352,7 @@ class BloatPane(KeptSession, Vertical):
         self._exact(target)
 
     @work(thread=True, exclusive=True, group="bloat-exact", exit_on_error=False)
-    def _exact(self, target: Target) -> None:
+    def _exact(self, target: Relation) -> None:
         timeout = self.env.probe_context.settings.bloat_exact_timeout_ms
         try:
             with connect(self.database, self.env.probe_context.policy) as conn:
@@ -368,7 +375,7 @@ class BloatPane(KeptSession, Vertical):
             ("Bloat: next view", "Tables, indexes", self.action_next_view),
             ("Bloat: filter", "schema:NAME min:10MB words", self.action_edit_filter),
         ]
-        if self.env.guard.offers(maintenance_request("vacuum_analyze", Target("", ""), self.database)):
+        if self.env.guard.offers(maintenance_request("vacuum_analyze", EVERY_TABLE, self.database)):
             commands.append(
                 (
                     "Bloat: VACUUM (ANALYZE) every table",
@@ -386,6 +393,6 @@ class BloatPane(KeptSession, Vertical):
         return lambda: self._plan_archive(rule)
 
 
-def _same_table(qualified: str, target: Target) -> bool:
+def _same_table(qualified: str, target: Relation) -> bool:
     schema, _, name = qualified.rpartition(".")
     return target.kind == "table" and (schema or "public", name) == (target.schema, target.name)

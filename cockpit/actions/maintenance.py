@@ -77,8 +77,8 @@ WHERE c.oid = %(relation)s::regclass
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
-    """The relation an action is for: schema and name kept apart, so quoting is never guessed."""
+class Relation:
+    """The table or index an action is for: schema and name kept apart, so quoting is never guessed."""
 
     schema: str
     name: str
@@ -89,7 +89,7 @@ class Target:
 
     @property
     def qualified(self) -> str:
-        return f"{self.schema}.{self.name}" if self.name else "every table"
+        return f"{self.schema}.{self.name}"
 
     @property
     def table(self) -> str:
@@ -102,10 +102,23 @@ class Target:
         return _quoted(self.schema, self.name)
 
 
-def maintenance_request(kind: Kind, target: Target, database: Database) -> ActionRequest:
+@dataclass(frozen=True, slots=True)
+class EveryTable:
+    """Every table of the database: VACUUM or ANALYZE given no relation (the runbooks' weekly
+    cleanup). Only those two take it; the others run on one Relation at a time."""
+
+    @property
+    def qualified(self) -> str:
+        return "every table"
+
+
+EVERY_TABLE = EveryTable()
+
+
+def maintenance_request(kind: Kind, target: Relation | EveryTable, database: Database) -> ActionRequest:
     """What the operator confirms: for VACUUM FULL, the lock it takes and the disk it needs."""
     details: tuple[str, ...] = ()
-    if kind == "vacuum_full":
+    if kind == "vacuum_full" and isinstance(target, Relation):
         need = (target.size_bytes or 0) + (target.index_bytes or 0)
         details = (
             "takes an ACCESS EXCLUSIVE lock: every read and write of the table waits until it ends",
@@ -126,9 +139,9 @@ SELECT pg_database_size(current_database()), coalesce(sum(n_dead_tup), 0) FROM p
 """
 
 
-def _figures(conn: psycopg.Connection[Any], target: Target) -> tuple[int, int]:
+def _figures(conn: psycopg.Connection[Any], target: Relation | EveryTable) -> tuple[int, int]:
     """The table's (or the database's) total size and dead tuples."""
-    if not target.name:
+    if isinstance(target, EveryTable):
         row = conn.execute(DATABASE_FIGURES_SQL).fetchone()
     else:
         row = conn.execute(TABLE_FIGURES_SQL, {"relation": target.table}).fetchone()
@@ -159,13 +172,13 @@ def _grant_to_maintain(conn: psycopg.Connection[Any], owner: str, table: str | N
     return f"GRANT {owner} TO {user} (the owner's privileges: only owners may VACUUM, ANALYZE or REINDEX)"
 
 
-def _check_privilege(conn: psycopg.Connection[Any], kind: Kind, target: Target) -> str:
+def _check_privilege(conn: psycopg.Connection[Any], kind: Kind, target: Relation | EveryTable) -> str:
     """Refuse a relation this role may not maintain (with the GRANT); for every table, a note
     of how many it will skip (empty if none)."""
     from psycopg import sql as pgsql
 
     may = pgsql.SQL(_MAY_MAINTAIN_17 if conn.info.server_version >= 170000 else _MAY_MAINTAIN)
-    if not target.name:
+    if isinstance(target, EveryTable):
         row = conn.execute(pgsql.SQL(_UNMAINTAINABLE_SQL).format(may=may)).fetchone()
         if not row or not row[0]:
             return ""
@@ -187,7 +200,7 @@ def _quoted(schema: str, name: str) -> str:
 def run_maintenance(
     context: ActionContext,
     kind: Kind,
-    target: Target,
+    target: Relation | EveryTable,
     database: Database,
     policy: SessionPolicy,
     *,
@@ -196,9 +209,12 @@ def run_maintenance(
     """Run the statement with live progress; return (and audit) the before/after figures."""
     from psycopg import sql as pgsql
 
-    if not target.name and kind not in ("vacuum_analyze", "analyze"):
-        raise CockpitError(f"{TITLES[kind]} runs on one relation at a time: select one")
-    relation = pgsql.Identifier(target.schema, target.name) if target.name else pgsql.SQL("")
+    if isinstance(target, EveryTable):
+        if kind not in ("vacuum_analyze", "analyze"):
+            raise CockpitError(f"{TITLES[kind]} runs on one relation at a time: select one")
+        relation: pgsql.Composable = pgsql.SQL("")
+    else:
+        relation = pgsql.Identifier(target.schema, target.name)
     statement = pgsql.SQL(STATEMENTS[kind]).format(relation)
     started = time.monotonic()
     work = connect(database, policy)
@@ -209,7 +225,7 @@ def run_maintenance(
         before = _figures(watch, target)
         error = _run_watched(context, work, watch, statement, poll_s=poll_s)
         if error is not None:
-            if kind.startswith("reindex"):
+            if kind.startswith("reindex") and isinstance(target, Relation):
                 _drop_leftovers(watch, target)
             raise _explained(error, kind, target, watch, policy=policy, database=database)
         _flush_statistics(work)
@@ -261,7 +277,7 @@ def _run_watched(
 def _explained(
     error: BaseException,
     kind: Kind,
-    target: Target,
+    target: Relation | EveryTable,
     watch: psycopg.Connection[Any],
     *,
     policy: SessionPolicy,
@@ -271,7 +287,11 @@ def _explained(
     import psycopg
 
     if isinstance(error, psycopg.errors.LockNotAvailable):
-        holders = lock_holders(watch, target.table, _LOCK_TAKEN[kind])
+        holders = (
+            lock_holders(watch, target.table, _LOCK_TAKEN[kind])
+            if isinstance(target, Relation)
+            else "a session holding one of its tables"
+        )
         return CockpitError(
             f"{TITLES[kind]} {target.qualified} gave up after lock_timeout "
             f"({policy.lock_timeout_ms} ms) instead of queueing: held by {holders}"
@@ -312,7 +332,7 @@ def _flush_statistics(conn: psycopg.Connection[Any]) -> None:
         time.sleep(0.5)
 
 
-def _drop_leftovers(conn: psycopg.Connection[Any], target: Target) -> None:
+def _drop_leftovers(conn: psycopg.Connection[Any], target: Relation) -> None:
     """A failed REINDEX CONCURRENTLY leaves invalid ``*_ccnew`` indexes behind: drop them."""
     from psycopg import sql as pgsql
 

@@ -59,8 +59,7 @@ def _store(env: ActionEnv, params: dict[str, Any]) -> BackupStore:
 
 def _maintenance(kind: str) -> Callable[[ActionEnv, dict[str, Any]], StepAction]:
     def build(env: ActionEnv, params: dict[str, Any]) -> StepAction:
-        from cockpit.actions.maintenance import Target as Relation
-        from cockpit.actions.maintenance import maintenance_request, run_maintenance
+        from cockpit.actions.maintenance import Relation, maintenance_request, run_maintenance
 
         table = str(params.get("table") or "")
         schema, _, name = table.rpartition(".")

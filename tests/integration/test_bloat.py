@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from cockpit.actions.maintenance import Target, maintenance_request, run_maintenance
+from cockpit.actions.maintenance import Relation, maintenance_request, run_maintenance
 from cockpit.config import Database, Thresholds
 from cockpit.db.sessions import SessionPolicy, connect_async
 from cockpit.errors import ActionRefused, CockpitError
@@ -109,7 +109,7 @@ def test_vacuum_shows_progress_and_lowers_dead_tuples(
     sandbox: Sandbox, bloated: str, store: StateStore
 ) -> None:
     database = app_db(sandbox, user=throttled_role(sandbox, "slow_vacuum", delay_ms=2))
-    target = Target("public", bloated)
+    target = Relation("public", bloated)
     guard = Guard(target="sandbox", store=store, read_only=False)
     messages: list[str] = []
     detail = guard.run(
@@ -129,7 +129,7 @@ def test_a_held_lock_makes_the_action_give_up_and_name_the_holder(
     sandbox: Sandbox, bloated: str, store: StateStore
 ) -> None:
     guard = Guard(target="sandbox", store=store, read_only=False)
-    target = Target("public", bloated)
+    target = Relation("public", bloated)
     with psycopg.connect(sandbox.postgres.dsn(DATABASE), application_name="holder") as holder:
         holder.execute(f"LOCK TABLE {bloated} IN SHARE UPDATE EXCLUSIVE MODE".encode())
         with pytest.raises(CockpitError) as error:
@@ -152,7 +152,7 @@ def test_vacuum_full_and_reindex_shrink_and_are_audited(
     sandbox: Sandbox, bloated: str, store: StateStore
 ) -> None:
     guard = Guard(target="sandbox", store=store, read_only=False)
-    table = Target("public", bloated, size_bytes=1, index_bytes=1)
+    table = Relation("public", bloated, size_bytes=1, index_bytes=1)
     request = maintenance_request("vacuum_full", table, app_db(sandbox))
     assert any("ACCESS EXCLUSIVE" in line for line in request.details)
     detail = guard.run(
@@ -162,7 +162,7 @@ def test_vacuum_full_and_reindex_shrink_and_are_audited(
     )
     before, after = (part.strip() for part in detail.split(":", 1)[1].split(",")[0].split("->"))
     assert before != after
-    index = Target("public", f"{bloated}_pkey", kind="index", index_of=bloated)
+    index = Relation("public", f"{bloated}_pkey", kind="index", index_of=bloated)
     guard.run(
         maintenance_request("reindex_index", index, app_db(sandbox)),
         Confirmation(confirmed=True),
@@ -175,7 +175,7 @@ def test_read_only_refuses_every_maintenance_action(
     sandbox: Sandbox, bloated: str, store: StateStore
 ) -> None:
     guard = Guard(target="sandbox", store=store, read_only=True)
-    target = Target("public", bloated)
+    target = Relation("public", bloated)
     ran: list[int] = []
     for kind in ("vacuum_analyze", "analyze", "vacuum_full", "reindex_table"):
         request = maintenance_request(kind, target, app_db(sandbox))  # type: ignore[arg-type]
@@ -194,7 +194,7 @@ def test_exact_figures_without_the_extension_say_how_to_get_it(sandbox: Sandbox)
 
 def test_cancel_stops_the_vacuum_on_the_server(sandbox: Sandbox, bloated: str, store: StateStore) -> None:
     database = app_db(sandbox, user=throttled_role(sandbox, "slower_vacuum", delay_ms=50))
-    target = Target("public", bloated)
+    target = Relation("public", bloated)
     guard = Guard(target="sandbox", store=store, read_only=False)
     from cockpit.errors import ActionCancelled
     from cockpit.guard import CancelToken
@@ -224,7 +224,7 @@ def test_dead_tuples_vacuum_cannot_remove_are_explained(sandbox: Sandbox, store:
         conn.execute(f"DELETE FROM {name}".encode())
     try:
         guard = Guard(target="sandbox", store=store, read_only=False)
-        target = Target("public", name)
+        target = Relation("public", name)
         detail = guard.run(
             maintenance_request("vacuum_analyze", target, database),
             Confirmation(confirmed=True),

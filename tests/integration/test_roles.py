@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from cockpit.actions.maintenance import Target, maintenance_request, run_maintenance
+from cockpit.actions.maintenance import EVERY_TABLE, Relation, maintenance_request, run_maintenance
 from cockpit.actions.signals import request_for, signal_sessions
 from cockpit.actions.statements_reset import reset_request, reset_statements
 from cockpit.db.sessions import SessionPolicy, connect_async
@@ -76,8 +76,8 @@ def test_the_operator_role_runs_every_action(estate: EstateRoles, store: StateSt
     operator = estate.database(OPERATOR)
     guard = Guard(target="estate", store=store, read_only=False)
     for kind, target in (
-        ("vacuum_analyze", Target("public", "audit_log")),
-        ("reindex_table", Target("public", "sessions")),
+        ("vacuum_analyze", Relation("public", "audit_log")),
+        ("reindex_table", Relation("public", "sessions")),
     ):
         detail = guard.run(
             maintenance_request(kind, target, operator),  # type: ignore[arg-type]
@@ -111,7 +111,7 @@ def test_the_operator_role_runs_every_action(estate: EstateRoles, store: StateSt
 def test_each_missing_privilege_says_the_grant_to_run(estate: EstateRoles, store: StateStore) -> None:
     bare = estate.database(BARE)
     guard = Guard(target="estate", store=store, read_only=False)
-    vacuum = Target("public", "audit_log")
+    vacuum = Relation("public", "audit_log")
     with pytest.raises(CockpitError) as refused:
         guard.run(
             maintenance_request("vacuum_analyze", vacuum, bare), YES,
@@ -123,13 +123,13 @@ def test_each_missing_privilege_says_the_grant_to_run(estate: EstateRoles, store
         'app_owner: GRANT MAINTAIN ON TABLE "public"."audit_log" TO cockpit_bare '
         "(or GRANT app_owner TO cockpit_bare: the owner's privileges)"
     )
-    index = Target("public", "sessions_user_id", kind="index", index_of="sessions")
+    index = Relation("public", "sessions_user_id", kind="index", index_of="sessions")
     with pytest.raises(CockpitError, match=r'GRANT MAINTAIN ON TABLE "public"."sessions" TO cockpit_bare'):
         guard.run(
             maintenance_request("reindex_index", index, bare), YES,
             lambda ctx: run_maintenance(ctx, "reindex_index", index, bare, SessionPolicy()),
         )  # fmt: skip
-    every = Target("public", "")
+    every = EVERY_TABLE
     detail = guard.run(
         maintenance_request("vacuum_analyze", every, bare), YES,
         lambda ctx: run_maintenance(ctx, "vacuum_analyze", every, bare, SessionPolicy()),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button
 
-from cockpit.actions.maintenance import Target, maintenance_request
+from cockpit.actions.maintenance import Relation, maintenance_request
 from cockpit.actions.signals import request_for
 from cockpit.config import Database
 from cockpit.guard import ActionRequest
@@ -146,7 +146,7 @@ def test_dialog_no_color_80x24(snap_compare, make_app, monkeypatch: pytest.Monke
     """Under NO_COLOR the focus is still unmistakable: reverse video and the ▶ ◀ marks."""
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app()
-    request = maintenance_request("vacuum_full", Target("public", "audit_log", size_bytes=10**9), APP_DB)
+    request = maintenance_request("vacuum_full", Relation("public", "audit_log", size_bytes=10**9), APP_DB)
 
     async def open_dialog(pilot) -> None:  # type: ignore[no-untyped-def]
         app.start_action(request, lambda ctx: None)
