@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from cockpit.db import sql
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import ActionContext, ActionRequest, CancelToken
@@ -98,13 +99,7 @@ def archive_database(rule: Archive, databases: list[Database]) -> Database:
 def _columns(conn: psycopg.Connection[Any], qualified: str) -> list[str]:
     """Insertable columns in order (generated columns are computed by the archive itself)."""
     schema, name = _split(qualified)
-    rows = conn.execute(
-        "SELECT a.attname FROM pg_attribute AS a"
-        " JOIN pg_class AS c ON c.oid = a.attrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped"
-        " AND a.attgenerated = '' ORDER BY a.attnum",
-        (schema, name),
-    ).fetchall()
+    rows = conn.execute(sql.load("read_insertable_columns.sql"), {"schema": schema, "name": name}).fetchall()
     return [row[0] for row in rows]
 
 
@@ -224,13 +219,7 @@ def _batch_statement(plan: ArchivePlan) -> Any:
     from psycopg import sql as pgsql
 
     columns = pgsql.SQL(", ").join(pgsql.Identifier(c) for c in plan.columns)
-    return pgsql.SQL(
-        "WITH moved AS ("
-        " DELETE FROM {source} WHERE ctid = ANY(ARRAY("
-        "  SELECT ctid FROM {source} WHERE {col} < %(cutoff)s LIMIT %(batch)s FOR UPDATE SKIP LOCKED))"
-        " RETURNING {columns})"
-        " INSERT INTO {archive} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM moved"
-    ).format(
+    return pgsql.SQL(sql.load("move_archive_batch.sql")).format(
         source=_identifier(plan.rule.table),
         archive=_identifier(plan.rule.archive_table),
         col=pgsql.Identifier(plan.rule.column),

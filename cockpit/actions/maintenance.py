@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from cockpit.db import sql
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import ActionContext, ActionRequest
@@ -55,25 +56,6 @@ _LOCK_TAKEN: dict[Kind, str] = {
     "reindex_index": "ShareUpdateExclusiveLock",
     "reindex_table": "ShareUpdateExclusiveLock",
 }
-PROGRESS_SQL = """
-SELECT 'vacuum ' || relid::regclass || ': ' || phase,
-       CASE phase WHEN 'vacuuming heap' THEN heap_blks_vacuumed ELSE heap_blks_scanned END, heap_blks_total
-  FROM pg_stat_progress_vacuum WHERE pid = %(pid)s
-UNION ALL
-SELECT 'analyze ' || relid::regclass || ': ' || phase, sample_blks_scanned, sample_blks_total
-  FROM pg_stat_progress_analyze WHERE pid = %(pid)s
-UNION ALL
-SELECT 'rewrite: ' || phase, heap_blks_scanned, heap_blks_total
-  FROM pg_stat_progress_cluster WHERE pid = %(pid)s
-UNION ALL
-SELECT 'index: ' || phase, blocks_done, blocks_total
-  FROM pg_stat_progress_create_index WHERE pid = %(pid)s
-"""
-TABLE_FIGURES_SQL = """
-SELECT pg_total_relation_size(c.oid), coalesce(s.n_dead_tup, 0)
-FROM pg_class AS c LEFT JOIN pg_stat_all_tables AS s ON s.relid = c.oid
-WHERE c.oid = %(relation)s::regclass
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,33 +116,13 @@ def maintenance_request(kind: Kind, target: Relation | EveryTable, database: Dat
     )
 
 
-DATABASE_FIGURES_SQL = """
-SELECT pg_database_size(current_database()), coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables
-"""
-
-
 def _figures(conn: psycopg.Connection[Any], target: Relation | EveryTable) -> tuple[int, int]:
     """The table's (or the database's) total size and dead tuples."""
     if isinstance(target, EveryTable):
-        row = conn.execute(DATABASE_FIGURES_SQL).fetchone()
+        row = conn.execute(sql.load("read_database_figures.sql")).fetchone()
     else:
-        row = conn.execute(TABLE_FIGURES_SQL, {"relation": target.table}).fetchone()
+        row = conn.execute(sql.load("read_table_figures.sql"), {"relation": target.table}).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
-
-
-# Whether the session's role may maintain a table: its owner's privileges (membership), or on
-# PostgreSQL 17+ the MAINTAIN privilege (granted on the table or through pg_maintain).
-_MAY_MAINTAIN = "pg_has_role(c.relowner, 'USAGE')"
-_MAY_MAINTAIN_17 = "(pg_has_role(c.relowner, 'USAGE') OR has_table_privilege(c.oid, 'MAINTAIN'))"
-_TABLE_PRIVILEGE_SQL = (
-    "SELECT {may}, pg_get_userbyid(c.relowner) FROM pg_class AS c WHERE c.oid = %s::regclass"
-)
-_UNMAINTAINABLE_SQL = """
-SELECT count(*), min(pg_get_userbyid(c.relowner)) FROM pg_class AS c
-JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname !~ '^pg_(toast|temp)' AND NOT {may}
-"""
 
 
 def _grant_to_maintain(conn: psycopg.Connection[Any], owner: str, table: str | None) -> str:
@@ -175,15 +137,17 @@ def _grant_to_maintain(conn: psycopg.Connection[Any], owner: str, table: str | N
 def _check_privilege(conn: psycopg.Connection[Any], kind: Kind, target: Relation | EveryTable) -> str:
     """Refuse a relation this role may not maintain (with the GRANT); for every table, a note
     of how many it will skip (empty if none)."""
-    from psycopg import sql as pgsql
-
-    may = pgsql.SQL(_MAY_MAINTAIN_17 if conn.info.server_version >= 170000 else _MAY_MAINTAIN)
+    # The MAINTAIN privilege exists from PostgreSQL 17: each statement has a file per side.
+    if conn.info.server_version >= 170000:
+        every, one = "count_unmaintainable_tables_17.sql", "read_table_maintainer_17.sql"
+    else:
+        every, one = "count_unmaintainable_tables.sql", "read_table_maintainer.sql"
     if isinstance(target, EveryTable):
-        row = conn.execute(pgsql.SQL(_UNMAINTAINABLE_SQL).format(may=may)).fetchone()
+        row = conn.execute(sql.load(every)).fetchone()
         if not row or not row[0]:
             return ""
         return f"skipped {row[0]} tables this role may not maintain: {_grant_to_maintain(conn, row[1], None)}"
-    row = conn.execute(pgsql.SQL(_TABLE_PRIVILEGE_SQL).format(may=may), (target.table,)).fetchone()
+    row = conn.execute(sql.load(one), {"relation": target.table}).fetchone()
     if row is not None and not row[0]:
         table = target.table if target.kind == "index" else target.quoted
         raise CockpitError(
@@ -306,12 +270,7 @@ def _explained(
 def kept_because(database: Database, policy: SessionPolicy) -> str:
     """Why VACUUM left dead tuples: the session whose snapshot is oldest holds them visible."""
     with connect(database, policy) as conn:
-        row = conn.execute(
-            "SELECT pid, usename, state, extract(epoch FROM now() - xact_start)::int, query"
-            " FROM pg_stat_activity WHERE coalesce(backend_xmin, backend_xid) IS NOT NULL"
-            " AND pid <> pg_backend_pid() AND datname = current_database()"
-            " ORDER BY greatest(age(backend_xmin), age(backend_xid)) DESC LIMIT 1"
-        ).fetchone()
+        row = conn.execute(sql.load("read_oldest_snapshot_holder.sql")).fetchone()
     if row is None:
         return "dead tuples kept: no session holds them (a replication slot or prepared transaction may)"
     pid, user, state, age, query = row
@@ -327,7 +286,7 @@ def _flush_statistics(conn: psycopg.Connection[Any]) -> None:
     import psycopg
 
     try:
-        conn.execute("SELECT pg_stat_force_next_flush()")
+        conn.execute(sql.load("flush_statistics.sql"))
     except psycopg.errors.UndefinedFunction:  # before 15, statistics went through the collector
         time.sleep(0.5)
 
@@ -336,12 +295,7 @@ def _drop_leftovers(conn: psycopg.Connection[Any], target: Relation) -> None:
     """A failed REINDEX CONCURRENTLY leaves invalid ``*_ccnew`` indexes behind: drop them."""
     from psycopg import sql as pgsql
 
-    rows = conn.execute(
-        "SELECT n.nspname, c.relname FROM pg_index AS i"
-        " JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace"
-        " WHERE i.indrelid = %s::regclass AND NOT i.indisvalid AND c.relname ~ '_ccnew[0-9]*$'",
-        (target.table,),
-    ).fetchall()
+    rows = conn.execute(sql.load("read_leftover_indexes.sql"), {"table": target.table}).fetchall()
     for schema, name in rows:
         conn.execute(pgsql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(pgsql.Identifier(schema, name)))
 
@@ -361,7 +315,7 @@ def _watch_progress(
         runner.join(poll_s)
         if not runner.is_alive():
             break
-        row = watch.execute(PROGRESS_SQL, {"pid": pid}).fetchone()
+        row = watch.execute(sql.load("read_maintenance_progress.sql"), {"pid": pid}).fetchone()
         if row is None:
             report(f"waiting ({time.monotonic() - started:.0f}s)", None)
             continue

@@ -122,7 +122,7 @@ def _failure(conn: Any, session: Session, exc: Exception) -> tuple[SignalOutcome
     import psycopg
 
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-        row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (session.user,)).fetchone()
+        row = conn.execute(sql.load("read_role_superuser.sql"), {"role": session.user}).fetchone()
         if row is not None and row[0]:
             return SignalOutcome.REFUSED, (
                 f"{session.user} is a superuser, whose sessions only a superuser may "
@@ -141,10 +141,7 @@ def _not_matched(conn: Any, session: Session) -> str:
     """Why no session matched the re-check: usually it moved on (pid reused, query changed); but
     a role without pg_read_all_stats sees other users' sessions without their backend_start,
     so nothing can ever match, and the fix is a GRANT."""
-    row = conn.execute(
-        "SELECT backend_start IS NULL AND usename <> current_user FROM pg_stat_activity WHERE pid = %s",
-        (session.pid,),
-    ).fetchone()
+    row = conn.execute(sql.load("read_session_hidden.sql"), {"pid": session.pid}).fetchone()
     if row is not None and row[0]:
         user = conn.info.user
         return (

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cockpit.backups.inventory import EXPORT_MANIFEST, EXPORT_PREFIX
 from cockpit.backups.store import Store, open_store
 from cockpit.config import BackupStore, Database
+from cockpit.db import sql
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import ActionContext, ActionRequest
@@ -28,11 +29,6 @@ if TYPE_CHECKING:
     import psycopg
 
 CHUNK = 1 << 20
-RESOLVE_SQL = """
-SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), n.nspname || '.' || c.relname
-FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE c.oid = to_regclass(%s) AND c.relkind IN ('r', 'p', 'm', 'v')
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +128,7 @@ def _resolve(conn: psycopg.Connection[Any], database: Database, tables: list[str
     before anything is written."""
     resolved = []
     for name in tables:
-        row = conn.execute(RESOLVE_SQL, [name]).fetchone()
+        row = conn.execute(sql.load("resolve_table.sql"), {"name": name}).fetchone()
         if row is None:
             raise CockpitError(
                 f"no table {name!r} in database {database.name}: check export_tables (schema.table)"

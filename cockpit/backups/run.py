@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from cockpit.backups.inventory import MANIFEST_SUFFIX
 from cockpit.backups.store import Store, open_store
 from cockpit.config import BackupStore, Database
+from cockpit.db import sql
 from cockpit.db.pg_tools import client_connection, find_tool, server_error
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
@@ -38,13 +39,6 @@ CHUNK = 1 << 20
 # pg_dump's "Query was: LOCK TABLE a, b IN ACCESS SHARE MODE" after its --lock-wait-timeout,
 # which it applies as a statement timeout
 _LOCK_TABLE = re.compile(r"LOCK TABLE (.+?) IN ACCESS SHARE MODE")
-TABLES_SQL = """
-SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
-ORDER BY 1
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +83,7 @@ def count_rows(conn: psycopg.Connection[Any]) -> dict[str, int]:
     import psycopg
 
     counts = {}
-    for table in [row[0] for row in conn.execute(TABLES_SQL).fetchall()]:
+    for table in [row[0] for row in conn.execute(sql.load("list_dump_tables.sql")).fetchall()]:
         try:
             counts[table] = int(conn.execute(f"SELECT count(*) FROM {table}".encode()).fetchone()[0])  # type: ignore[index]
         except psycopg.errors.LockNotAvailable:
@@ -130,9 +124,9 @@ def run_backup(
     try:
         conn.execute("SET statement_timeout = 0")  # counting a big table is not a monitor's query
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        snapshot = str(conn.execute("SELECT pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
+        snapshot = str(conn.execute(sql.load("export_snapshot.sql")).fetchone()[0])  # type: ignore[index]
         server_major = int(conn.info.server_version // 10000)
-        expected = int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])  # type: ignore[index]
+        expected = int(conn.execute(sql.load("read_database_size.sql")).fetchone()[0])  # type: ignore[index]
         context.progress("counting rows in the dump's snapshot")
         row_counts = count_rows(conn)
         tool = find_tool("pg_dump", server_major)

@@ -32,6 +32,7 @@ from cockpit.backups.inventory import MANIFEST_SUFFIX
 from cockpit.backups.run import count_rows
 from cockpit.backups.store import open_store
 from cockpit.config import BackupStore, Database
+from cockpit.db import sql
 from cockpit.db.pg_tools import PgTool, client_connection, find_tool, server_error
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import CockpitError
@@ -39,12 +40,6 @@ from cockpit.guard import ActionContext, ActionRequest
 
 # pg_restore -l lines of an extension and of its comment: "2; 3079 16612 EXTENSION - name"
 _TOC_EXTENSION = re.compile(r"^\d+; \d+ \d+ (?:COMMENT - )?EXTENSION (?:- )?(\S+)")
-CREATABLE_EXTENSIONS_SQL = """
-SELECT e.name FROM pg_available_extensions AS e
-WHERE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-   OR EXISTS (SELECT FROM pg_available_extension_versions AS v
-              WHERE v.name = e.name AND v.version = e.default_version AND v.trusted)
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +133,7 @@ def _restore_and_compare(
         server_major = max(int(admin.info.server_version // 10000), int(manifest.get("server_major") or 0))
         tool = find_tool("pg_restore", server_major)
         role = admin.info.user
-        creatable = {str(r[0]) for r in admin.execute(CREATABLE_EXTENSIONS_SQL).fetchall()}
+        creatable = {str(r[0]) for r in admin.execute(sql.load("list_creatable_extensions.sql")).fetchall()}
         try:
             listing, skipped = _restore_list(tool, path, creatable)
         except CockpitError as exc:

@@ -180,8 +180,8 @@ async def read_value(database: Database, policy: SessionPolicy, sql: str) -> Any
         await conn.set_read_only(True)
         async with conn.transaction(force_rollback=True):
             await conn.execute(b"SELECT 1")  # the first query: from here on read-only cannot be lifted
-            # On lines of their own: a -- comment in the check ends before the closing parenthesis.
-            query = f"SELECT * FROM (\n{as_query(sql)}\n) AS checked"
+            # The check on lines of its own: a -- comment in it ends before the closing parenthesis.
+            query = "\n".join(("SELECT * FROM (", as_query(sql), ") AS checked"))
             cursor = await conn.execute(query.encode(), prepare=True)
             return await cursor.fetchone()
 

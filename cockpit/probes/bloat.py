@@ -1,6 +1,6 @@
 """Table and index bloat: estimates from the catalogs, vacuum health, and exact figures on demand.
 
-The estimate (sql/bloat_tables.sql, sql/bloat_indexes.sql) reads no page: it costs a catalog
+The estimate (db/sql/read_bloat_tables.sql, db/sql/read_bloat_indexes.sql) reads no page: it costs a catalog
 scan, so the pane runs it on a slow cadence or on demand. Relations under an ACCESS EXCLUSIVE
 lock (a migration) are listed without exact sizes instead of waiting on the lock, so the pane
 keeps loading when PgHero would stop. The exact figure for one relation (pgstattuple) reads every
@@ -150,9 +150,9 @@ async def _read(
 
     params = {"schema": schema, "min_bytes": min_bytes, "exact_sizes": exact_sizes}
     cursor = conn.cursor(row_factory=dict_row)
-    await cursor.execute(sql.load("bloat_tables.sql"), params)
+    await cursor.execute(sql.load("read_bloat_tables.sql"), params)
     tables = [TableBloat(**row) for row in await cursor.fetchall()]
-    await cursor.execute(sql.load("bloat_indexes.sql"), params)
+    await cursor.execute(sql.load("read_bloat_indexes.sql"), params)
     indexes = [
         IndexBloat(
             oid=row["oid"],
@@ -193,20 +193,13 @@ def exact_bloat(conn: psycopg.Connection[Any], relation: str, kind: str, *, time
         with conn.transaction():
             conn.execute(pgsql.SQL("SET LOCAL statement_timeout = {}").format(pgsql.Literal(timeout_ms)))
             if kind == "table":
-                row = conn.execute(
-                    "SELECT table_len, tuple_len, dead_tuple_len, free_space, dead_tuple_count"
-                    " FROM pgstattuple(%s::regclass)",
-                    (relation,),
-                ).fetchone()
+                row = conn.execute(sql.load("read_table_pgstattuple.sql"), {"relation": relation}).fetchone()
                 assert row is not None
                 size, _live, dead, free, dead_count = (int(v) for v in row)
                 wasted = dead + free
                 detail = f"{dead_count:,} dead tuples ({_size(dead)}), {_size(free)} free"
             else:
-                row = conn.execute(
-                    "SELECT index_size, avg_leaf_density, leaf_fragmentation FROM pgstatindex(%s::regclass)",
-                    (relation,),
-                ).fetchone()
+                row = conn.execute(sql.load("read_index_pgstatindex.sql"), {"relation": relation}).fetchone()
                 assert row is not None
                 size, density, fragmentation = int(row[0]), float(row[1]), float(row[2])
                 # Against a freshly built index (btree's default fillfactor 90); NaN: no leaf pages.

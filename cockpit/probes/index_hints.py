@@ -42,7 +42,7 @@ async def read_hints(
     conn: psycopg.AsyncConnection[Any], min_rows: int = SEQ_SCAN_MIN_ROWS
 ) -> list[IndexHint]:
     hints: list[IndexHint] = []
-    cursor = await conn.execute(sql.load("hint_seq_scans.sql"), {"min_rows": min_rows})
+    cursor = await conn.execute(sql.load("read_seq_scanned_tables.sql"), {"min_rows": min_rows})
     for schema, table, seq_scan, seq_read, idx_scan, live, size in await cursor.fetchall():
         hints.append(
             IndexHint(
@@ -52,14 +52,14 @@ async def read_hints(
                 size,
             )
         )
-    cursor = await conn.execute(sql.load("hint_unused_indexes.sql"))
+    cursor = await conn.execute(sql.load("read_unused_indexes.sql"))
     for schema, _table, index, size in await cursor.fetchall():
         hints.append(
             IndexHint(
                 "unused index", f"{schema}.{index}", f"never scanned since stats reset; {_size(size)}", size
             )
         )
-    cursor = await conn.execute(sql.load("hint_candidate_columns.sql"))
+    cursor = await conn.execute(sql.load("read_candidate_columns.sql"))
     for schema, table, column, distinct, correlation in await cursor.fetchall():
         hints.append(
             IndexHint(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cockpit.db import sql
 from cockpit.probes.queries import short
 
 if TYPE_CHECKING:
@@ -38,11 +39,7 @@ RELEASED = "the lock was released since"
 def lock_holders(conn: psycopg.Connection[Any], relation: str, wanted: str) -> str:
     """Who holds a lock on ``relation`` that blocks ``wanted``: one line for the operator."""
     rows = conn.execute(
-        "SELECT l.pid, a.usename, a.state, extract(epoch FROM now() - a.xact_start)::int, a.query, l.mode"
-        " FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
-        " WHERE l.relation = %s::regclass AND l.granted AND l.pid <> pg_backend_pid()"
-        " AND l.mode = ANY(%s) ORDER BY a.xact_start NULLS LAST",
-        (relation, list(_BLOCKED_BY[wanted])),
+        sql.load("read_lock_holders.sql"), {"relation": relation, "modes": list(_BLOCKED_BY[wanted])}
     ).fetchall()
     if not rows:
         return RELEASED

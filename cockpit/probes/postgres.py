@@ -64,9 +64,7 @@ class PgHealthMonitor(KeptSession):
             return None
         self._backoff = 0.0
         self._ever_connected = True
-        cursor = await self._conn.execute(
-            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_stat_statements'"
-        )
+        cursor = await self._conn.execute(sql.load("read_statements_schema.sql"))
         row = await cursor.fetchone()
         self._statements_schema = row[0] if row else None
         self._totals.clear()
@@ -98,13 +96,13 @@ class PgHealthMonitor(KeptSession):
             )
         started = time.perf_counter()
         try:
-            cursor = await conn.execute(sql.load("health_fast.sql"))
+            cursor = await conn.execute(sql.load("read_health_fast.sql"))
             row = await cursor.fetchone()
             assert cursor.description is not None and row is not None
             values = dict(zip([c.name for c in cursor.description], row, strict=True))
             mean = None
             if self._statements_schema is not None:
-                query = pgsql.SQL(sql.load("statements_mean.sql")).format(
+                query = pgsql.SQL(sql.load("read_statements_mean.sql")).format(
                     schema=pgsql.Identifier(self._statements_schema)
                 )
                 try:
@@ -113,7 +111,7 @@ class PgHealthMonitor(KeptSession):
                     totals = None  # installed but not preloaded
                 mean = self._mean(totals)
             if time.monotonic() - self._size_at > SIZE_EVERY_S or self._size is None:
-                size_row = await (await conn.execute(sql.load("database_size.sql"))).fetchone()
+                size_row = await (await conn.execute(sql.load("read_database_size.sql"))).fetchone()
                 self._size = int(size_row[0]) if size_row else None
                 self._size_at = time.monotonic()
         except psycopg.OperationalError as exc:

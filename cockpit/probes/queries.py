@@ -124,16 +124,7 @@ class StatementsAvailability:
 
 
 async def availability(conn: psycopg.AsyncConnection[Any]) -> StatementsAvailability:
-    cursor = await conn.execute(
-        "SELECT (SELECT extnamespace::regnamespace::text FROM pg_extension"
-        "        WHERE extname = 'pg_stat_statements'),"
-        # Only pg_read_all_settings (in pg_monitor) may read shared_preload_libraries: without
-        # it, NULL (not known), rather than the whole pane's probe failing.
-        " CASE WHEN pg_has_role(current_user, 'pg_read_all_settings', 'USAGE') THEN"
-        "   'pg_stat_statements' = ANY(string_to_array(replace("
-        "     current_setting('shared_preload_libraries'), ' ', ''), ',')) END,"
-        " pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')"
-    )
+    cursor = await conn.execute(sql.load("read_statements_availability.sql"))
     row = await cursor.fetchone()
     assert row is not None
     return StatementsAvailability(
@@ -172,7 +163,7 @@ class StatementsReader:
         if query is None:
             from psycopg import sql as pgsql
 
-            query = pgsql.SQL(sql.load("statements.sql")).format(
+            query = pgsql.SQL(sql.load("read_statements.sql")).format(
                 schema=pgsql.Identifier(self.schema), order=pgsql.Identifier(order)
             )
             self._queries[order] = query
@@ -229,7 +220,7 @@ class StatementsReader:
         missing = [i for i in ids if i not in self.texts]
         if not missing:
             return
-        query = pgsql.SQL(sql.load("statement_texts.sql")).format(schema=pgsql.Identifier(self.schema))
+        query = pgsql.SQL(sql.load("read_statement_texts.sql")).format(schema=pgsql.Identifier(self.schema))
         cursor = await conn.execute(query, {"ids": missing})
         for queryid, text in await cursor.fetchall():
             self.texts[int(queryid)] = redact_sql(text or "")
@@ -241,7 +232,7 @@ async def read_sessions(conn: psycopg.AsyncConnection[Any]) -> list[Session]:
     from psycopg.rows import dict_row
 
     cursor = conn.cursor(row_factory=dict_row)
-    await cursor.execute(sql.load("activity.sql"))
+    await cursor.execute(sql.load("read_activity.sql"))
     return [
         Session(
             pid=int(r["pid"]),

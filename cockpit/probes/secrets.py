@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cockpit.config import Database, Secret, Thresholds
+from cockpit.db import sql
 from cockpit.model import Finding, Severity, Snapshot
 from cockpit.probes.certificates import CertificateReading, expiry_severity, read_certificates
 from cockpit.probes.certificates import judge as judge_certificates
@@ -24,12 +25,6 @@ if TYPE_CHECKING:
     import psycopg
 
     from cockpit.state import Rotation, StateStore
-
-ROLES_SQL = """
-SELECT rolname, rolvaliduntil FROM pg_roles
-WHERE rolcanlogin AND rolvaliduntil IS NOT NULL AND rolvaliduntil <> 'infinity'
-ORDER BY rolvaliduntil
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +125,7 @@ def judge_secrets(ages: list[SecretAge], now: datetime | None = None) -> list[Fi
 
 
 async def read_role_expiry(conn: psycopg.AsyncConnection[Any], database: str) -> list[RoleExpiry]:
-    cursor = await conn.execute(ROLES_SQL)
+    cursor = await conn.execute(sql.load("read_role_expiry.sql"))
     return [RoleExpiry(database, role, until) for role, until in await cursor.fetchall()]
 
 

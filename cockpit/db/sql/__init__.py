@@ -12,5 +12,5 @@ from importlib import resources
 
 @cache
 def load(name: str) -> str:
-    """The text of the statement in ``name`` (``activity.sql``), read from this folder once."""
+    """The text of the statement in ``name`` (``read_activity.sql``), read from this folder once."""
     return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 -- A leaf tuple: line pointer (4) + IndexTupleData (8, +4 for a null bitmap) aligned, + key data
 -- aligned; a page holds (block - page header 24 - btree special 16) * fillfactor of them.
 -- Expression columns take their statistics from the index itself. Locked relations as in
--- bloat_tables.sql.
+-- read_bloat_tables.sql.
 WITH locked AS (
     SELECT DISTINCT relation
     FROM pg_locks
