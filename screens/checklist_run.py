@@ -26,7 +26,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
 from cockpit.checklists.actions import ActionEnv
-from cockpit.checklists.format import fill
+from cockpit.checklists.format import ActionStep, CheckStep, CommandStep, ManualStep, Step, fill
 from cockpit.checklists.journal import Journal
 from cockpit.checklists.report import render_report
 from cockpit.checklists.run import (
@@ -259,12 +259,7 @@ class ChecklistRunScreen(Screen[None]):
         lines = [f"[{step.kind}] {fill(step.title, params)}"]
         if step.detail:
             lines.append(step.detail)
-        if step.command:
-            lines.append(f"$ {command_line(step, params)}")
-        if step.kind == "action":
-            lines.append(f"action {step.action} {dict(step.params) or ''}".rstrip())
-        if step.evidence:
-            lines.append(f"evidence: {step.evidence}")
+        lines += _what_it_does(step, params)
         if step.repeat:
             lines.append(f"recurring: every {step.repeat} (d when done again), done {selected.rounds} times")
         if selected.reason:
@@ -345,7 +340,7 @@ class ChecklistRunScreen(Screen[None]):
         if selected is None or (selected.resolved and selected.again_at() is None):
             return  # a recurring step that was done may be done again (its next round)
         step = selected.step
-        if step.note_required:
+        if isinstance(step, ManualStep) and step.note_required:
             self._ask(
                 f"Note for '{step.title}' ({step.evidence or 'what was done'}):",
                 lambda t: self.operator.done(step, t),
@@ -373,17 +368,17 @@ class ChecklistRunScreen(Screen[None]):
         selected = self._selected()
         if selected is None or selected.resolved:
             return
-        step = selected.step
-        if step.kind == "check":
-            self._move(lambda: self.operator.check(step))
-        elif step.kind == "command":
-            self._confirm_command(step)
-        elif step.kind == "action":
-            self._prepare(step)
-        else:
-            self.notify("a manual step: d when done, s to skip, f if it failed")
+        match selected.step:
+            case CheckStep() as check:
+                self._move(lambda: self.operator.check(check))
+            case CommandStep() as command:
+                self._confirm_command(command)
+            case ActionStep() as action:
+                self._prepare(action)
+            case ManualStep():
+                self.notify("a manual step: d when done, s to skip, f if it failed")
 
-    def _confirm_command(self, step: Any) -> None:
+    def _confirm_command(self, step: CommandStep) -> None:
         """The command exactly as the detail shows it, confirmed, and then that text is what runs."""
         shown = command_line(step, self.state.info.params)
         if not self.operator.allow_commands:  # the operator refuses it too: say so before asking
@@ -402,7 +397,7 @@ class ChecklistRunScreen(Screen[None]):
         self.app.push_screen(confirm, answered)
 
     @work(thread=True, group="run-move", exit_on_error=False)
-    def _prepare(self, step: Any) -> None:
+    def _prepare(self, step: ActionStep) -> None:
         env = ActionEnv(self.env.probe_context.target, self.env.action_policy())
         try:
             prepared = self.operator.prepare_action(step, env)
@@ -454,3 +449,15 @@ class ChecklistRunScreen(Screen[None]):
         path = Path(folder) / f"{self.state.info.checklist_id}-{self.run_id}.md"
         path.write_text(render_report(self.state, self.journal.now()), encoding="utf-8")
         self.notify(f"report written to {path}")
+
+
+def _what_it_does(step: Step, params: dict[str, str]) -> list[str]:
+    """The detail's lines of the step's kind: the command as it runs, the action, the evidence."""
+    match step:
+        case CommandStep():
+            return [f"$ {command_line(step, params)}"]
+        case ActionStep():
+            return [f"action {step.action} {dict(step.params) or ''}".rstrip()]
+        case ManualStep() if step.evidence:
+            return [f"evidence: {step.evidence}"]
+    return []

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cockpit.checklists.check_sql import as_query, refusal
-from cockpit.checklists.format import Step
+from cockpit.checklists.format import CheckStep
 from cockpit.config import Database
 from cockpit.errors import ActionRefused, CockpitError
 from cockpit.model import Finding, Severity
@@ -48,9 +48,6 @@ def known_findings() -> frozenset[str]:
     return finding_names() | {pane for pane, probes in PANE_PROBES.items() if probes}
 
 
-_SEVERITY = {"ok": Severity.OK, "warn": Severity.WARN, "crit": Severity.CRIT}
-
-
 @dataclass(frozen=True, slots=True)
 class CheckOutcome:
     ok: bool
@@ -58,7 +55,7 @@ class CheckOutcome:
     value: float | None = None
 
 
-async def evaluate(step: Step, context: ProbeContext) -> CheckOutcome:
+async def evaluate(step: CheckStep, context: ProbeContext) -> CheckOutcome:
     """The check's outcome; an ActionRefused when its SQL is not a check's (checklist_sql)."""
     try:
         if step.sql is not None:
@@ -72,7 +69,7 @@ async def evaluate(step: Step, context: ProbeContext) -> CheckOutcome:
         return CheckOutcome(False, f"the check could not run: {_first_line(exc)}")
 
 
-def sql_refusal(step: Step) -> str | None:
+def sql_refusal(step: CheckStep) -> str | None:
     """Why this step's SQL may not run as a check (one line naming the step), or None."""
     if step.sql is None:
         return None
@@ -80,7 +77,7 @@ def sql_refusal(step: Step) -> str | None:
     return f"step {step.id!r}, key 'sql': {reason}" if reason else None
 
 
-async def _finding(step: Step, context: ProbeContext) -> CheckOutcome:
+async def _finding(step: CheckStep, context: ProbeContext) -> CheckOutcome:
     """Every matching finding at most ``max_severity``. ``finding`` names one finding or a whole
     pane ("health": everything its probes say). A finding made only for a problem (a blocker, a
     bloated table) is absent when there is none: with ``pass_if_absent`` that passes, provided
@@ -104,7 +101,7 @@ async def _finding(step: Step, context: ProbeContext) -> CheckOutcome:
             first = unread[0]
             return CheckOutcome(False, f"{first.subject}: {first.severity.label}: {first.message}")
         return CheckOutcome(False, f"no {step.finding} finding{about}: is it configured on this target?")
-    limit = _SEVERITY[step.max_severity]
+    limit = step.worst_passing
     bad = [f for f in found if f.severity.rank > limit.rank]
     if step.max_value is not None:
         bad += [f for f in found if f not in bad and f.value is not None and float(f.value) > step.max_value]
@@ -120,7 +117,7 @@ def _unreachable(finding: Finding) -> bool:
     return finding.check.endswith(".reachable") and finding.severity is not Severity.OK
 
 
-async def _sql(step: Step, context: ProbeContext) -> CheckOutcome:
+async def _sql(step: CheckStep, context: ProbeContext) -> CheckOutcome:
     from cockpit.db.sessions import NoAnswer, answered
 
     assert step.sql is not None
@@ -191,7 +188,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _database(step: Step, context: ProbeContext) -> Database:
+def _database(step: CheckStep, context: ProbeContext) -> Database:
     from cockpit.checklists.actions import pick
 
     return pick(context.target.databases, step.database, "database")

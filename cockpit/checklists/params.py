@@ -68,7 +68,7 @@ def _filled(value: Any, params: dict[str, str]) -> Any:
 
 def _concrete(step: Step, params: dict[str, str]) -> list[Step]:
     if step.each is None:
-        return [msgspec.convert(_filled(msgspec.to_builtins(step), params), Step)]
+        return [msgspec.convert(_filled(msgspec.to_builtins(step), params), type(step))]
     listed = items(params.get(step.each, ""))
     if not listed:
         raise CockpitError(f"{step.each}: give at least one (comma-separated) for step {step.id!r}")
@@ -76,7 +76,7 @@ def _concrete(step: Step, params: dict[str, str]) -> list[Step]:
     for item in listed:
         raw = _filled(msgspec.to_builtins(step), {**params, "item": item})
         raw.update(id=f"{step.id}-{item}", each=None)
-        steps.append(msgspec.convert(raw, Step))
+        steps.append(msgspec.convert(raw, type(step)))
     return steps
 
 

@@ -24,7 +24,17 @@ import msgspec
 
 from cockpit.checklists.actions import ActionEnv, build_action
 from cockpit.checklists.checks import CheckOutcome, evaluate
-from cockpit.checklists.format import Checklist, Section, Step, fill
+from cockpit.checklists.format import (
+    ActionStep,
+    Checklist,
+    CheckStep,
+    CommandStep,
+    ManualStep,
+    Section,
+    Step,
+    fill,
+    recorded,
+)
 from cockpit.checklists.journal import Event, EventKind, Journal, RunInfo, RunStatus
 from cockpit.checklists.params import applies, instantiate, resolve
 from cockpit.config import MaintenanceWindow, Target
@@ -91,7 +101,7 @@ class RunState:
 
     @classmethod
     def of(cls, info: RunInfo) -> RunState:
-        checklist = msgspec.convert(info.definition, Checklist)
+        checklist = recorded(info.definition)
         steps = {step.id: StepState(section, step) for section, step in checklist.steps}
         return cls(info, checklist, steps, holder=info.started_by)
 
@@ -261,7 +271,7 @@ class RunOperator:
         return self.journal.append(self.run_id, self.operator, kind, step, detail)
 
     def done(self, step: Step, note: str = "") -> None:
-        if step.note_required and not note.strip():
+        if isinstance(step, ManualStep) and step.note_required and not note.strip():
             raise CockpitError(f"step {step.id!r} needs a note: {step.evidence or 'say what was done'}")
         self._append(EventKind.STEP_DONE, step.id, note=note.strip())
 
@@ -322,7 +332,7 @@ class RunOperator:
 
     # -- checks, actions and commands (in a worker) ---------------------------------------------
 
-    def check(self, step: Step, cancel: CancelToken | None = None) -> CheckOutcome:
+    def check(self, step: CheckStep, cancel: CancelToken | None = None) -> CheckOutcome:
         """Evaluate the check (every ``interval`` until it holds or ``timeout`` when it waits);
         each result is journaled; a pass completes the step. Audited (``checklist.check``, with
         its SQL or finding); SQL that is not a check's is refused, audited and journaled."""
@@ -338,7 +348,7 @@ class RunOperator:
             context.result_detail = f"{'passed' if outcome.ok else 'not passed'}: {outcome.message}"
         return outcome
 
-    def _check_until(self, step: Step, cancel: CancelToken) -> CheckOutcome:
+    def _check_until(self, step: CheckStep, cancel: CancelToken) -> CheckOutcome:
         deadline = time.monotonic() + parse_duration(step.timeout).total_seconds()
         interval = parse_duration(step.interval).total_seconds()
         while True:
@@ -364,20 +374,20 @@ class RunOperator:
                     return CheckOutcome(False, "waiting cancelled")
                 time.sleep(0.2)
 
-    def prepare_action(self, step: Step, env: ActionEnv) -> Any:
+    def prepare_action(self, step: ActionStep, env: ActionEnv) -> Any:
         """The step's action as the pane would build it (a StepAction); may read the database.
         Refused on any target but the run's own."""
         about = {"run": self.run_id, "step": step.id, **step.params}
         summary = f"{step.action} from checklist run {self.run_id}"
         self._refuse_elsewhere(ActionRequest(f"checklist.action.{step.action}", summary, about))
-        return build_action(str(step.action), env, dict(step.params))
+        return build_action(step.action, env, dict(step.params))
 
     def window(self) -> WindowState:
         return window_state(self.windows, self.journal.now())
 
     def run_action(
         self,
-        step: Step,
+        step: ActionStep,
         prepared: Any,
         confirmation: Confirmation,
         *,
@@ -415,11 +425,11 @@ class RunOperator:
         self._append(EventKind.STEP_DONE, step.id, note=detail)
         return detail
 
-    def command_line(self, step: Step) -> str:
+    def command_line(self, step: CommandStep) -> str:
         """The command exactly as the screen shows it and the operator confirms it."""
         return command_line(step, self.info.params)
 
-    def run_command(self, step: Step, confirmed: str, timeout_s: float = 600) -> str:
+    def run_command(self, step: CommandStep, confirmed: str, timeout_s: float = 600) -> str:
         """Run ``confirmed``, which must be the step's command exactly as shown (``command_line``),
         only where ``settings.checklist_commands`` allows it; otherwise the command is for copying."""
         command = self.command_line(step)
@@ -454,6 +464,6 @@ class RunOperator:
         return output
 
 
-def command_line(step: Step, params: dict[str, str]) -> str:
+def command_line(step: CommandStep, params: dict[str, str]) -> str:
     """A command step's command with the run's parameters filled in: what is shown is what runs."""
-    return fill(str(step.command), params)
+    return fill(step.command, params)

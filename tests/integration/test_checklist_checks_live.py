@@ -18,7 +18,7 @@ import pytest
 
 from cockpit.checklists.actions import ActionEnv
 from cockpit.checklists.checks import evaluate
-from cockpit.checklists.format import Step
+from cockpit.checklists.format import ActionStep, CheckStep
 from cockpit.checklists.journal import Journal
 from cockpit.checklists.library import builtin
 from cockpit.checklists.params import configured
@@ -107,7 +107,7 @@ async def test_verify_the_fix_is_not_passed_while_an_endpoint_is_crit(sandbox: S
     """Issue 23 item 4: "health is green" turned ✔ while an endpoint was CRIT (it read only
     postgres.reachable, which still passes here)."""
     context = context_of(estate(sandbox, events, health=DOWN_ENDPOINT))
-    old = Step(id="verify", title="the database answers", kind="check", finding="postgres.reachable")
+    old = CheckStep(id="verify", title="the database answers", finding="postgres.reachable")
     reachable = await evaluate(old, context)
     assert reachable.ok  # the database answers: what the old check read
     verify = await evaluate(step("incident-response", "verify"), context)
@@ -191,14 +191,14 @@ def test_the_weekly_cleanup_on_another_estate_archives_then_vacuums(
     alice.skip(state.checklist.step("backup-fresh"), "no backup store on this test estate")
     env = ActionEnv(target, SessionPolicy.from_settings(config.settings, read_only=False))
     for step_id in ("archive", f"vacuum-public.{events}"):
-        action = state.checklist.step(step_id)
+        action = state.checklist.step(step_id, ActionStep)
         alice.run_action(action, alice.prepare_action(action, env), Confirmation(confirmed=True))
     with psycopg.connect(sandbox.postgres.dsn(DATABASE)) as conn:
         archived = conn.execute(f"SELECT count(*) FROM {events}_archive".encode()).fetchone()
     assert archived is not None and 800 < archived[0] < 900
     assert dead_tuples(sandbox, events) == 0  # the VACUUM came after the archive's deletes
     for step_id in ("bloat-ok", "dead-tuples-ok"):
-        outcome = alice.check(state.checklist.step(step_id))
+        outcome = alice.check(state.checklist.step(step_id, CheckStep))
         assert outcome.ok, outcome.message
     state = load_run(journal, run_id)
     assert alice.finish(state) == "done"

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from cockpit.checklists.actions import ActionEnv
-from cockpit.checklists.format import parse_checklist
+from cockpit.checklists.format import ActionStep, CheckStep, CommandStep, parse_checklist
 from cockpit.checklists.journal import Journal
 from cockpit.checklists.run import RunOperator, command_line, load_run, start_run
 from cockpit.config import load_config
@@ -99,18 +99,18 @@ def test_a_run_of_one_target_opened_on_another_acts_on_neither(
         "and commands run only on sandbox-protected (cockpit --target sandbox-protected)"
     )
     with pytest.raises(ActionRefused) as refused:
-        elsewhere.check(checklist.step("count"))
+        elsewhere.check(checklist.step("count", CheckStep))
     assert str(refused.value) == said
     with pytest.raises(ActionRefused, match="is on target sandbox-protected"):
-        elsewhere.prepare_action(checklist.step("analyze"), env)
+        elsewhere.prepare_action(checklist.step("analyze", ActionStep), env)
     # An action prepared on the run's own target, then handed to the wrong cockpit: refused too.
     own, own_env = operator_on(sandbox, "sandbox-protected", journal, run_id, store)
-    prepared = own.prepare_action(checklist.step("analyze"), own_env)
+    prepared = own.prepare_action(checklist.step("analyze", ActionStep), own_env)
     with pytest.raises(ActionRefused, match="is on target sandbox-protected"):
         elsewhere.run_action(
-            checklist.step("analyze"), prepared, Confirmation(confirmed=True, typed="sandbox")
+            checklist.step("analyze", ActionStep), prepared, Confirmation(confirmed=True, typed="sandbox")
         )
-    step = checklist.step("greet")
+    step = checklist.step("greet", CommandStep)
     with pytest.raises(ActionRefused, match="is on target sandbox-protected"):
         elsewhere.run_command(step, command_line(step, {"who": "bob"}))
     assert not path.exists()
@@ -132,9 +132,11 @@ def test_on_its_own_target_the_run_checks_and_acts(
     journal = Journal.local(store)
     run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"who": "bob"})
     own, env = operator_on(sandbox, "sandbox", journal, run_id, store)
-    assert own.check(checklist.step("count")).ok
+    assert own.check(checklist.step("count", CheckStep)).ok
     own.run_action(
-        checklist.step("analyze"), own.prepare_action(checklist.step("analyze"), env), Confirmation(True)
+        checklist.step("analyze", ActionStep),
+        own.prepare_action(checklist.step("analyze", ActionStep), env),
+        Confirmation(True),
     )
     assert [(r.action, r.result, r.target) for r in reversed(store.audit_records())] == [
         ("checklist.check", "ok", "sandbox"),
@@ -150,7 +152,7 @@ def test_a_command_runs_exactly_what_it_shows(
     journal = Journal.local(store)
     run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"who": "bob"})
     own, _ = operator_on(sandbox, "sandbox", journal, run_id, store)
-    step = checklist.step("greet")
+    step = checklist.step("greet", CommandStep)
     shown = command_line(step, load_run(journal, run_id).info.params)
     assert shown == f"echo hello bob > {path}" == own.command_line(step)
     with pytest.raises(

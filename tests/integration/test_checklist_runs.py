@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cockpit.checklists.format import parse_checklist
+from cockpit.checklists.format import ActionStep, CheckStep, parse_checklist
 from cockpit.checklists.journal import Journal, NotHolder
 from cockpit.checklists.report import render_report
 from cockpit.checklists.run import RunOperator, load_run, refresh, start_run
@@ -128,11 +128,11 @@ def test_a_whole_run_headless(sandbox: Sandbox, store: StateStore, table: str) -
             conn.execute(f"INSERT INTO {table} VALUES (1)")
 
     threading.Timer(2.0, arrive).start()
-    outcome = alice.check(checklist.step("rows-arrive"))
+    outcome = alice.check(checklist.step("rows-arrive", CheckStep))
     assert outcome.ok and outcome.value == 1
-    prepared = alice.prepare_action(checklist.step("analyze"), action_env(sandbox))
+    prepared = alice.prepare_action(checklist.step("analyze", ActionStep), action_env(sandbox))
     assert prepared.request.summary == f"ANALYZE public.{table} on app"
-    alice.run_action(checklist.step("analyze"), prepared, Confirmation(confirmed=True))
+    alice.run_action(checklist.step("analyze", ActionStep), prepared, Confirmation(confirmed=True))
     alice.note(checklist.step("optional"), "decided against it")
     alice.skip(checklist.step("optional"), "not needed this week")
     state = load_run(journal, run_id)
@@ -179,14 +179,14 @@ def test_a_protected_target_unarmed_the_run_goes_on_but_its_actions_wait(
     arming = Arming()
     alice = operator_for(sandbox, journal, run_id, "alice", store, arming=arming)
     alice.done(checklist.step("announce"), "posted in #ops")
-    prepared = alice.prepare_action(checklist.step("analyze"), action_env(sandbox))
+    prepared = alice.prepare_action(checklist.step("analyze", ActionStep), action_env(sandbox))
     typed = Confirmation(confirmed=True, typed=alice.guard.target)
     with pytest.raises(ActionRefused, match="is protected: arm its writes first"):
-        alice.run_action(checklist.step("analyze"), prepared, typed)
+        alice.run_action(checklist.step("analyze", ActionStep), prepared, typed)
     operator_for(sandbox, journal, run_id, "bob", store, arming=arming).take_over()
     bob = operator_for(sandbox, journal, run_id, "bob", store, arming=arming)
     bob.guard.arm(bob.guard.target)
-    bob.run_action(checklist.step("analyze"), prepared, typed)
+    bob.run_action(checklist.step("analyze", ActionStep), prepared, typed)
     state = load_run(journal, run_id)
     assert [state.steps[s].status for s in ("announce", "analyze")] == ["done", "done"]
     assert [(r.action, r.result) for r in reversed(store.audit_records())] == [
@@ -203,11 +203,11 @@ def test_a_window_only_action_outside_a_window_is_refused_and_recorded(
     journal = Journal.local(store)
     run_id = start_run(journal, checklist, target="sandbox", operator="alice", params={"severity": "P3"})
     alice = operator_for(sandbox, journal, run_id, "alice", store)  # given no window at all
-    prepared = alice.prepare_action(checklist.step("analyze"), action_env(sandbox))
+    prepared = alice.prepare_action(checklist.step("analyze", ActionStep), action_env(sandbox))
     # The refusal names the rule that refused (the step's), not the target (issue 23 item 10).
     refusal = "step 'analyze' is window_only: outside the maintenance window (no maintenance window)"
     with pytest.raises(ActionRefused, match=re.escape(refusal)):
-        alice.run_action(checklist.step("analyze"), prepared, Confirmation(confirmed=True))
+        alice.run_action(checklist.step("analyze", ActionStep), prepared, Confirmation(confirmed=True))
     state = load_run(journal, run_id)
     assert state.steps["analyze"].status == "pending"
     assert state.steps["analyze"].results[-1][2] == refusal

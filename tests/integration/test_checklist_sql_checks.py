@@ -22,7 +22,7 @@ import psycopg
 import pytest
 
 from cockpit.checklists.checks import read_value
-from cockpit.checklists.format import Checklist, parse_checklist
+from cockpit.checklists.format import Checklist, CheckStep, parse_checklist
 from cockpit.checklists.journal import Journal
 from cockpit.checklists.run import RunOperator, load_run, start_run
 from cockpit.config import load_config
@@ -93,7 +93,7 @@ def test_a_run_refuses_each_attack_and_nothing_changes(
     alice = operator_for(sandbox, journal, run_id, store)
     loaded = conf_loaded_at(sandbox)
     with pytest.raises(ActionRefused, match=r"^step 'probe', key 'sql': ") as refused:
-        alice.check(checklist.step("probe"))
+        alice.check(checklist.step("probe", CheckStep))
     assert named in str(refused.value)
     assert rows(sandbox, table) == 3
     assert victim.execute("SELECT 1").fetchone() == (1,)  # the session is alive
@@ -108,7 +108,9 @@ def test_a_run_refuses_each_attack_and_nothing_changes(
         "refused",
         "sandbox-protected",
     )
-    assert record.detail == str(refused.value) and record.params["sql"] == checklist.step("probe").sql
+    assert (
+        record.detail == str(refused.value) and record.params["sql"] == checklist.step("probe", CheckStep).sql
+    )
 
 
 def test_validate_on_the_command_line_says_one_line(run_cockpit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -140,7 +142,7 @@ def test_honest_checks_pass_and_are_audited(
     checklist = parse_checklist(text, "honest.toml")
     journal = Journal.local(store)
     run_id = start_run(journal, checklist, target="sandbox-protected", operator="alice", params={})
-    outcome = operator_for(sandbox, journal, run_id, store).check(checklist.step("probe"))
+    outcome = operator_for(sandbox, journal, run_id, store).check(checklist.step("probe", CheckStep))
     assert outcome.ok and outcome.value == 3, outcome.message
     [record] = store.audit_records()
     assert (record.action, record.result, record.detail) == (
@@ -193,7 +195,7 @@ def test_a_check_returning_text_fails_in_one_line(sandbox: Sandbox, store: State
     checklist = parse_checklist(hostile("SELECT version()"), "text.toml")
     journal = Journal.local(store)
     run_id = start_run(journal, checklist, target="sandbox-protected", operator="alice", params={})
-    outcome = operator_for(sandbox, journal, run_id, store).check(checklist.step("probe"))
+    outcome = operator_for(sandbox, journal, run_id, store).check(checklist.step("probe", CheckStep))
     assert not outcome.ok
     assert outcome.message.startswith("the check's SQL returned str 'PostgreSQL "), outcome.message
     assert "not a number: make it return one" in outcome.message and "\n" not in outcome.message

@@ -14,7 +14,7 @@ import pytest
 
 from cockpit.checklists.actions import ACTION_NAMES
 from cockpit.checklists.checks import known_findings
-from cockpit.checklists.format import ChecklistError, parse_checklist
+from cockpit.checklists.format import ActionStep, ChecklistError, CheckStep, Step, parse_checklist
 from cockpit.checklists.library import builtin
 from cockpit.checklists.params import instantiate, resolve
 from cockpit.config import parse_config
@@ -75,22 +75,23 @@ def test_validate_refuses_a_finding_no_probe_makes(run_cockpit, tmp_path: Path) 
     ) in done.stderr
 
 
-def steps_of(checklist_id: str) -> dict[str, object]:
+def steps_of(checklist_id: str) -> dict[str, Step]:
     return {step.id: step for _, step in builtin()[checklist_id].checklist.steps}
 
 
 def test_the_incident_checks_test_what_their_titles_say() -> None:
     steps = steps_of("incident-response")
     verify = steps["verify"]
-    assert "health is green" in verify.title  # type: ignore[attr-defined]
-    assert (verify.finding, verify.max_severity) == ("health", "ok")  # type: ignore[attr-defined]
+    assert isinstance(verify, CheckStep) and "health is green" in verify.title
+    assert (verify.finding, verify.max_severity) == ("health", "ok")
     blocking = steps["blocking"]  # not passed while a blocker exists; passed when there is none
+    assert isinstance(blocking, CheckStep)
     assert (blocking.finding, blocking.max_severity, blocking.pass_if_absent) == (
         "queries.blocking",
         "ok",
         True,
-    )  # type: ignore[attr-defined]
-    assert steps["status-page"].repeat == "15m"  # type: ignore[attr-defined]
+    )
+    assert steps["status-page"].repeat == "15m"
 
 
 def test_the_weekly_cleanup_archives_first_then_vacuums_then_checks_bloat() -> None:
@@ -98,6 +99,7 @@ def test_the_weekly_cleanup_archives_first_then_vacuums_then_checks_bloat() -> N
     order = [step.id for _, step in checklist.steps]
     assert order.index("archive") < order.index("vacuum") < order.index("bloat-ok")
     bloat = checklist.step("bloat-ok")
+    assert isinstance(bloat, CheckStep)
     assert (bloat.finding, bloat.max_severity, bloat.pass_if_absent) == ("bloat.table", "ok", True)
 
 
@@ -138,7 +140,7 @@ def test_a_built_in_checklist_takes_its_tables_and_window_from_the_target() -> N
     values = resolve(checklist, configured(target, checklist))
     concrete = instantiate(checklist, values, target)
     assert concrete.window == "sunday-night"
-    vacuums = [step for _, step in concrete.steps if step.action == "vacuum_analyze"]
+    vacuums = [s for _, s in concrete.steps if isinstance(s, ActionStep) and s.action == "vacuum_analyze"]
     assert [(s.id, s.title, s.params) for s in vacuums] == [
         ("vacuum-public.events", "VACUUM (ANALYZE) public.events", {"table": "public.events"}),
         ("vacuum-public.sessions", "VACUUM (ANALYZE) public.sessions", {"table": "public.sessions"}),
