@@ -1,5 +1,7 @@
-"""Units as the operator reads and types them: durations ("250ms", "90s", "30m", "24h", "7d", "2w"),
-and instants (always with their zone, in UTC)."""
+"""Units as the operator reads and types them: durations and ages ("250ms", "90s", "30m", "24h",
+"7d", "2w"; shown as "2h 05m"), sizes ("10MB"; shown as "3.0 MB") and instants (always with their
+zone, in UTC). Every pane, finding and command line says a size or an age through this module, so
+one quantity reads one way everywhere."""
 
 from __future__ import annotations
 
@@ -53,9 +55,11 @@ class Duration(timedelta):
         return Duration, (self._text,)
 
 
-def format_duration(delta: timedelta) -> str:
-    """Two most significant units: '3d 4h', '2h 05m', '45s'. Negative durations keep a sign."""
-    seconds = int(delta.total_seconds())
+def format_duration(delta: timedelta | float) -> str:
+    """A duration or an age (a timedelta, or seconds), in its two most significant units: '3d 4h',
+    '2h 05m', '4m 10s', '45s'; truncated, never rounded up (59.9 s is '59s', not a minute). A
+    negative one keeps its sign: an age of '-5s' is an instant in the future (a skewed clock)."""
+    seconds = int(delta.total_seconds() if isinstance(delta, timedelta) else delta)
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
     days, rem = divmod(seconds, 86400)
@@ -68,6 +72,37 @@ def format_duration(delta: timedelta) -> str:
     if minutes:
         return f"{sign}{minutes}m {secs:02d}s"
     return f"{sign}{secs}s"
+
+
+# Binary multiples spelt as PostgreSQL spells them (pg_size_pretty, postgresql.conf): 1 kB is
+# 1024 bytes. Upper case or lower case on input: "10mb" is 10 MB.
+_SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """A size as typed: "10MB", "500kB", "1.5gb", "4096" (bytes); raise ValueError naming the
+    accepted form."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"expected a size like 10MB, 500kB or 1GB, got {text!r}")
+    return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+
+
+def format_size(n: float | None) -> str:
+    """'0 B', '1023 B', '1.0 kB', '3.0 MB', up to TB (a petabyte is '1024.0 TB'); '-' for a size
+    not known. A unit changes where the shown figure would reach 1024, so 1 MB less a byte is
+    '1.0 MB', never '1024.0 kB'."""
+    if n is None:
+        return "-"
+    value = float(n)
+    if abs(round(value)) < 1024:
+        return f"{value:.0f} B"
+    for unit in ("kB", "MB", "GB"):
+        value /= 1024
+        if abs(round(value, 1)) < 1024:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1024:.1f} TB"
 
 
 def parse_time(text: str) -> datetime:

@@ -36,8 +36,9 @@ from cockpit.config import Archive, Database
 from cockpit.db.sessions import KeptSession, answered, connect, connect_async
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
-from cockpit.probes.bloat import BloatReading, exact_bloat, human_bytes, read_bloat
+from cockpit.probes.bloat import BloatReading, exact_bloat, read_bloat
 from cockpit.probes.bloat_filter import BloatFilter, parse_bloat_filter
+from cockpit.units import format_size
 from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
 from widgets.bloat_tables import IndexesTable, TablesTable
@@ -359,7 +360,7 @@ class BloatPane(KeptSession, Vertical):
                 exact = exact_bloat(conn, target.quoted, target.kind, timeout_ms=timeout)
             line = (
                 f"exact (full scan) {target.qualified}: {exact.wasted_pct:.0f} % wasted, "
-                f"{human_bytes(exact.wasted_bytes)} of {human_bytes(exact.bytes)}; {exact.detail}"
+                f"{format_size(exact.wasted_bytes)} of {format_size(exact.bytes)}; {exact.detail}"
             )
         except CockpitError as exc:
             line = str(exc)

@@ -8,13 +8,8 @@ from datetime import datetime
 from rich.text import Text
 
 from cockpit.backups.inventory import StoreInventory
-from cockpit.probes.bloat import human_bytes
+from cockpit.units import format_duration, format_size
 from widgets.in_place_table import Cell, InPlaceTable
-
-
-def _age(seconds: float) -> str:
-    hours = seconds / 3600
-    return f"{hours:.1f}h" if hours < 48 else f"{hours / 24:.0f}d"
 
 
 def _clip(text: str, width: int = 26) -> str:
@@ -49,7 +44,7 @@ class BackupsTable(InPlaceTable):
                 if b.unreadable:  # never verified as far as anyone can tell: a warning, not "never"
                     verified = Text(f"manifest unreadable: {b.unreadable}", style="bold yellow")
                 elif b.verified_at is not None:
-                    text = f"{_age((now - b.verified_at).total_seconds())} ago"
+                    text = f"{format_duration(now - b.verified_at)} ago"
                     verified = Text(
                         text + ("" if b.verify_ok else " FAILED"), style="" if b.verify_ok else "bold red"
                     )
@@ -58,8 +53,8 @@ class BackupsTable(InPlaceTable):
                 rows[key] = {
                     "store": name,
                     "backup": b.key,
-                    "size": human_bytes(b.size),
-                    "age": _age((now - b.created).total_seconds()),
+                    "size": format_size(b.size),
+                    "age": format_duration(now - b.created),
                     "verified": verified,
                     "database": b.database,
                     "tool": tool.partition(" (")[0],  # "pg_dump 18.1"; its path in the detail
@@ -69,8 +64,8 @@ class BackupsTable(InPlaceTable):
             for export in exports:
                 rows[f"{name}/{export.key}"] = {
                     **self._row(name, f"{export.key} (CSV)"),
-                    "size": human_bytes(export.size),
-                    "age": _age((now - export.modified).total_seconds()),
+                    "size": format_size(export.size),
+                    "age": format_duration(now - export.modified),
                 }
             for other in foreign:
                 rows[f"{name}/{other.key}"] = self._row(

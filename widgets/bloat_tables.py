@@ -7,19 +7,15 @@ from datetime import datetime
 
 from rich.text import Text
 
-from cockpit.probes.bloat import IndexBloat, TableBloat, human_bytes
+from cockpit.probes.bloat import IndexBloat, TableBloat
+from cockpit.units import format_duration, format_size
 from widgets.in_place_table import Cell, InPlaceTable
 
 
 def _ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
-    seconds = (now - when).total_seconds()
-    if seconds < 3600:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 86400:
-        return f"{seconds / 3600:.0f}h"
-    return f"{seconds / 86400:.0f}d"
+    return format_duration(now - when)
 
 
 def _pct(value: float | None, warn: float, crit: float, small: bool) -> Text:
@@ -30,7 +26,7 @@ def _pct(value: float | None, warn: float, crit: float, small: bool) -> Text:
 
 
 def _size(nbytes: int | None, locked: bool) -> Cell:
-    return Text("locked", style="bold magenta") if locked else human_bytes(nbytes)
+    return Text("locked", style="bold magenta") if locked else format_size(nbytes)
 
 
 class TablesTable(InPlaceTable):
@@ -51,12 +47,12 @@ class TablesTable(InPlaceTable):
                 "table": Text(t.qualified, style="dim" if t.small else ""),
                 "size": _size(t.total_bytes if t.total_bytes is not None else t.size_bytes, t.locked),
                 "bloat": _pct(t.bloat_pct, warn, crit, t.small),
-                "wasted": human_bytes(t.bloat_bytes),
+                "wasted": format_size(t.bloat_bytes),
                 "dead": _pct(t.dead_pct, dead_warn, 100.0, t.small),
                 "vacuumed": _ago(t.last_vacuumed, now),
-                "heap": human_bytes(t.table_bytes),
-                "indexes": human_bytes(t.index_bytes),
-                "toast": human_bytes(t.toast_bytes),
+                "heap": format_size(t.table_bytes),
+                "indexes": format_size(t.index_bytes),
+                "toast": format_size(t.toast_bytes),
                 "live": f"{t.live_tuples or 0:,}",
                 "analyzed": _ago(analyzed, now),
                 "freeze": f"{100 * t.freeze_age / t.freeze_max_age:.0f}%" if t.freeze_max_age else "?",
@@ -79,7 +75,7 @@ class IndexesTable(InPlaceTable):
                     "index": Text(i.qualified, style="dim" if i.small else ""),
                     "size": _size(i.bytes if i.bytes is not None else i.pages * i.block_size, i.locked),
                     "bloat": _pct(i.bloat_pct, warn, crit, i.small),
-                    "wasted": human_bytes(i.bloat_bytes),
+                    "wasted": format_size(i.bloat_bytes),
                     "scans": f"{i.scans:,}",
                     "table": f"{i.schema}.{i.table}",
                 }

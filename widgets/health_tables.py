@@ -13,7 +13,7 @@ from rich.text import Text
 
 from cockpit.model import Severity
 from cockpit.probes.rows import EndpointStatus, PgHealth
-from cockpit.units import format_duration
+from cockpit.units import format_duration, format_size
 from widgets.findings_table import severity_text
 from widgets.in_place_table import Cell, InPlaceTable
 from widgets.sparkline import sparkline
@@ -29,17 +29,6 @@ def _ms(value: float | None) -> str:
 
 def _ago(since: timedelta | None) -> str:
     return "never" if since is None else format_duration(since)
-
-
-def _bytes(value: int | None) -> str:
-    if value is None:
-        return "-"
-    size = float(value)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f}{unit}"
-        size /= 1024
-    return "-"
 
 
 class EndpointTable(InPlaceTable):
@@ -82,8 +71,10 @@ class DatabaseTable(InPlaceTable):
                 "database": health.name,
                 "status": status,
                 "conn": f"{health.connections}/{health.max_connections}" if health.reachable else "-",
-                "xact": "-" if health.oldest_xact_s is None else f"{health.oldest_xact_s:.0f}s",
-                "idle-tx": "-" if health.oldest_idle_xact_s is None else f"{health.oldest_idle_xact_s:.0f}s",
+                "xact": "-" if health.oldest_xact_s is None else format_duration(health.oldest_xact_s),
+                "idle-tx": "-"
+                if health.oldest_idle_xact_s is None
+                else format_duration(health.oldest_idle_xact_s),
                 "blocked": str(health.blocked) if health.reachable else "-",
                 "hit%": "-" if health.cache_hit is None else f"{100 * health.cache_hit:.1f}",
                 "repl": (
@@ -95,7 +86,7 @@ class DatabaseTable(InPlaceTable):
                 ),
                 "xid%": f"{health.wraparound_pct:.0f}" if health.reachable else "-",
                 "mean": _ms(health.mean_statement_ms) if health.mean_statement_ms is not None else "-",
-                "size": _bytes(health.size_bytes),
+                "size": format_size(health.size_bytes),
                 "version": health.version or "-",
                 "uptime": format_duration(timedelta(seconds=health.uptime_s)) if health.reachable else "-",
             }

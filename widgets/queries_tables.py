@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from cockpit.probes.index_hints import IndexHint
 from cockpit.probes.queries import Session, Statement, blast_radius, blocking, short
+from cockpit.units import format_duration
 from widgets.in_place_table import Cell, InPlaceTable
 from widgets.verbatim import visible
 
@@ -30,13 +31,7 @@ def _ms(value: float) -> str:
 
 
 def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
+    return "-" if seconds is None else format_duration(seconds)
 
 
 # A DataTable renders whole rows before cropping: a wider query column costs every repaint.

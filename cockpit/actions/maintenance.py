@@ -24,9 +24,9 @@ from cockpit.db import sql
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import ActionContext, ActionRequest
-from cockpit.probes.bloat import human_bytes
 from cockpit.probes.lock_holders import lock_holders
 from cockpit.probes.queries import short
+from cockpit.units import format_duration, format_size
 
 if TYPE_CHECKING:
     import psycopg
@@ -104,8 +104,8 @@ def maintenance_request(kind: Kind, target: Relation | EveryTable, database: Dat
         need = (target.size_bytes or 0) + (target.index_bytes or 0)
         details = (
             "takes an ACCESS EXCLUSIVE lock: every read and write of the table waits until it ends",
-            f"rewrites the table and its indexes: needs up to {human_bytes(need)} of free disk",
-            f"table now {human_bytes(target.size_bytes)}, indexes {human_bytes(target.index_bytes)}",
+            f"rewrites the table and its indexes: needs up to {format_size(need)} of free disk",
+            f"table now {format_size(target.size_bytes)}, indexes {format_size(target.index_bytes)}",
         )
     return ActionRequest(
         action=f"bloat.{kind}",
@@ -198,7 +198,7 @@ def run_maintenance(
         work.close()
         watch.close()
     detail = (
-        f"{target.qualified}: {human_bytes(before[0])} -> {human_bytes(after[0])}, "
+        f"{target.qualified}: {format_size(before[0])} -> {format_size(after[0])}, "
         f"dead tuples {before[1]:,} -> {after[1]:,}, {time.monotonic() - started:.1f}s"
     )
     if skipped:  # (then the skipped tables' dead tuples are why some are left)
@@ -274,8 +274,9 @@ def kept_because(database: Database, policy: SessionPolicy) -> str:
     if row is None:
         return "dead tuples kept: no session holds them (a replication slot or prepared transaction may)"
     pid, user, state, age, query = row
+    held = "?" if age is None else format_duration(age)
     return (
-        f"dead tuples kept: pid {pid} ({user}, {state}, transaction open {age}s) holds the oldest "
+        f"dead tuples kept: pid {pid} ({user}, {state}, transaction open {held}) holds the oldest "
         f"transaction: {short(query or '', 40)}"
     )
 

@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from cockpit.errors import CockpitError
     from cockpit.guard import Confirmation, Guard
     from cockpit.state import StateStore
+    from cockpit.units import format_size
     from cockpit.windows import window_state
 
     store_config = stores[0]
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
                 on_progress=progress,
             )
             progress.done()
-            print(f"{store_config.name}/{result.key}: {result.size:,} bytes, sha256 {result.sha256}")
+            print(f"{store_config.name}/{result.key}: {format_size(result.size)}, sha256 {result.sha256}")
             return 0
         if args.backup_command == "export":
             tables = export_tables(store_config, args.table)
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             )
             progress.done()
             for table in exported.tables:
-                print(f"{store_config.name}/{table.key}: {table.rows:,} rows, {table.size:,} bytes")
+                print(f"{store_config.name}/{table.key}: {table.rows:,} rows, {format_size(table.size)}")
             return 0
         key = _latest(store_config) if args.latest else args.key
         verification = guard.run(
@@ -139,7 +140,7 @@ def _latest(store_config: Any) -> str:
 def _list(stores: list[Any]) -> int:
     from cockpit.backups.inventory import inventory, judge
     from cockpit.model import Severity
-    from cockpit.units import utc_minute
+    from cockpit.units import format_size, utc_minute
 
     worst = Severity.OK
     for store in stores:
@@ -148,19 +149,18 @@ def _list(stores: list[Any]) -> int:
             f"{store.name} ({store.kind}): {len(found.backups)} backups, {len(found.foreign)} foreign objects"
         )
         for backup in found.backups:
-            created = utc_minute(backup.created)
+            created, size = utc_minute(backup.created), format_size(backup.size)
             if backup.unreadable:  # its time is the dump's; the backup.manifest finding says more
-                print(
-                    f"  {backup.key}  {backup.size:>12,}  {created}  manifest unreadable: {backup.unreadable}"
-                )
+                print(f"  {backup.key}  {size:>9}  {created}  manifest unreadable: {backup.unreadable}")
                 continue
             verified = utc_minute(backup.verified_at) if backup.verified_at else "never"
             result = {True: "ok", False: "FAILED", None: ""}[backup.verify_ok]
-            print(f"  {backup.key}  {backup.size:>12,}  {created}  verified {verified} {result}".rstrip())
+            print(f"  {backup.key}  {size:>9}  {created}  verified {verified} {result}".rstrip())
         for export in found.exports:
-            print(f"  {export.key}  {export.size:>12,}  {utc_minute(export.modified)}  (CSV export)")
+            size = format_size(export.size)
+            print(f"  {export.key}  {size:>9}  {utc_minute(export.modified)}  (CSV export)")
         for other in found.foreign:
-            print(f"  {other.key}  {other.size:>12,}  (not a backup: no manifest)")
+            print(f"  {other.key}  {format_size(other.size):>9}  (not a backup: no manifest)")
         for finding in judge(found):
             worst = Severity.worst([worst, finding.severity])
             print(f"  {finding.severity.label.upper():7} {finding.check}: {finding.message}")

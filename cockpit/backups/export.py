@@ -24,6 +24,7 @@ from cockpit.db import sql
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import ActionContext, ActionRequest
+from cockpit.units import format_size
 
 if TYPE_CHECKING:
     import psycopg
@@ -118,7 +119,7 @@ def run_export(
     rows = sum(t.rows for t in written)
     context.result_detail = (
         f"{store_config.name}/{folder}: {len(written)} table(s), {rows:,} rows, "
-        f"{sum(t.size for t in written):,} bytes in {seconds:.1f}s"
+        f"{format_size(sum(t.size for t in written))} in {seconds:.1f}s"
     )
     return ExportResult(folder, written, seconds)
 
@@ -161,7 +162,7 @@ def _copy_table(
                     if len(block) >= CHUNK:
                         done += len(block)
                         context.progress(
-                            f"COPY {plain} -> {store.name}: {done / 1e6:,.1f} MB, "
+                            f"COPY {plain} -> {store.name}: {format_size(done)}, "
                             f"{time.monotonic() - started:.0f}s"
                         )
                         digest.update(block)

@@ -49,6 +49,7 @@ from cockpit.config import BackupStore
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, Snapshot
 from cockpit.probes.context import ProbeContext
+from cockpit.units import format_duration, format_size
 
 MANIFEST_SUFFIX = ".manifest.json"
 # What a dump made without the cockpit is called: backup_20261130.sql.gz, app.dump, db.tar.zst
@@ -350,7 +351,7 @@ def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
             "backup.age",
             name,
             severity,
-            f"newest backup {hours:.1f} h old: {why}",
+            f"newest backup {format_duration(age)} old: {why}",
             hint="" if severity is Severity.OK else f"run one: cockpit backup run --store {name}",
             value=round(hours, 2),
             threshold=rpo.total_seconds() / 3600,
@@ -365,8 +366,8 @@ def judge(inv: StoreInventory, now: datetime | None = None) -> list[Finding]:
                 "backup.size",
                 name,
                 Severity.WARN,
-                f"newest backup is {newest.size:,} bytes, "
-                f"under half the usual {statistics.median(earlier):,.0f}",
+                f"newest backup is {format_size(newest.size)}, "
+                f"under half the usual {format_size(statistics.median(earlier))}",
                 hint="check that every table was dumped (a dropped table? a failing pg_dump?)",
             )
         )
@@ -392,7 +393,6 @@ def _no_backup(inv: StoreInventory, now: datetime, rpo: timedelta) -> Finding:
     newest = dumps[-1]
     age = now - newest.modified
     hours = age.total_seconds() / 3600
-    ago = f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
     others = f"{len(dumps)} other dump{'s' if len(dumps) > 1 else ''}"
     within = age <= rpo
     verdict = (
@@ -404,7 +404,7 @@ def _no_backup(inv: StoreInventory, now: datetime, rpo: timedelta) -> Finding:
         "backup.age",
         name,
         Severity.WARN if within else Severity.CRIT,
-        f"no cockpit backup; {others}, newest {newest.key} {ago} ago ({verdict})",
+        f"no cockpit backup; {others}, newest {newest.key} {format_duration(age)} ago ({verdict})",
         hint="back up with the cockpit (a manifest: checksum, row counts, verification): "
         f"cockpit backup run --store {name}",
         value=round(hours, 2),
@@ -440,7 +440,7 @@ def _leftover(inv: StoreInventory) -> Finding:
         "backup.leftover",
         inv.store.name,
         Severity.WARN,
-        f"{count} left behind, {sum(x.size for x in inv.leftovers):,} bytes; e.g. {first.key} "
+        f"{count} left behind, {format_size(sum(x.size for x in inv.leftovers))}; e.g. {first.key} "
         f"since {first.since:%Y-%m-%d %H:%M} UTC: {first.why}",
         hint=f"the next backup removes them: cockpit backup run --store {inv.store.name}",
         value=len(inv.leftovers),
@@ -475,7 +475,7 @@ def _verification(inv: StoreInventory, now: datetime) -> Finding:
         "backup.verified",
         name,
         severity,
-        f"last verified {days:.1f} days ago ({last.key}){overdue}",
+        f"last verified {format_duration(now - last.verified_at)} ago ({last.key}){overdue}",
         hint=f"cockpit backup verify --store {name} --latest" if severity else "",
         value=round(days, 2),
         threshold=VERIFY_MAX_AGE.days,

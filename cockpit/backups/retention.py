@@ -23,6 +23,7 @@ from cockpit.backups.store import open_store
 from cockpit.config import BackupStore
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
+from cockpit.units import format_size
 
 
 def outside_retention(found: StoreInventory, now: datetime | None = None) -> list[Backup]:
@@ -67,7 +68,7 @@ def prune_request(store: BackupStore, doomed: list[Backup], kept: Sequence[Backu
         action="backup.prune",
         summary=summary,
         params={"store": store.name, "keys": [b.key for b in doomed]},
-        details=tuple(f"{b.key}  {b.size:,} bytes  {b.created:%Y-%m-%d %H:%M}" for b in doomed),
+        details=tuple(f"{b.key}  {format_size(b.size)}  {b.created:%Y-%m-%d %H:%M}" for b in doomed),
         listing="backups",
         button=f"Delete {len(doomed)} backups",
         keep="Keep them",

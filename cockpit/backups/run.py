@@ -31,6 +31,7 @@ from cockpit.db.pg_tools import client_connection, find_tool, server_error
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import ActionCancelled, CockpitError
 from cockpit.guard import ActionContext, ActionRequest
+from cockpit.units import format_size
 
 if TYPE_CHECKING:
     import psycopg
@@ -163,7 +164,7 @@ def run_backup(
     store.write_json(key + MANIFEST_SUFFIX, manifest)
     seconds = time.monotonic() - started
     context.result_detail = (
-        f"{store_config.name}/{key}: {size:,} bytes in {seconds:.1f}s with {tool.describe()}, "
+        f"{store_config.name}/{key}: {format_size(size)} in {seconds:.1f}s with {tool.describe()}, "
         f"sha256 {sha256[:12]}..., {len(row_counts)} tables counted"
         + (f"; removed {removed} left by interrupted runs" if removed else "")
     )
@@ -172,14 +173,14 @@ def run_backup(
 
 def remove_leftovers(context: ActionContext, store: Store) -> str:
     """Remove what interrupted writes left in the store (backup_store.Leftover); which, in a few
-    words for the result ('2 files, 1,234 bytes'), or '' when there was nothing."""
+    words for the result ('2 unfinished write(s), 1.2 kB'), or '' when there was nothing."""
     leftovers = store.leftovers()
     for leftover in leftovers:
         context.progress(f"removing {leftover.key}, left by an interrupted run ({leftover.why})")
         store.remove_leftover(leftover)
     if not leftovers:
         return ""
-    return f"{len(leftovers)} unfinished write(s), {sum(x.size for x in leftovers):,} bytes"
+    return f"{len(leftovers)} unfinished write(s), {format_size(sum(x.size for x in leftovers))}"
 
 
 def _stream(
@@ -213,8 +214,8 @@ def _stream(
                 done += len(data)
                 elapsed = time.monotonic() - started
                 context.progress(
-                    f"{tool} -> {store.name}: {done / 1e6:,.1f} MB, "
-                    f"{done / 1e6 / max(elapsed, 1e-3):.1f} MB/s, {elapsed:.0f}s",
+                    f"{tool} -> {store.name}: {format_size(done)}, "
+                    f"{format_size(done / max(elapsed, 1e-3))}/s, {elapsed:.0f}s",
                     None,
                 )
                 yield data

@@ -37,6 +37,7 @@ from cockpit.db.pg_tools import PgTool, client_connection, find_tool, server_err
 from cockpit.db.sessions import SessionPolicy, connect, describe_error
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
+from cockpit.units import format_duration, format_size
 
 # pg_restore -l lines of an extension and of its comment: "2; 3079 16612 EXTENSION - name"
 _TOC_EXTENSION = re.compile(r"^\d+; \d+ \d+ (?:COMMENT - )?EXTENSION (?:- )?(\S+)")
@@ -89,7 +90,7 @@ def verify_backup(
             sink = _HashingFile(file)  # hashed as it is written: the file is read once, by pg_restore
             for size in store.download(key, sink):
                 done += size
-                context.progress(f"downloading {key}: {done / 1e6:,.1f} MB", None)
+                context.progress(f"downloading {key}: {format_size(done)}", None)
         digest = sink.digest
         if manifest.get("sha256") and digest.hexdigest() != manifest["sha256"]:
             verification = Verification(
@@ -186,7 +187,7 @@ def _restore_and_compare(
     return Verification(
         key,
         True,
-        f"sha256 ok, {checked}; restore {rto:.1f}s (RTO), backup {rpo / 3600:.1f} h old (RPO)",
+        f"sha256 ok, {checked}; restore {rto:.1f}s (RTO), backup {format_duration(rpo)} old (RPO)",
         rto,
         rpo,
     )

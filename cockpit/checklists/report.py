@@ -9,6 +9,7 @@ from datetime import datetime
 from cockpit.checklists.format import fill
 from cockpit.checklists.journal import EventKind, RunStatus
 from cockpit.checklists.run import RunState, StepStatus
+from cockpit.units import format_duration
 
 RTO_OBJECTIVE_S = 4 * 3600
 RPO_OBJECTIVE_S = 3600
@@ -107,6 +108,6 @@ def _drill(state: RunState) -> list[str]:
         *lines,
         f"- RTO measured (restore time): {rto:.1f} s, objective < 4 h: "
         + ("met" if rto < RTO_OBJECTIVE_S else "MISSED"),
-        f"- RPO measured (backup age): {rpo / 3600:.2f} h, objective < 1 h: "
+        f"- RPO measured (backup age): {format_duration(rpo)}, objective < 1 h: "
         + ("met" if rpo < RPO_OBJECTIVE_S else "MISSED"),
     ]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from cockpit.db import sql
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, measured
+from cockpit.units import format_size
 
 if TYPE_CHECKING:
     import psycopg
@@ -197,7 +198,7 @@ def exact_bloat(conn: psycopg.Connection[Any], relation: str, kind: str, *, time
                 assert row is not None
                 size, _live, dead, free, dead_count = (int(v) for v in row)
                 wasted = dead + free
-                detail = f"{dead_count:,} dead tuples ({_size(dead)}), {_size(free)} free"
+                detail = f"{dead_count:,} dead tuples ({format_size(dead)}), {format_size(free)} free"
             else:
                 row = conn.execute(sql.load("read_index_pgstatindex.sql"), {"relation": relation}).fetchone()
                 assert row is not None
@@ -219,18 +220,6 @@ def exact_bloat(conn: psycopg.Connection[Any], relation: str, kind: str, *, time
     return ExactBloat(relation, kind, size, wasted, 100.0 * wasted / size if size else 0.0, detail)
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
-
-
-def human_bytes(n: float | None) -> str:
-    return "-" if n is None else _size(n)
-
-
 def judge(reading: BloatReading, thresholds: Thresholds, database: str) -> list[Finding]:
     """Bloated tables and indexes, dead-tuple ratios, stale vacuum and freeze age.
 
@@ -249,7 +238,7 @@ def judge(reading: BloatReading, thresholds: Thresholds, database: str) -> list[
                     subject,
                     t.bloat_pct,
                     f"~{t.bloat_pct:.0f} % bloat "
-                    f"({human_bytes(t.bloat_bytes)} of {human_bytes(t.size_bytes)})",
+                    f"({format_size(t.bloat_bytes)} of {format_size(t.size_bytes)})",
                     warn=thresholds.bloat_warn_pct,
                     crit=thresholds.bloat_crit_pct,
                 )
@@ -294,7 +283,7 @@ def judge(reading: BloatReading, thresholds: Thresholds, database: str) -> list[
                 "bloat.index",
                 f"{database}:{i.qualified}",
                 i.bloat_pct,
-                f"~{i.bloat_pct:.0f} % bloat ({human_bytes(i.bloat_bytes)} of {human_bytes(i.bytes)})",
+                f"~{i.bloat_pct:.0f} % bloat ({format_size(i.bloat_bytes)} of {format_size(i.bytes)})",
                 warn=thresholds.bloat_warn_pct,
                 crit=thresholds.bloat_crit_pct,
             )

@@ -6,10 +6,10 @@ must appear in the relation's name.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from cockpit.probes.query_filter import FilterError
+from cockpit.units import parse_size
 
 # The syntax in one paragraph, for the help (`?` in the Bloat pane).
 HELP = (
@@ -17,9 +17,6 @@ HELP = (
     "word must appear in the relation's name (any case). Example: `schema:public min:10MB audit`; "
     "enter keeps it, esc clears it."
 )
-
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?", re.I)
-_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +38,6 @@ class BloatFilter:
         return all(word in qualified_name.lower() for word in self.words)
 
 
-def parse_size(text: str) -> int:
-    match = _SIZE.fullmatch(text.strip())
-    if match is None:
-        raise FilterError(f"min: expected a size like 10MB, 500kB or 1GB, got {text!r}")
-    return int(float(match.group(1)) * _UNITS[(match.group(2) or "b").lower()])
-
-
 def parse_bloat_filter(text: str) -> BloatFilter:
     schema, minimum, words = None, 0, []
     for token in text.split():
@@ -58,7 +48,10 @@ def parse_bloat_filter(text: str) -> BloatFilter:
             if key.lower() == "schema":
                 schema = value
             else:
-                minimum = parse_size(value)
+                try:
+                    minimum = parse_size(value)
+                except ValueError as e:
+                    raise FilterError(f"min: {e}") from None
         elif colon and key.isalpha() and value:
             raise FilterError(f"unknown filter {key}: (use schema:, min: or plain words)")
         else:

@@ -32,6 +32,7 @@ from cockpit.probes.rolling import RollingWindow, Sample
 from cockpit.probes.rows import EndpointStatus
 from cockpit.redact import redact
 from cockpit.secrets import credentials
+from cockpit.units import format_size
 
 if TYPE_CHECKING:
     import httpx
@@ -103,7 +104,7 @@ def classify(error: BaseException, timeout_s: float) -> str:
 def _check_json(body: bytes, truncated: bool, expected: dict[str, Any]) -> str | None:
     """None when the body meets the expectations, else why not."""
     if truncated:
-        return f"body larger than {MAX_BODY_BYTES // 1024} KiB: not JSON we can check"
+        return f"body larger than {format_size(MAX_BODY_BYTES)}: not JSON we can check"
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):

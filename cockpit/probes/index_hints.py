@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cockpit.db import sql
+from cockpit.units import format_size
 
 if TYPE_CHECKING:
     import psycopg
@@ -28,14 +29,6 @@ class IndexHint:
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.relation}"
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
 
 
 async def read_hints(
@@ -56,7 +49,10 @@ async def read_hints(
     for schema, _table, index, size in await cursor.fetchall():
         hints.append(
             IndexHint(
-                "unused index", f"{schema}.{index}", f"never scanned since stats reset; {_size(size)}", size
+                "unused index",
+                f"{schema}.{index}",
+                f"never scanned since stats reset; {format_size(size)}",
+                size,
             )
         )
     cursor = await conn.execute(sql.load("read_candidate_columns.sql"))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.db import sql
 from cockpit.probes.queries import short
+from cockpit.units import format_duration
 
 if TYPE_CHECKING:
     import psycopg
@@ -44,6 +45,11 @@ def lock_holders(conn: psycopg.Connection[Any], relation: str, wanted: str) -> s
     if not rows:
         return RELEASED
     return "; ".join(
-        f"pid {pid} ({user}, {state}, transaction open {age}s, {mode}): {short(query or '', 50)}"
+        f"pid {pid} ({user}, {state}, transaction open {_age(age)}, {mode}): {short(query or '', 50)}"
         for pid, user, state, age, query, mode in rows[:3]
     )
+
+
+def _age(seconds: int | None) -> str:
+    """A session with no transaction has no transaction age."""
+    return "?" if seconds is None else format_duration(seconds)

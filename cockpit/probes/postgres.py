@@ -18,6 +18,7 @@ from cockpit.db.sessions import KeptSession, NoAnswer, SessionPolicy, answered, 
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, measured
 from cockpit.probes.rows import PgHealth
+from cockpit.units import format_duration, format_size
 
 if TYPE_CHECKING:
     import psycopg
@@ -218,7 +219,7 @@ def judge(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
                 "postgres.oldest_transaction",
                 name,
                 health.oldest_xact_s,
-                f"oldest transaction open {health.oldest_xact_s:.0f}s",
+                f"oldest transaction open {format_duration(health.oldest_xact_s)}",
                 warn=thresholds.long_transaction_warn_s,
             )
         )
@@ -228,7 +229,7 @@ def judge(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
                 "postgres.idle_in_transaction",
                 name,
                 health.oldest_idle_xact_s,
-                f"a session idle in transaction for {health.oldest_idle_xact_s:.0f}s",
+                f"a session idle in transaction for {format_duration(health.oldest_idle_xact_s)}",
                 warn=thresholds.idle_in_transaction_warn_s,
                 hint="it holds locks and blocks vacuum: find it in the Queries pane",
             )
@@ -322,7 +323,7 @@ def _replication(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
                     "postgres.slot",
                     f"{name}/{slot.get('name')}",
                     mb,
-                    f"{state} slot retains {mb:.0f} MB of WAL",
+                    f"{state} slot retains {format_size(retained)} of WAL",
                     warn=thresholds.slot_retained_warn_mb,
                 )
             )

@@ -18,6 +18,7 @@ from cockpit.db import sql
 from cockpit.model import Finding, Severity, measured
 from cockpit.probes.postgres import STATEMENTS_HINT
 from cockpit.redact import redact_sql
+from cockpit.units import format_duration
 
 if TYPE_CHECKING:
     import psycopg
@@ -358,7 +359,7 @@ def judge(
                 "queries.idle_in_transaction",
                 subject,
                 age,
-                f"idle in transaction for {age:.0f}s: {short(session.query, 40)}",
+                f"idle in transaction for {format_duration(age)}: {short(session.query, 40)}",
                 warn=thresholds.idle_in_transaction_warn_s,
             )
         elif session.xact_start is not None:
@@ -366,7 +367,7 @@ def judge(
                 "queries.long_transaction",
                 subject,
                 age,
-                f"transaction open {age:.0f}s: {short(session.query, 40)}",
+                f"transaction open {format_duration(age)}: {short(session.query, 40)}",
                 warn=thresholds.long_transaction_warn_s,
             )
         else:

@@ -33,7 +33,7 @@ def test_a_server_that_dies_mid_backup_is_named_as_the_cause(tmp_path: Path, sto
         pid = int((server.pgdata / "postmaster.pid").read_text().split()[0])
 
         def on_progress(update) -> None:  # type: ignore[no-untyped-def]
-            if " MB" in update.message and (server.pgdata / "postmaster.pid").exists():
+            if "B/s, " in update.message and (server.pgdata / "postmaster.pid").exists():
                 os.kill(pid, signal.SIGKILL)  # the server is gone, as a crash or an OOM kill takes it
                 (server.pgdata / "postmaster.pid").unlink()
 

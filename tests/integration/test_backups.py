@@ -150,7 +150,7 @@ def test_a_cancel_mid_upload_leaves_no_backup(sandbox: Sandbox, store: StateStor
 
     def on_progress(update) -> None:  # type: ignore[no-untyped-def]
         seen.append(update.message)
-        if " MB" in update.message:  # the first chunk of the dump is on its way
+        if "B/s, " in update.message:  # the first chunk of the dump is on its way (its rate)
             token.cancel()
 
     with pytest.raises(ActionCancelled, match="nothing was kept"):
@@ -159,7 +159,7 @@ def test_a_cancel_mid_upload_leaves_no_backup(sandbox: Sandbox, store: StateStor
             lambda c: run_backup(c, config, app(sandbox), SessionPolicy()),
             cancel=token, on_progress=on_progress,
         )  # fmt: skip
-    assert any(" MB" in m for m in seen)
+    assert any("B/s, " in m for m in seen)
     assert inventory(config).objects == 0
     uploads = S3Store(config).client.list_multipart_uploads(Bucket=BUCKET, Prefix=config.prefix)
     assert uploads.get("Uploads", []) == []  # aborted, not left to accrue
@@ -200,7 +200,9 @@ def test_backup_cli_for_cron(sandbox: Sandbox, run_cockpit, tmp_path: Path) -> N
     assert listed.returncode == 0 and "verified 20" in listed.stdout
     # Every time with its zone, in the lines and in the JSON.
     (line,) = [line for line in listed.stdout.splitlines() if line.startswith("  20")]
-    assert re.fullmatch(r"  \S+\.dump +[\d,]+  \S+ \d\d:\d\d UTC  verified \S+ \d\d:\d\d UTC ok", line), line
+    assert re.fullmatch(
+        r"  \S+\.dump +[\d.]+ [kMGT]?B  \S+ \d\d:\d\d UTC  verified \S+ \d\d:\d\d UTC ok", line
+    ), line
     as_json = run_cockpit("backup", "list", "--config", str(config), "--store", "folder", "--json", env=env)
     assert as_json.returncode == 0, as_json.stderr
     body = json.loads(as_json.stdout)
@@ -246,16 +248,14 @@ def test_a_verification_still_counts_behind_more_than_20_newer_backups(
     now += timedelta(minutes=30)  # half an hour after the newest backup
     (finding,) = [f for f in judge(found, now) if f.check == "backup.verified"]
     assert finding.severity is Severity.OK, finding.message
-    assert finding.message.startswith("last verified 1.1 days ago") and finding.message.endswith(
-        f"({verified})"
-    )
+    assert finding.message.startswith("last verified 1d 1h ago") and finding.message.endswith(f"({verified})")
     assert [b.key for b in found.backups] == [*reversed(newer), verified]
     assert found.backups[-1].verify_ok is True
     # Found by reading the manifests written since the verification, not every manifest.
     assert found.searched == len(newer) + 1 and found.unsearched == 0
     # A week on without another verification: overdue, and it says since when.
     (late,) = [f for f in judge(found, now + timedelta(days=7)) if f.check == "backup.verified"]
-    assert late.severity is Severity.WARN and late.message.startswith("last verified 8.1 days ago")
+    assert late.severity is Severity.WARN and late.message.startswith("last verified 8d 1h ago")
     assert late.message.endswith(f"({verified}): over 7 days") and late.hint.endswith("--latest")
 
 

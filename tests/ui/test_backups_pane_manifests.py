@@ -76,6 +76,6 @@ async def test_the_table_shows_the_reason_in_the_verified_column() -> None:
         await pilot.pause()
         assert str(table.get_cell(f"s3/{bad.key}", "verified")) == "manifest unreadable: AccessDenied"
         assert (
-            table.get_cell(f"s3/{bad.key}", "age") == "26.0h"
+            table.get_cell(f"s3/{bad.key}", "age") == "1d 2h"
             and table.get_cell(f"s3/{good.key}", "verified") == "never"
         )

@@ -39,7 +39,7 @@ def test_age_against_rpo_and_schedule_and_a_size_drop() -> None:
     assert severity(StoreInventory(store), "backup.age") is Severity.CRIT  # none at all
     dropped = judge(backups((2, 40), (26, 100), (50, 100)), now)
     assert [f.message for f in dropped if f.check == "backup.size"] == [
-        "newest backup is 40 bytes, under half the usual 100"
+        "newest backup is 40 B, under half the usual 100 B"
     ]
 
 
@@ -64,7 +64,7 @@ def test_prune_deletes_exactly_what_was_listed_and_keeps_the_newest_verified(
     doomed = outside_retention(inventory(config))
     assert [b.key for b in doomed] == ["20.dump", "30.dump"]  # 10 days old but the newest verified
     request = prune_request(config, doomed)
-    assert request.details[0].startswith("20.dump  4 bytes")
+    assert request.details[0].startswith("20.dump  4 B  ")
     guard = Guard(target="sandbox", store=store, read_only=False)
     detail = guard.run(request, YES, lambda c: prune(c, config, ["20.dump", "30.dump", "01.dump"]))
     assert detail == "deleted 2 backups from nas; kept 1 that no longer fall outside retention"
@@ -130,7 +130,7 @@ def test_the_search_for_the_last_verification_stops_and_says_where(tmp_path: Pat
     found = inventory(config)  # the default search: read until the verification, 29 manifests on
     assert (found.searched, found.unsearched) == (30, 0) and found.backups[-1].key == keys[-1]
     (finding,) = [f for f in judge(found, now) if f.check == "backup.verified"]
-    assert finding.severity is Severity.OK and finding.message == f"last verified 1.2 days ago ({keys[-1]})"
+    assert finding.severity is Severity.OK and finding.message == f"last verified 1d 5h ago ({keys[-1]})"
 
 
 def test_a_copied_store_is_searched_past_its_first_verification(tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_a_copied_store_is_searched_past_its_first_verification(tmp_path: Path) 
         os.utime(path, (now.timestamp(), now.timestamp()))  # the copy
     found = inventory(BackupStore(name="nas", kind="folder", path=str(tmp_path / "nas")))
     (finding,) = [f for f in judge(found, now) if f.check == "backup.verified"]
-    assert finding.message == f"last verified 0.0 days ago ({keys[29]})"  # not keys[9], met first
+    assert finding.message == f"last verified 1h 00m ago ({keys[29]})"  # not keys[9], met first
     assert (found.searched, found.unsearched) == (40, 0)
 
 
@@ -169,18 +169,18 @@ def test_a_store_of_hand_made_dumps_says_what_it_found(tmp_path: Path) -> None:
     (folder / "README.txt").write_text("not a dump")
     newest = f"backup_{now - timedelta(days=1):%Y%m%d}.sql.gz"
     config = BackupStore(name="nas", kind="folder", path=str(folder), rpo=Duration("36h"))
-    (found,) = judge(inventory(config), now)
+    (found,) = judge(inventory(config), now + timedelta(minutes=30))  # clear of a whole day
     assert (found.check, found.severity) == ("backup.age", Severity.WARN)
     assert found.message == (
-        f"no cockpit backup; 12 other dumps, newest {newest} 24.0 h ago "
+        f"no cockpit backup; 12 other dumps, newest {newest} 1d 0h ago "
         "(within the RPO, 36h; unchecked: no manifest)"
     )
     assert found.hint.endswith("cockpit backup run --store nas")
-    (late,) = judge(inventory(config), now + timedelta(days=2))
+    (late,) = judge(inventory(config), now + timedelta(days=2, minutes=30))
     assert late.severity is Severity.CRIT
     assert (
         late.message
-        == f"no cockpit backup; 12 other dumps, newest {newest} 3.0 days ago (older than the RPO, 36h)"
+        == f"no cockpit backup; 12 other dumps, newest {newest} 3d 0h ago (older than the RPO, 36h)"
     )
     for dump in folder.glob("*.sql.gz"):
         dump.unlink()

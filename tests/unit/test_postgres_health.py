@@ -57,4 +57,4 @@ def test_slots_and_wraparound() -> None:
     findings = {f.check: f for f in judge(reading, Thresholds())}
     assert findings["postgres.wraparound"].severity is Severity.WARN
     assert findings["postgres.slot"].severity is Severity.WARN
-    assert findings["postgres.slot"].message == "inactive slot retains 3072 MB of WAL"
+    assert findings["postgres.slot"].message == "inactive slot retains 3.0 GB of WAL"
