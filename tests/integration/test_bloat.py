@@ -178,7 +178,7 @@ def test_read_only_refuses_every_maintenance_action(
     target = Relation("public", bloated)
     ran: list[int] = []
     for kind in ("vacuum_analyze", "analyze", "vacuum_full", "reindex_table"):
-        request = maintenance_request(kind, target, app_db(sandbox))  # type: ignore[arg-type]
+        request = maintenance_request(kind, target, app_db(sandbox))
         assert not guard.offers(request)
         with pytest.raises(ActionRefused, match="read-only"):
             guard.run(request, Confirmation(confirmed=True), lambda ctx: ran.append(1))

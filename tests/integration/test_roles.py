@@ -54,7 +54,7 @@ def sleeper(estate: EstateRoles, role: str = OBSERVER) -> Iterator[tuple[str, in
         conn.close()
 
 
-def _quietly(conn: psycopg.Connection, statement: str) -> None:  # type: ignore[type-arg]
+def _quietly(conn: psycopg.Connection, statement: str) -> None:
     with contextlib.suppress(psycopg.Error):  # cancelled or terminated: what the test did
         conn.execute(statement.encode())
 
