@@ -49,11 +49,11 @@ def _docstrings(tree: ast.AST) -> set[int]:
 def _literals(tree: ast.AST) -> Iterator[tuple[int, int, str]]:
     """Every string literal (f-strings with their holes as ``{}``): first line, last line, text."""
     docstrings = _docstrings(tree)
-    inside_fstrings = set()
+    inside_fstrings: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
             inside_fstrings.update(id(v) for v in node.values)
-            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+            text = "".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.values)
             yield node.lineno, node.end_lineno or node.lineno, text
     for node in ast.walk(tree):
         if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
@@ -109,7 +109,7 @@ def _sql_files() -> list[Path]:
 @cache
 def _loaded_names() -> frozenset[str]:
     """Every ``….sql`` string literal in the cockpit's code: the files it loads."""
-    names = set()
+    names: set[str] = set()
     for path in COCKPIT.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         names.update(text for _first, _last, text in _literals(tree) if re.fullmatch(r"\w+\.sql", text))
