@@ -133,7 +133,7 @@ def test_backup_list_marks_the_unreadable_one_and_warns(
     assert lines[0] == "s3 (s3): 5 backups, 0 foreign objects"
     (bad,) = [line for line in lines if keys[BAD] in line and "backup.manifest" not in line]
     assert re.fullmatch(
-        rf"  {re.escape(keys[BAD])} +{len(DUMP)}  \S+ \S+ UTC  manifest unreadable: not JSON", bad
+        rf"  {re.escape(keys[BAD])} +{len(DUMP)} B  \S+ \S+ UTC  manifest unreadable: not JSON", bad
     )
     assert sum(" verified " in line for line in lines if line.startswith("  20")) == 4
     assert (

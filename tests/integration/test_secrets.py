@@ -22,7 +22,7 @@ from cockpit.probes.secrets import judge_secrets, read_secrets, secret_ages
 from cockpit.sandbox.manager import Sandbox
 from cockpit.sandbox.postgres import SandboxPostgres
 from cockpit.state import StateStore
-from cockpit.units import Duration
+from cockpit.units import Duration, parse_time
 from tests.conftest import clean_env
 from tests.integration.http_servers import make_authority, serve, tls_context
 from tests.unit.test_secrets import severities
@@ -149,8 +149,14 @@ def test_the_pane_probe_finds_the_role_the_certificates_and_overdue_rotations(
     assert findings[("cert.expiry", "failing")].severity is Severity.CRIT  # 5 days
     assert findings[("cert.expiry", "slow")].severity is Severity.WARN  # 20 days
     assert findings[("cert.expiry", "healthy")].severity is Severity.OK
-    rotation = findings[("secret.rotation", "payments-api-key")]  # rotated 100 days ago, policy 90
-    assert rotation.severity is Severity.WARN and "overdue by 10 days" in rotation.message
+    # The sandbox writes a rotation date 100 days before the day it was set up: a session that
+    # crosses midnight UTC reads one day more.
+    secret = next(s for s in target.secrets if s.name == "payments-api-key")
+    assert secret.rotated_at is not None
+    age = (datetime.now(UTC) - parse_time(secret.rotated_at)).days
+    assert 100 <= age <= 101
+    rotation = findings[("secret.rotation", "payments-api-key")]  # policy 90 days
+    assert rotation.severity is Severity.WARN and f"overdue by {age - 90} days" in rotation.message
 
 
 def read_findings(reading, context):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from cockpit.probes.cloud_keys import AccessKey
 from cockpit.probes.secrets import RoleExpiry, SecretAge
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import Rotation
+from cockpit.units import parse_time
 from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
@@ -41,7 +42,11 @@ async def test_certificates_inventory_and_roles_from_the_sandbox(sandbox: Sandbo
         await pilot.press("v")
         assert app.query_one(SecretsPane).query_one(ContentSwitcher).current == "inventory"
         inventory = app.query_one(InventoryTable)
-        assert text(inventory.get_cell("payments-api-key", "age")) == "100d"
+        # 100 days before the day the sandbox was set up: a session crossing midnight UTC reads 101.
+        rotated_at = load_config(sandbox.config_path).target(None)[1].secrets[0].rotated_at
+        assert rotated_at is not None
+        age = (datetime.now(UTC) - parse_time(rotated_at)).days
+        assert age in (100, 101) and text(inventory.get_cell("payments-api-key", "age")) == f"{age}d"
         await pilot.press("v")
         roles = app.query_one(RolesTable)
         assert text(roles.get_cell("app:reporting", "left")) == "4d"
