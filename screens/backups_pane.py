@@ -14,10 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Label
 
 from cockpit.backups.export import export_request, export_tables, run_export
@@ -31,6 +29,7 @@ from cockpit.guard import ActionContext
 from cockpit.model import Severity
 from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
+from screens.polling_pane import PollingPane
 from widgets.backups_table import BackupsTable
 from widgets.status_line import StatusLine
 
@@ -41,7 +40,7 @@ from widgets.status_line import StatusLine
 SHOWN_ROWS = 500
 
 
-class BackupsPane(Vertical):
+class BackupsPane(PollingPane):
     BINDINGS = [
         Binding("b", "backup", "Back up"),
         Binding("y", "verify", "Verify"),
@@ -54,34 +53,26 @@ class BackupsPane(Vertical):
     """
 
     def __init__(self, env: PaneEnv, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.env = env
+        super().__init__(env, **kwargs)
         self.inventories: list[StoreInventory] = []
         self._readers: dict[str, StoreReader] = {}  # by store name
-        self._cadence = SlowCadence(lambda: env.probe_context.settings.backups_interval_s)
 
     def compose(self) -> ComposeResult:
         yield StatusLine("listing the backup stores...", id="backups-status")
         yield BackupsTable()
 
     def on_mount(self) -> None:
-        self._poll()
+        every = SlowCadence(lambda: self.env.probe_context.settings.backups_interval_s)
+        self.poll(self._read_once, every, description="Listing backup stores")
 
-    @work(group="backups-poll", exit_on_error=False, description="Listing backup stores")
-    async def _poll(self) -> None:
+    async def _read_once(self) -> None:
         import asyncio
 
-        while True:
-            if self.is_on_screen and self._cadence.due():
-                self._cadence.read()
-                stores = list(self.env.probe_context.target.backups)
-                readers = [self._reader(s) for s in stores]
-                self._readers = {r.config.name: r for r in readers}  # another target's: dropped
-                self.inventories = list(
-                    await asyncio.gather(*(asyncio.to_thread(r.inventory) for r in readers))
-                )
-                self._show()
-            await self._cadence.tick()
+        stores = list(self.env.probe_context.target.backups)
+        readers = [self._reader(s) for s in stores]
+        self._readers = {r.config.name: r for r in readers}  # another target's: dropped
+        self.inventories = list(await asyncio.gather(*(asyncio.to_thread(r.inventory) for r in readers)))
+        self._show()
 
     def _reader(self, store: BackupStore) -> StoreReader:
         """The store's reader, kept from one poll to the next (a new one if its config changed)."""
@@ -89,9 +80,6 @@ class BackupsPane(Vertical):
         if reader is None or reader.config != store:
             reader = self._readers[store.name] = StoreReader(store)
         return reader
-
-    def refresh_now(self) -> None:
-        self._cadence.now()
 
     def _show(self) -> None:
         now = datetime.now(UTC)

@@ -19,7 +19,6 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Label
 
@@ -33,7 +32,8 @@ from cockpit.actions.maintenance import (
     run_maintenance,
 )
 from cockpit.config import Archive, Database
-from cockpit.db.sessions import KeptSession, answered, connect, connect_async
+from cockpit.db.live_session import Connection, LiveSession
+from cockpit.db.sessions import connect
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
 from cockpit.probes.bloat import BloatReading, exact_bloat, read_bloat
@@ -41,6 +41,7 @@ from cockpit.probes.bloat_filter import BloatFilter, parse_bloat_filter
 from cockpit.units import format_size
 from screens.cadence import SlowCadence
 from screens.pane_env import PaneEnv
+from screens.polling_pane import PollingPane
 from widgets.bloat_tables import IndexesTable, TablesTable
 from widgets.filter_box import FilterBox
 from widgets.status_line import StatusLine
@@ -54,7 +55,7 @@ SHOWN_ROWS = 500
 REREAD_AFTER_TYPING_S = 0.6
 
 
-class BloatPane(KeptSession, Vertical):
+class BloatPane(PollingPane):
     BINDINGS = [
         Binding("v", "next_view", "View"),
         Binding("slash", "edit_filter", "Filter"),
@@ -74,16 +75,15 @@ class BloatPane(KeptSession, Vertical):
     """
 
     def __init__(self, env: PaneEnv, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.env = env
+        super().__init__(env, **kwargs)
         self.database: Database = env.probe_context.target.databases[0]
+        self.session = LiveSession(self.database, env.probe_context.policy)
         self.view = VIEWS[0]
         self.filter = BloatFilter()
         self.reading: BloatReading | None = None
         self.exact_line = ""
         self._took_ms = 0.0
         self._error = ""
-        self._cadence = SlowCadence(lambda: env.probe_context.settings.bloat_interval_s)
         self._reread: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -94,44 +94,29 @@ class BloatPane(KeptSession, Vertical):
             yield IndexesTable(id="indexes")
 
     def on_mount(self) -> None:
-        self._poll()
+        every = SlowCadence(lambda: self.env.probe_context.settings.bloat_interval_s)
+        self.poll(self._read_once, every, description="Estimating bloat")
 
     # -- reading --------------------------------------------------------------------------------
 
-    @work(group="bloat-poll", exit_on_error=False, description="Estimating bloat")
-    async def _poll(self) -> None:
-        while True:
-            if self.is_on_screen and self._cadence.due():
-                await self._read_once()
-            await self._cadence.tick()
-
     async def _read_once(self) -> None:
-        self._cadence.read()
         started = time.monotonic()
         policy = self.env.probe_context.policy
         # Two heavy catalog statements, each under statement_timeout: a deadline for both.
         deadline = policy.answer_deadline_s + policy.statement_timeout_ms / 1000
         try:
-            self.reading = await answered(self._read(), self.database, deadline, session=self._hand_over)
+            self.reading = await self.session.read(self._read, deadline_s=deadline)
             self._error = ""
-        except CockpitError as exc:  # NoAnswer included: its session was handed over, a new one next
+        except CockpitError as exc:  # one line: no answer, a lost session, or none could be opened
             self._error = str(exc)
-        except Exception as exc:  # a broken session: drop it, reconnect next time
-            self._error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            await self._drop()
         self._took_ms = (time.monotonic() - started) * 1000
         self._show()
 
-    async def _read(self) -> BloatReading:
-        if self._conn is None or self._conn.closed:
-            self._conn = await connect_async(self.database, self.env.probe_context.policy)
-        return await read_bloat(self._conn, schema=self.filter.schema, min_bytes=self.filter.min_bytes)
+    async def _read(self, conn: Connection) -> BloatReading:
+        return await read_bloat(conn, schema=self.filter.schema, min_bytes=self.filter.min_bytes)
 
     async def on_unmount(self) -> None:
-        await self._drop()
-
-    def refresh_now(self) -> None:
-        self._cadence.now()
+        await self.session.aclose()
 
     # -- display --------------------------------------------------------------------------------
 

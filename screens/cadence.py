@@ -1,4 +1,4 @@
-"""The wait between two polls of a pane: the refresh interval, or less when `r` asks for now."""
+"""When a pane reads next: every refresh, or at a slower cadence of its own; sooner when `r` asks."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 
 class Wakeup:
@@ -54,3 +55,37 @@ class SlowCadence:
 
     async def tick(self) -> None:
         await self._wake.wait(1.0)
+
+
+class EveryRefresh:
+    """A read every refresh interval (``interval()``, read each time), or now on `r`: the cadence
+    of the panes that follow the server live (queries, the Health pane's databases)."""
+
+    def __init__(self, interval: Callable[[], float]) -> None:
+        self._interval = interval
+        self._wake = Wakeup()
+
+    def due(self) -> bool:
+        return True
+
+    def read(self) -> None:
+        return None
+
+    def now(self) -> None:
+        self._wake.now()
+
+    async def tick(self) -> None:
+        await self._wake.wait(self._interval())
+
+
+class Cadence(Protocol):
+    """When a pane reads: ``due`` whether to now, ``read`` that one started, ``now`` the `r` key,
+    ``tick`` the wait until it is asked again."""
+
+    def due(self) -> bool: ...
+
+    def read(self) -> None: ...
+
+    def now(self) -> None: ...
+
+    async def tick(self) -> None: ...

@@ -1,41 +1,39 @@
 """The Health pane: HTTP endpoints and PostgreSQL databases, live, with history.
 
-Each endpoint polls in its own task at its own interval (all on an event loop of their own in a
-thread worker), so a slow or hanging endpoint never delays the others and never the keys; each
-database keeps one session and reads its health every refresh while the
-pane is on screen. Windows are seeded from the state store, so p95 and sparklines survive a
-restart, and every sample is recorded there. Findings come from the same ``judge`` functions
-as ``cockpit check --pane health``.
+Endpoints are probed by the core's ``EndpointWatcher`` in a thread worker (each at its own
+interval, on an event loop of its own), so a slow or hanging endpoint never delays the others and
+never the keys; each database keeps one session (its monitor's) and reads its health every
+refresh while the pane is on screen, in a loop of its own. Windows are seeded from the state
+store, so p95 and sparklines survive a restart, and every sample is recorded there. Findings come
+from the same ``judge`` functions as ``cockpit check --pane health``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Label
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from cockpit.config import Database, HealthEndpoint
 from cockpit.model import Finding, Severity
 from cockpit.probes import health_history
+from cockpit.probes.endpoint_watcher import EndpointWatcher
 from cockpit.probes.health import database_sample
-from cockpit.probes.http import HttpProber
 from cockpit.probes.http import judge as judge_endpoint
 from cockpit.probes.postgres import PgHealthMonitor
 from cockpit.probes.postgres import judge as judge_database
 from cockpit.probes.rolling import DEFAULT_SPAN, RollingWindow, Sample
 from cockpit.probes.rows import EndpointStatus, PgHealth
-from screens.cadence import Wakeup
+from screens.cadence import EveryRefresh
 from screens.pane_env import PaneEnv
+from screens.polling_pane import PollingPane
 from widgets.findings_table import FindingsTable
 from widgets.health_tables import DatabaseTable, EndpointTable
 from widgets.status_line import StatusLine
@@ -44,13 +42,9 @@ PRUNE_EVERY_S = 600.0
 # Samples arrive one by one (200 endpoints: 100 a second); the screen is updated at most this
 # often, touching only the rows that changed, so the event loop and the SSH link stay idle.
 FLUSH_EVERY_S = 1.0
-# How often the probing thread checks whether it should stop when not woken (on_unmount wakes it):
-# once a second rather than five times, wakeups that only cost CPU at idle.
-PROBER_CHECK_S = 1.0
-STOP_WAIT_S = 5.0  # the endpoint loops' time to end once stopped; after it, they are left
 
 
-class HealthPane(Vertical):
+class HealthPane(PollingPane):
     """Endpoints, databases, and the findings about them, worst first."""
 
     BINDINGS = [Binding("a", "toggle_all", "All findings")]
@@ -63,8 +57,7 @@ class HealthPane(Vertical):
     """
 
     def __init__(self, env: PaneEnv, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.env = env
+        super().__init__(env, **kwargs)
         context = env.probe_context
         self.endpoints = list(context.target.health)
         self.databases = list(context.target.databases)
@@ -75,13 +68,11 @@ class HealthPane(Vertical):
         self._statuses: dict[str, EndpointStatus] = {}
         self._readings: dict[str, tuple[PgHealth, Severity]] = {}
         self._findings: dict[str, list[Finding]] = {}
-        self._wake = Wakeup()
         self._pruned_at = 0.0
         self._dirty_endpoints: set[str] = set()
         self._pending: list[tuple[str, str, Sample]] = []
         self._dirty_findings = False
-        self._unmounted = threading.Event()  # read by the probing thread
-        self._wake_prober: Callable[[], object] | None = None  # stops its wait at once
+        self._watcher = EndpointWatcher(self.endpoints, context.settings.http_concurrency, self._sampled)
 
     def compose(self) -> ComposeResult:
         yield StatusLine("starting...", id="health-status")
@@ -105,12 +96,8 @@ class HealthPane(Vertical):
         if self.endpoints:
             self._probe_endpoints()
         for database in self.databases:
-            self.run_worker(
-                self._database_loop(database),
-                group="health-db",
-                exit_on_error=False,
-                description=f"Reading {database.name}",
-            )
+            every_refresh = EveryRefresh(lambda: self.env.refresh_interval_s)
+            self.poll(self._database_reader(database), every_refresh, description=f"Reading {database.name}")
 
     async def _seed_from_history(self) -> None:
         store = self.env.probe_context.store
@@ -128,57 +115,31 @@ class HealthPane(Vertical):
 
     @work(thread=True, group="health-http", exit_on_error=False, description="Probing endpoints")
     def _probe_endpoints(self) -> None:
-        """HTTP probing runs on an event loop of its own, in a thread: 200 endpoints' worth of
-        request handling never competes with keystrokes on the UI's loop."""
-        asyncio.run(self._probe_forever(get_current_worker()))
+        worker, app = get_current_worker(), self.app  # now, while the pane is attached
+        # The app gone or the worker cancelled ends the watch too: an exit cut short by a signal
+        # never calls on_unmount, and this thread must not hold the process (and the demo's
+        # sandbox) open.
+        self._watcher.run(lambda: not worker.is_cancelled and app.is_running)
 
-    async def _probe_forever(self, worker: Worker[None]) -> None:
-        app = self.app  # now, while the pane is attached
-        prober = HttpProber(self.env.probe_context.settings.http_concurrency)
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(self._endpoint_loop(prober, e, stop)) for e in self.endpoints]
-        try:
-            # The app gone or the pane removed counts as cancelled: an exit cut short by a signal
-            # never cancels this thread, which must not hold the process (and the demo's sandbox)
-            # open at exit, nor an event loop after its pane is removed as its worker starts.
-            # on_unmount wakes this wait at once; the checks every second are the fallback.
-            loop = asyncio.get_running_loop()
-            self._wake_prober = lambda: loop.call_soon_threadsafe(stop.set)
-            while not worker.is_cancelled and app.is_running and not self._unmounted.is_set():
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(PROBER_CHECK_S):
-                        await stop.wait()
-        finally:
-            # The loops also watch ``stop``: a cancel alone can be lost (a probe's request ending
-            # as it is cancelled), and one endpoint loop left running would hold this thread, and
-            # with it the app's exit, forever.
-            stop.set()
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                await asyncio.wait(tasks, timeout=STOP_WAIT_S)
-            await prober.aclose()
+    def _sampled(self, endpoint: HealthEndpoint, sample: Sample) -> None:
+        """On the watcher's thread, which owns the windows from the first sample on: judged
+        there, shown by the next flush."""
+        self._windows[endpoint.name].add(sample)
+        self._inbox.append((endpoint.name, sample, *self._judge(endpoint)))  # thread-safe
 
-    async def _endpoint_loop(self, prober: HttpProber, endpoint: HealthEndpoint, stop: asyncio.Event) -> None:
-        """Each endpoint at its own interval: a slow one never delays the others."""
-        while not stop.is_set():
-            sample = await prober.probe(endpoint)
-            self._windows[endpoint.name].add(sample)  # this thread owns the windows from now on
-            self._inbox.append((endpoint.name, sample, *self._judge(endpoint)))  # thread-safe
-            await asyncio.sleep(endpoint.interval_s)
-
-    async def _database_loop(self, database: Database) -> None:
+    def _database_reader(self, database: Database) -> Callable[[], Awaitable[None]]:
         monitor = self._monitors[database.name]
-        while True:
-            if self.is_on_screen:
-                reading = await monitor.read()
-                findings = judge_database(reading, self.env.probe_context.thresholds)
-                self._readings[database.name] = (reading, Severity.worst(f.severity for f in findings))
-                self._findings[f"pg:{database.name}"] = findings
-                self.query_one(DatabaseTable).show(list(self._readings.values()))
-                self._dirty_findings = True
-                self._pending.append(("pg", database.name, database_sample(reading)))
-            await self._wake.wait(self.env.refresh_interval_s)
+
+        async def read() -> None:
+            reading = await monitor.read()
+            findings = judge_database(reading, self.env.probe_context.thresholds)
+            self._readings[database.name] = (reading, Severity.worst(f.severity for f in findings))
+            self._findings[f"pg:{database.name}"] = findings
+            self.query_one(DatabaseTable).show(list(self._readings.values()))
+            self._dirty_findings = True
+            self._pending.append(("pg", database.name, database_sample(reading)))
+
+        return read
 
     def _judge(self, endpoint: HealthEndpoint) -> tuple[EndpointStatus, list[Finding]]:
         return judge_endpoint(endpoint, self._windows[endpoint.name], self.env.probe_context.thresholds)
@@ -237,15 +198,8 @@ class HealthPane(Vertical):
                 health_history.prune, store, retention, context.settings.history_max_samples
             )
 
-    def refresh_now(self) -> None:
-        """``r``: read the databases now (endpoints keep their own intervals)."""
-        self._wake.now()
-
     async def on_unmount(self) -> None:
-        self._unmounted.set()
-        if self._wake_prober is not None:
-            with contextlib.suppress(RuntimeError):  # its loop already closed
-                self._wake_prober()
+        self._watcher.stop()
         store = self.env.probe_context.store
         if store is not None and self._pending:  # samples taken since the last flush are kept
             health_history.record(store, self.env.probe_context.target_name, self._pending)

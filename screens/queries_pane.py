@@ -16,16 +16,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Label
 
 from cockpit.actions.signals import Kind, request_for, signal_sessions
 from cockpit.actions.statements_reset import reset_request, reset_statements
 from cockpit.config import Database
-from cockpit.db.sessions import KeptSession, answered, connect_async, database_named
+from cockpit.db.live_session import Connection, LiveSession
+from cockpit.db.sessions import database_named
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
 from cockpit.probes.index_hints import IndexHint, read_hints
@@ -42,8 +42,9 @@ from cockpit.probes.queries import (
     read_sessions,
 )
 from cockpit.probes.query_filter import QueryFilter, parse_filter
-from screens.cadence import Wakeup
+from screens.cadence import EveryRefresh
 from screens.pane_env import PaneEnv
+from screens.polling_pane import PollingPane
 from screens.row_detail import RowDetail
 from screens.statement_detail import StatementDetail
 from widgets.filter_box import FilterBox
@@ -66,7 +67,7 @@ VIEW_ACTIONS = {
 }
 
 
-class QueriesPane(KeptSession, Vertical):
+class QueriesPane(PollingPane):
     BINDINGS = [
         Binding("v", "next_view", "View"),
         Binding("s", "next_sort", "Sort"),
@@ -89,9 +90,9 @@ class QueriesPane(KeptSession, Vertical):
     """
 
     def __init__(self, env: PaneEnv, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.env = env
+        super().__init__(env, **kwargs)
         self.database: Database = env.probe_context.target.databases[0]
+        self.session = LiveSession(self.database, env.probe_context.policy, on_connect=self._connected)
         self.view = VIEWS[0]
         self.sort = SORT_COLUMNS[0]
         self.delta = DeltaMode.CUMULATIVE
@@ -103,7 +104,6 @@ class QueriesPane(KeptSession, Vertical):
         self._hints_read_at = float("-inf")
         self._reader: StatementsReader | None = None
         self._available: StatementsAvailability | None = None
-        self._wake = Wakeup()
         self._error = ""
 
     def compose(self) -> ComposeResult:
@@ -119,32 +119,27 @@ class QueriesPane(KeptSession, Vertical):
             yield HintsTable(id="hints")
 
     def on_mount(self) -> None:
-        self._poll()
+        every_refresh = EveryRefresh(lambda: self.env.refresh_interval_s)
+        self.poll(self._read_once, every_refresh, description="Reading statements and sessions")
 
-    # -- polling ------------------------------------------------------------------------------
-
-    @work(group="queries-poll", exit_on_error=False, description="Reading statements and sessions")
-    async def _poll(self) -> None:
-        while True:
-            if self.is_on_screen:
-                await self._read_once()
-            await self._wake.wait(self.env.refresh_interval_s)
+    # -- reading --------------------------------------------------------------------------------
 
     async def _read_once(self) -> None:
-        policy = self.env.probe_context.policy
         try:
-            await answered(self._read(), self.database, policy.answer_deadline_s, session=self._hand_over)
+            await self.session.read(self._read)
             self._error = ""
-        except CockpitError as exc:  # NoAnswer included: its session was handed over, a new one next
+        except CockpitError as exc:  # one line: no answer, a lost session, or none could be opened
             self._error = str(exc)
-        except Exception as exc:  # a broken session: drop it, reconnect next time
-            self._error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            await self._drop()
         self._show()
 
-    async def _read(self) -> None:
+    async def _connected(self, conn: Connection) -> None:
+        """A new session: is pg_stat_statements usable through it, and where."""
+        self._available = await availability(conn)
+        if self._available.usable and self._available.schema is not None:
+            self._reader = self._reader or StatementsReader(self._available.schema)
+
+    async def _read(self, conn: Connection) -> None:
         """What the view on screen shows: server time, CPU and bytes for nothing else."""
-        conn = await self._connection()
         view = self.view
         usable = self._available is not None and self._available.usable
         if view == "statements" and usable and self._reader is not None:
@@ -155,16 +150,8 @@ class QueriesPane(KeptSession, Vertical):
             self.hints = await read_hints(conn)
             self._hints_read_at = time.monotonic()
 
-    async def _connection(self) -> Any:
-        if self._conn is None or self._conn.closed:
-            self._conn = await connect_async(self.database, self.env.probe_context.policy)
-            self._available = await availability(self._conn)
-            if self._available.usable and self._available.schema is not None:
-                self._reader = self._reader or StatementsReader(self._available.schema)
-        return self._conn
-
     async def on_unmount(self) -> None:
-        await self._drop()
+        await self.session.aclose()
 
     # -- display --------------------------------------------------------------------------------
 
@@ -305,9 +292,6 @@ class QueriesPane(KeptSession, Vertical):
         self.hide_idle = not self.hide_idle
         self._show()
 
-    def refresh_now(self) -> None:
-        self._wake.now()
-
     def _signal_request(self, kind: Kind) -> ActionRequest:
         return ActionRequest(SIGNALS[kind], kind)
 
@@ -425,7 +409,8 @@ class QueriesPane(KeptSession, Vertical):
 
     def _database_named(self, dbname: str) -> Database | None:
         """The target's database whose connection reaches ``dbname`` (EXPLAIN must run there)."""
-        if self._conn is not None and self._conn.info.dbname == dbname:
+        conn = self.session.connection
+        if conn is not None and conn.info.dbname == dbname:
             return self.database
         return database_named(self.env.probe_context.target.databases, dbname)
 

@@ -17,7 +17,6 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Label
 
 from cockpit.checklists.library import load_library
@@ -27,6 +26,7 @@ from cockpit.probes.secrets import SecretsReading, judge, read_secrets
 from screens.cadence import SlowCadence
 from screens.checklist_start import start_checklist
 from screens.pane_env import PaneEnv
+from screens.polling_pane import PollingPane
 from widgets.secrets_tables import CertificatesTable, CloudKeysTable, InventoryTable, RolesTable
 from widgets.status_line import StatusLine
 from widgets.view_switcher import ViewSwitcher
@@ -34,7 +34,7 @@ from widgets.view_switcher import ViewSwitcher
 VIEWS = ("certificates", "inventory", "roles", "cloud-keys")
 
 
-class SecretsPane(Vertical):
+class SecretsPane(PollingPane):
     BINDINGS = [
         Binding("v", "next_view", "View"),
         Binding("R", "rotate", "Rotate (checklist)"),
@@ -46,12 +46,10 @@ class SecretsPane(Vertical):
     """
 
     def __init__(self, env: PaneEnv, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.env = env
+        super().__init__(env, **kwargs)
         self.view = VIEWS[0]
         self.reading: SecretsReading | None = None
         self._took_ms = 0.0
-        self._cadence = SlowCadence(lambda: env.probe_context.settings.secrets_interval_s)
 
     def compose(self) -> ComposeResult:
         yield StatusLine("reading certificates, roles and the inventory...", id="secrets-status")
@@ -62,26 +60,19 @@ class SecretsPane(Vertical):
             yield CloudKeysTable(id="cloud-keys")
 
     def on_mount(self) -> None:
-        self._poll()
+        every = SlowCadence(lambda: self.env.probe_context.settings.secrets_interval_s)
+        self.poll(self._read_once, every, description="Reading certificates and secrets")
 
-    @work(group="secrets-poll", exit_on_error=False, description="Reading certificates and secrets")
-    async def _poll(self) -> None:
-        while True:
-            if self.is_on_screen and self._cadence.due():
-                self._cadence.read()
-                started = time.monotonic()
-                try:
-                    self.reading = await read_secrets(self.env.probe_context)
-                except Exception as exc:  # the next read may succeed: say why this one failed
-                    line = f"{type(exc).__name__}: {exc}".splitlines()[0]
-                    self.query_one("#secrets-status", Label).update(f"read failed: {line}")
-                else:
-                    self._took_ms = (time.monotonic() - started) * 1000
-                    self._show()
-            await self._cadence.tick()
-
-    def refresh_now(self) -> None:
-        self._cadence.now()
+    async def _read_once(self) -> None:
+        started = time.monotonic()
+        try:
+            self.reading = await read_secrets(self.env.probe_context)
+        except Exception as exc:  # the next read may succeed: say why this one failed
+            line = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            self.query_one("#secrets-status", Label).update(f"read failed: {line}")
+        else:
+            self._took_ms = (time.monotonic() - started) * 1000
+            self._show()
 
     def _show(self) -> None:
         reading = self.reading

@@ -113,24 +113,6 @@ class NoAnswer(CockpitError):
     """A read got no answer within its deadline (``answered``): its session is given up."""
 
 
-class KeptSession:
-    """One database session kept from one read to the next (a monitor's, a pane's): dropped when
-    it breaks, handed over to ``answered`` when a read on it is given up on."""
-
-    _conn: psycopg.AsyncConnection[Any] | None = None
-
-    def _hand_over(self) -> psycopg.AsyncConnection[Any] | None:
-        """The kept session, forgotten here: ``answered`` closes it once its read has ended."""
-        conn, self._conn = self._conn, None
-        return conn
-
-    async def _drop(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(Exception):  # the session is already broken: only tidy up
-                await self._conn.close()
-            self._conn = None
-
-
 async def answered(
     read: Awaitable[_T],
     database: Database,

@@ -14,7 +14,8 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from cockpit.db import sql
-from cockpit.db.sessions import KeptSession, NoAnswer, SessionPolicy, answered, connect_async, describe_error
+from cockpit.db.live_session import LiveSession, SessionLost
+from cockpit.db.sessions import NoAnswer, SessionPolicy, describe_error
 from cockpit.errors import CockpitError
 from cockpit.model import Finding, Severity, measured
 from cockpit.probes.rows import PgHealth
@@ -37,12 +38,13 @@ STATEMENTS_HINT = (
 )
 
 
-class PgHealthMonitor(KeptSession):
+class PgHealthMonitor:
     """Keeps one session to ``database`` and reads its health on demand."""
 
     def __init__(self, database: Database, policy: SessionPolicy) -> None:
         self.database = database
         self.policy = policy
+        self.session = LiveSession(database, policy, on_connect=self._connected)
         self._statements_schema: str | None = None
         self._backoff = 0.0
         self._next_attempt = 0.0
@@ -53,48 +55,42 @@ class PgHealthMonitor(KeptSession):
         self._totals: deque[tuple[float, float, int]] = deque()
         self._ever_connected = False
 
-    async def _connect(self) -> psycopg.AsyncConnection[Any] | None:
-        if self._conn is not None and not self._conn.closed:
-            return self._conn
-        if time.monotonic() < self._next_attempt:
-            return None
-        try:
-            self._conn = await connect_async(self.database, self.policy)
-        except CockpitError as exc:
-            self._fail(str(exc))
-            return None
+    async def _connected(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """A new session: the backoff ends; which schema holds pg_stat_statements is asked again."""
         self._backoff = 0.0
         self._ever_connected = True
-        cursor = await self._conn.execute(sql.load("read_statements_schema.sql"))
+        cursor = await conn.execute(sql.load("read_statements_schema.sql"))
         row = await cursor.fetchone()
         self._statements_schema = row[0] if row else None
         self._totals.clear()
-        return self._conn
 
     def _fail(self, message: str) -> None:
         self._last_error = message
         self._backoff = min(BACKOFF_MAX_S, max(BACKOFF_START_S, self._backoff * 2))
         self._next_attempt = time.monotonic() + self._backoff
 
+    def _unreachable(self, *, reconnecting: bool) -> PgHealth:
+        name, error = self.database.name, self._last_error
+        return PgHealth(name, reachable=False, error=error, reconnecting=reconnecting)
+
     async def read(self) -> PgHealth:
         """One reading: a round trip on the kept session, or why there is none."""
+        if self.session.connection is None and time.monotonic() < self._next_attempt:
+            return self._unreachable(reconnecting=self._ever_connected)  # backing off
+        was_connected = self._ever_connected
         try:
-            return await answered(
-                self._read(), self.database, self.policy.answer_deadline_s, session=self._hand_over
-            )
-        except NoAnswer as exc:
+            return await self.session.read(self._read)
+        except (NoAnswer, SessionLost) as exc:  # the session is gone: a new one after the backoff
             self._fail(str(exc))
-            return PgHealth(self.database.name, reachable=False, error=self._last_error, reconnecting=True)
+            return self._unreachable(reconnecting=True)
+        except CockpitError as exc:  # no session could be opened
+            self._fail(str(exc))
+            return self._unreachable(reconnecting=was_connected)
 
-    async def _read(self) -> PgHealth:
+    async def _read(self, conn: psycopg.AsyncConnection[Any]) -> PgHealth:
         import psycopg
         from psycopg import sql as pgsql
 
-        conn = await self._connect()
-        if conn is None:
-            return PgHealth(
-                self.database.name, reachable=False, error=self._last_error, reconnecting=self._ever_connected
-            )
         started = time.perf_counter()
         try:
             cursor = await conn.execute(sql.load("read_health_fast.sql"))
@@ -115,11 +111,9 @@ class PgHealthMonitor(KeptSession):
                 size_row = await (await conn.execute(sql.load("read_database_size.sql"))).fetchone()
                 self._size = int(size_row[0]) if size_row else None
                 self._size_at = time.monotonic()
-        except psycopg.OperationalError as exc:
-            await self._drop()
-            self._fail(describe_error(self.database, exc))
-            return PgHealth(self.database.name, reachable=False, error=self._last_error, reconnecting=True)
-        except psycopg.Error as exc:
+        except psycopg.OperationalError:
+            raise  # the session is lost: LiveSession closes it, read() says so
+        except psycopg.Error as exc:  # the session is fine, the statement was refused: say why
             return PgHealth(self.database.name, reachable=True, error=describe_error(self.database, exc))
         took = (time.perf_counter() - started) * 1000
         states = values["states"] if isinstance(values["states"], dict) else json.loads(values["states"])
@@ -165,7 +159,7 @@ class PgHealthMonitor(KeptSession):
         return (total - base_total) / (calls - base_calls) if calls > base_calls else None
 
     async def aclose(self) -> None:
-        await self._drop()
+        await self.session.aclose()
 
 
 def judge(health: PgHealth, thresholds: Thresholds) -> list[Finding]:

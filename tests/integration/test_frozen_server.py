@@ -43,8 +43,8 @@ async def test_the_health_monitor_gives_up_on_a_frozen_session_and_comes_back(sa
     monitor = PgHealthMonitor(Database(name="app", dsn=sandbox.postgres.dsn()), QUICK)
     try:
         assert (await monitor.read()).reachable
-        assert monitor._conn is not None
-        with frozen(monitor._conn.info.backend_pid):
+        assert monitor.session.connection is not None
+        with frozen(monitor.session.connection.info.backend_pid):
             started = time.monotonic()
             reading = await monitor.read()
             took = time.monotonic() - started

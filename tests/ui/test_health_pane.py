@@ -128,8 +128,8 @@ async def test_observer_sessions_are_read_only(sandbox: Sandbox, store) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one("HealthPane")
         monitor = next(iter(pane._monitors.values()))  # type: ignore[attr-defined]
-        await wait_until(pilot, lambda: monitor._conn is not None)
-        cursor = await monitor._conn.execute("SHOW default_transaction_read_only")
+        await wait_until(pilot, lambda: monitor.session.connection is not None)
+        cursor = await monitor.session.connection.execute("SHOW default_transaction_read_only")
         assert (await cursor.fetchone()) == ("on",)
 
 

@@ -275,8 +275,10 @@ async def test_a_frozen_session_is_given_up_said_and_replaced(sandbox: Sandbox, 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("2")
         pane = app.query_one(QueriesPane)
-        await wait_until(pilot, lambda: pane._conn is not None and bool(app.query_one(StatementsTable).rows))
-        frozen = pane._conn.info.backend_pid
+        await wait_until(
+            pilot, lambda: pane.session.connection is not None and bool(app.query_one(StatementsTable).rows)
+        )
+        frozen = pane.session.connection.info.backend_pid
         status = app.query_one("#queries-status", Label)
         os.kill(frozen, signal.SIGSTOP)
         try:
@@ -284,4 +286,4 @@ async def test_a_frozen_session_is_given_up_said_and_replaced(sandbox: Sandbox, 
         finally:
             os.kill(frozen, signal.SIGCONT)
         await wait_until(pilot, lambda: "no answer" not in str(status.render()), timeout=10)
-        assert pane._conn is not None and pane._conn.info.backend_pid != frozen
+        assert pane.session.connection is not None and pane.session.connection.info.backend_pid != frozen
