@@ -1,0 +1,57 @@
+"""The one polling loop every reading pane runs on: it reads only while its pane is on screen, at
+its cadence, and `refresh_now` reads at once, whatever the interval."""
+
+from __future__ import annotations
+
+import time
+from typing import cast
+
+from textual.app import App, ComposeResult
+from textual.widgets import Label, TabbedContent, TabPane
+
+from screens.cadence import EveryRefresh
+from screens.pane_env import PaneEnv
+from screens.polling_pane import PollingPane
+from tests.ui.conftest import wait_until
+
+
+class CountingPane(PollingPane):
+    """Counts its reads; a refresh interval of an hour, so a read soon after the first is `r`'s."""
+
+    def __init__(self) -> None:
+        super().__init__(cast(PaneEnv, object()), id="counting")  # the loop never reads env
+        self.reads: list[float] = []
+
+    def on_mount(self) -> None:
+        self.poll(self._read, EveryRefresh(lambda: 3600.0), description="Counting")
+
+    async def _read(self) -> None:
+        self.reads.append(time.monotonic())
+
+
+class TwoTabs(App[None]):
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="first"):
+            with TabPane("first", id="first"):
+                yield Label("the other pane")
+            with TabPane("second", id="second"):
+                yield CountingPane()
+
+
+async def test_reads_only_on_screen_and_at_once_when_asked() -> None:
+    app = TwoTabs()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(CountingPane)
+        await pilot.pause(0.5)
+        assert pane.reads == []  # hidden: the loop waits without reading
+        app.query_one(TabbedContent).active = "second"
+        await pilot.pause()
+        pane.refresh_now()  # the loop's first wait (an hour) ended early: it reads now
+        await wait_until(pilot, lambda: len(pane.reads) == 1)
+        pane.refresh_now()
+        await wait_until(pilot, lambda: len(pane.reads) == 2)
+        app.query_one(TabbedContent).active = "first"
+        await pilot.pause()
+        pane.refresh_now()
+        await pilot.pause(0.5)
+        assert len(pane.reads) == 2  # hidden again: `r` wakes the loop, which does not read
