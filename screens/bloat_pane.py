@@ -141,7 +141,7 @@ class BloatPane(PollingPane):
     def _status_line(self) -> str:
         name = self.database.name
         if self._error:
-            return f"{name}: {self._error}"
+            return self._error  # one line that names the database
         if self.exact_line:
             return f"{name}: {self.exact_line}"
         if self.reading is None:

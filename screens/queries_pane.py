@@ -196,7 +196,7 @@ class QueriesPane(PollingPane):
 
     def _view_line(self) -> str:
         if self._error:
-            return f"{self.database.name}: {self._error}"
+            return self._error  # one line that names the database
         waiting = sum(1 for s in self.sessions if s.blocked_by)
         if self.view == "statements":
             guidance = self._available.guidance() if self._available else ""

@@ -283,6 +283,8 @@ async def test_a_frozen_session_is_given_up_said_and_replaced(sandbox: Sandbox, 
         os.kill(frozen, signal.SIGSTOP)
         try:
             await wait_until(pilot, lambda: "no answer in 2 s" in str(status.render()), timeout=10)
+            # One line naming the database once: the error says whose it is.
+            assert str(status.render()).startswith(f"database {pane.database.name}: no answer in 2 s")
         finally:
             os.kill(frozen, signal.SIGCONT)
         await wait_until(pilot, lambda: "no answer" not in str(status.render()), timeout=10)
