@@ -55,3 +55,33 @@ async def test_reads_only_on_screen_and_at_once_when_asked() -> None:
         pane.refresh_now()
         await pilot.pause(0.5)
         assert len(pane.reads) == 2  # hidden again: `r` wakes the loop, which does not read
+
+
+class FailingOncePane(CountingPane):
+    """Its first read raises, as a bug would; the ones after succeed."""
+
+    async def _read(self) -> None:
+        self.reads.append(time.monotonic())
+        if len(self.reads) == 1:
+            raise KeyError("a fault put there by the test")
+
+
+class OneTab(App[None]):
+    def compose(self) -> ComposeResult:
+        yield FailingOncePane()
+
+
+async def test_a_read_that_raises_is_said_once_and_the_loop_goes_on() -> None:
+    app = OneTab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(FailingOncePane)
+        await pilot.pause()
+        pane.refresh_now()
+        await wait_until(pilot, lambda: len(pane.reads) == 1)
+        await wait_until(pilot, lambda: bool(app._notifications))
+        (toast,) = list(app._notifications)
+        assert (
+            toast.message == "Counting: KeyError: 'a fault put there by the test' (retrying at every refresh)"
+        )
+        pane.refresh_now()
+        await wait_until(pilot, lambda: len(pane.reads) == 2)  # the loop survived the fault
