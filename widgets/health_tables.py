@@ -80,6 +80,8 @@ class DatabaseTable(InPlaceTable):
                 "repl": (
                     "-"
                     if not health.reachable
+                    else "standby cut off"  # no WAL arriving: no lag to show (the finding says why)
+                    if health.receiver_lost
                     else f"standby {_ms(None if health.replay_lag_s is None else health.replay_lag_s * 1000)}"
                     if health.standby
                     else f"primary+{health.replicas}"

@@ -135,6 +135,8 @@ class PgHealthMonitor:
             freeze_max_age=int(values["freeze_max_age"]),
             standby=bool(values["standby"]),
             replay_lag_s=values["replay_lag_s"],
+            streamed=bool(values["streamed"]),
+            wal_receiver=values["wal_receiver"],
             replicas=int(values["replicas"]),
             slots=list(slots),
             statements_installed=self._statements_schema is not None,
@@ -284,6 +286,18 @@ def _replication(health: PgHealth, thresholds: Thresholds) -> list[Finding]:
     name = health.name
     if health.standby:
         lag = health.replay_lag_s
+        if health.receiver_lost:
+            # Nothing arrives: what it replayed is all it knows, so no lag can be said.
+            receiver = health.wal_receiver or "not running"
+            return [
+                Finding(
+                    "postgres.replication",
+                    name,
+                    Severity.WARN,
+                    f"standby, WAL receiver {receiver}: no WAL arriving from the primary, lag unknown",
+                    hint="is the primary up and reachable? see primary_conninfo and the standby's log",
+                )
+            ]
         if lag is None:
             return [Finding("postgres.replication", name, Severity.UNKNOWN, "standby: nothing replayed yet")]
         # 0 exactly: health_fast.sql found everything received replayed (a measured lag never is).

@@ -50,11 +50,20 @@ class PgHealth:
     freeze_max_age: int = 0
     standby: bool = False
     replay_lag_s: float | None = None
+    # A standby that has streamed since it started, and its WAL receiver's status as
+    # pg_stat_wal_receiver says it (None: no receiver running; "unknown": not ours to see).
+    streamed: bool = False
+    wal_receiver: str | None = None
     replicas: int = 0
     slots: list[dict[str, Any]] = field(default_factory=list)
     statements_installed: bool = False
     mean_statement_ms: float | None = None
     size_bytes: int | None = None
+
+    @property
+    def receiver_lost(self) -> bool:
+        """A streaming standby whose WAL stopped arriving: its lag cannot be known."""
+        return self.standby and self.streamed and self.wal_receiver not in ("streaming", "unknown")
 
     @property
     def connections_pct(self) -> float:

@@ -59,3 +59,28 @@ async def test_replay_paused_while_the_primary_writes_is_lag(streaming_standby: 
         pair.on_standby("SELECT pg_wal_replay_resume()")
     assert reading.replay_lag_s is not None and behind - 1 <= reading.replay_lag_s <= behind + 2, reading
     assert finding.severity is Severity.CRIT and finding.message.startswith("standby, replay lag ")
+
+
+async def test_a_standby_whose_primary_stopped_is_not_caught_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The primary goes away (stopped for real): the standby has replayed all it received, and
+    used to read "caught up" for as long as the primary was gone. Its WAL receiver is no longer
+    streaming, and the finding says so. A pair of its own: the shared one's primary must stay up."""
+    from tests.estate_standby import start_streaming_pair
+
+    pair = start_streaming_pair(tmp_path)
+    try:
+        reading, finding = await read_standby(pair)
+        assert reading.wal_receiver == "streaming" and finding.severity is Severity.OK, finding
+        pair.primary.stop()
+        deadline = time.monotonic() + 30
+        while True:  # the receiver notices the primary's end within a moment, then retries
+            reading, finding = await read_standby(pair)
+            if reading.receiver_lost or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert reading.replay_lag_s == 0  # all it received is replayed: the old "caught up"
+        assert finding.severity is Severity.WARN, finding
+        assert finding.message.startswith("standby, WAL receiver "), finding
+        assert finding.message.endswith(": no WAL arriving from the primary, lag unknown"), finding
+    finally:
+        pair.stop()

@@ -42,6 +42,37 @@ def test_standby_lag_levels(lag: float, expected: Severity) -> None:
     assert replication.severity is expected
 
 
+@pytest.mark.parametrize(
+    ("streamed", "receiver", "expected"),
+    [
+        (True, None, "standby, WAL receiver not running: no WAL arriving from the primary, lag unknown"),
+        (True, "waiting", "standby, WAL receiver waiting: no WAL arriving from the primary, lag unknown"),
+        (True, "streaming", "standby, caught up (replay lag 0s)"),
+        (True, "unknown", "standby, caught up (replay lag 0s)"),  # no pg_read_all_stats: not judged
+        (False, None, "standby, caught up (replay lag 0s)"),  # fed from an archive: no receiver
+    ],
+)
+def test_a_standby_whose_receiver_stopped_is_not_caught_up(
+    streamed: bool, receiver: str | None, expected: str
+) -> None:
+    from cockpit.probes.rows import PgHealth
+
+    reading = PgHealth(
+        "replica",
+        reachable=True,
+        version="18.6",
+        max_connections=100,
+        freeze_max_age=200_000_000,
+        standby=True,
+        replay_lag_s=0.0,
+        streamed=streamed,
+        wal_receiver=receiver,
+    )
+    replication = next(f for f in judge(reading, Thresholds()) if f.check == "postgres.replication")
+    assert replication.message == expected
+    assert replication.severity is (Severity.OK if expected.endswith("0s)") else Severity.WARN)
+
+
 def test_slots_and_wraparound() -> None:
     from cockpit.probes.rows import PgHealth
 

@@ -27,6 +27,12 @@ SELECT
     CASE WHEN NOT pg_is_in_recovery() THEN NULL
          WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0::float8
          ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS replay_lag_s,
+    -- "Caught up" holds only while WAL arrives: a standby that has streamed since it started
+    -- (a receive LSN) whose receiver is no longer streaming (no row: not running) has replayed
+    -- all it received and knows nothing of what it has not. Without pg_read_all_stats the row
+    -- shows its pid only: 'unknown', never taken as disconnected.
+    pg_last_wal_receive_lsn() IS NOT NULL AS streamed,
+    (SELECT coalesce(status, 'unknown') FROM pg_stat_wal_receiver) AS wal_receiver,
     (SELECT count(*) FROM pg_stat_replication) AS replicas,
     (SELECT coalesce(json_agg(json_build_object(
         'name', slot_name, 'active', active,
