@@ -144,9 +144,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The commands whose screen is Textual's (it writes its own control codes): every other command's
+# output goes through VisibleStream.
+TUI_COMMANDS = (None, "demo", "serve")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    streams = sys.stdout, sys.stderr
     try:
         args = _parse(argv)
+        if args.command not in TUI_COMMANDS:
+            from cockpit.visible_text import VisibleStream
+
+            # Foreign text (names, messages, keys) printed by any command: shown, never obeyed.
+            sys.stdout, sys.stderr = VisibleStream(sys.stdout), VisibleStream(sys.stderr)
         return _dispatch(args)
     except CockpitError as exc:
         if isinstance(exc, MonitorUsageError) and exc.command == "cockpit check":
@@ -160,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         return _crash(exc)
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:

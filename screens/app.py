@@ -45,6 +45,7 @@ from cockpit.probes import ProbeContext
 from cockpit.redact import redact
 from cockpit.state import StateStore
 from cockpit.units import format_duration
+from cockpit.visible_text import visible
 from cockpit.windows import WindowState, window_state
 from screens.confirm import ConfirmScreen
 from screens.deferred_pane import DeferredPane
@@ -57,7 +58,7 @@ from widgets.header import CockpitHeader
 from widgets.in_place_table import InPlaceTable
 from widgets.not_configured import NotConfigured
 from widgets.pane_tabs import PaneTabs
-from widgets.verbatim import markup_escaped, visible
+from widgets.verbatim import markup_escaped
 
 if TYPE_CHECKING:  # the journal is opened on first use, off the first frame's path
     from cockpit.checklists.journal import Journal

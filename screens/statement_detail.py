@@ -26,9 +26,10 @@ from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext, ActionRequest
 from cockpit.probes.queries import Statement, short
+from cockpit.visible_text import visible
 from screens.pane_env import PaneEnv
 from widgets.footer import KeyBar
-from widgets.verbatim import verbatim, visible
+from widgets.verbatim import verbatim
 
 ANALYZE_ACTION = "queries.explain_analyze"
 

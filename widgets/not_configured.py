@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from widgets.verbatim import verbatim, visible
+from cockpit.visible_text import visible
+from widgets.verbatim import verbatim
 
 
 class NotConfigured(Static):

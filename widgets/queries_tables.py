@@ -18,8 +18,8 @@ from textual.widgets import Static
 from cockpit.probes.index_hints import IndexHint
 from cockpit.probes.queries import Session, Statement, blast_radius, blocking, short
 from cockpit.units import format_duration
+from cockpit.visible_text import visible
 from widgets.in_place_table import Cell, InPlaceTable
-from widgets.verbatim import visible
 
 
 def _ms(value: float) -> str:

@@ -11,8 +11,9 @@ write the operator's clipboard.
 
 The rule: foreign text reaches a widget as a ``rich.text.Text`` built here (``verbatim``), or,
 where a widget only takes markup (the command palette), escaped here (``markup_escaped``), each
-at exactly one place. Control characters (but tab and newline) are shown as ``\\xNN``, so what
-the server holds is what the operator reads.
+at exactly one place. Control characters (but tab and newline) are shown as ``\\xNN`` and bidi
+overrides as ``\\uNNNN`` (``cockpit.visible_text``, the same rule as the command line's), so
+what the server holds is what the operator reads.
 """
 
 from __future__ import annotations
@@ -22,19 +23,12 @@ import re
 from rich.style import StyleType
 from rich.text import Text
 
-# C0 controls but tab and newline, DEL, and the C1 controls (0x9b is a CSI on some terminals).
-_CONTROL_CODES = [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]
-_SHOWN_AS = {code: f"\\x{code:02x}" for code in _CONTROL_CODES}
-_CONTROL = re.compile("[" + "".join(f"\\x{code:02x}" for code in _CONTROL_CODES) + "]")
+from cockpit.visible_text import CONTROL_PATTERN, visible
 
 # What a markup parser could change in a str: a tag or an escape starts with "[", an emoji code
 # with ":". A str with none of these (and no control character) is shown the same parsed or not.
-_MARKUP_OR_CONTROL = re.compile(r"[\[:]|" + _CONTROL.pattern)
-
-
-def visible(text: str) -> str:
-    """``text`` with its control characters (tab and newline aside) written out as ``\\xNN``."""
-    return text.translate(_SHOWN_AS) if _CONTROL.search(text) else text
+_MARKUP_OR_CONTROL = re.compile(r"[\[:]|" + CONTROL_PATTERN)
+_CONTROL = re.compile(CONTROL_PATTERN)
 
 
 def verbatim(text: str, style: StyleType = "") -> Text:

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from cockpit.errors import MonitorUsageError, UsageError
+from cockpit.visible_text import raw_stream, visible
 
 
 def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -222,11 +223,13 @@ class _Progress:
 
     def __call__(self, update: Any) -> None:
         if self.tty:
-            sys.stderr.write(f"\r\033[K{update.message[:150]}")
-            sys.stderr.flush()
+            # Its own \r and erase-line reach the terminal; the message's text is made visible.
+            terminal = raw_stream(sys.stderr)
+            terminal.write(f"\r\033[K{visible(update.message[:150])}")
+            terminal.flush()
             self.shown = True
 
     def done(self) -> None:
         if self.shown:
-            sys.stderr.write("\r\033[K")
+            raw_stream(sys.stderr).write("\r\033[K")
             self.shown = False

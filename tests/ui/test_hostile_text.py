@@ -31,6 +31,7 @@ from textual.content import Content
 from cockpit.config import parse_config
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
+from cockpit.visible_text import visible
 from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
@@ -43,7 +44,7 @@ from tests.conftest import own_database
 from tests.ui.conftest import wait_until
 from widgets.bloat_tables import TablesTable
 from widgets.queries_tables import SessionsTable, StatementsTable
-from widgets.verbatim import markup_escaped, safe_cell, verbatim, visible
+from widgets.verbatim import markup_escaped, safe_cell, verbatim
 
 # Each would be lost, or raise, or act, if it were parsed: a closing tag with nothing to close,
 # a tag never closed, a link, an action, a theme variable, an emoji code, a terminal escape.
