@@ -10,8 +10,10 @@ its screen opens where it stopped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +29,27 @@ from screens.pane_env import PaneEnv
 from widgets.verbatim import safe_cell
 
 POLL_S = 1.0
+RUN_COLUMNS = ("run", "status", "holder", "checklist")
+LIST_COLUMNS = ("checklist", "kind", "steps", "title")
+
+
+def _fill(table: DataTable[Any], columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """Show ``rows`` in ``table`` (keyed by their first cell), each column as wide as its widest
+    cell or its header; cells as they are (safe_cell: titles from checklist files, user names).
+
+    The rule: a table filled while it may be on screen gets its column widths with its rows, never
+    from DataTable's auto width. That is measured on the table's next Idle, and a frame painted
+    before it (a worker's or a poll's rows, under load) stays in DataTable's render caches at the
+    headers' widths until the rows next change.
+    """
+    cells = [tuple(map(safe_cell, row)) for row in rows]
+    table.clear(columns=True)
+    for index, column in enumerate(columns):
+        label = column.upper()
+        widths = [cell_len(line) for row in cells for line in str(row[index]).splitlines()]
+        table.add_column(label, key=column, width=max([cell_len(label), *widths]))
+    for row, shown in zip(rows, cells, strict=True):
+        table.add_row(*shown, key=row[0])
 
 
 def _holder(info: RunInfo) -> str:
@@ -73,12 +96,8 @@ class ChecklistsPane(Vertical):
         yield listing
 
     def on_mount(self) -> None:
-        runs = self.query_one("#checklist-runs", DataTable)
-        for column in ("run", "status", "holder", "checklist"):
-            runs.add_column(column.upper(), key=column)
-        listing = self.query_one("#checklist-list", DataTable)
-        for column in ("checklist", "kind", "steps", "title"):
-            listing.add_column(column.upper(), key=column)
+        _fill(self.query_one("#checklist-runs", DataTable), RUN_COLUMNS, [])
+        _fill(self.query_one("#checklist-list", DataTable), LIST_COLUMNS, [])
         self._load(resume=True)
         # The runs as they are (finished, taken over, a holder gone) without `r`: re-read while
         # the pane is in view, and at once on coming back from a run's screen.
@@ -118,9 +137,7 @@ class ChecklistsPane(Vertical):
             self._shown_runs = rows
             cursor = table.coordinate_to_cell_key(table.cursor_coordinate) if table.row_count else None
             was_on = str(cursor.row_key.value) if cursor else None
-            table.clear()
-            for row in rows:  # titles from checklist files, user names: as they are (safe_cell)
-                table.add_row(*map(safe_cell, row), key=row[0])
+            _fill(table, RUN_COLUMNS, rows)
             ids = [row[0] for row in rows]
             if was_on in ids:
                 table.move_cursor(row=ids.index(was_on))
@@ -133,12 +150,11 @@ class ChecklistsPane(Vertical):
     def _show(self, library: Library, runs: list[RunInfo], resume: bool) -> None:
         self.library = library
         self._show_runs(runs)
-        listing = self.query_one("#checklist-list", DataTable)
-        listing.clear()
-        for checklist_id, entry in sorted(library.entries.items()):
-            checklist = entry.checklist
-            cells = (checklist_id, checklist.kind, str(len(checklist.steps)), checklist.title)
-            listing.add_row(*map(safe_cell, cells), key=checklist_id)
+        rows = [
+            (checklist_id, entry.checklist.kind, str(len(entry.checklist.steps)), entry.checklist.title)
+            for checklist_id, entry in sorted(library.entries.items())
+        ]
+        _fill(self.query_one("#checklist-list", DataTable), LIST_COLUMNS, rows)
         for error in library.errors:
             self.notify(error, severity="error", timeout=10)
         # Only a run of this target reopens by itself: one of staging's, reopened in a cockpit on

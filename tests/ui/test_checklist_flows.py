@@ -22,9 +22,10 @@ from cockpit.config import parse_config
 from cockpit.state import StateStore
 from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
+from screens.checklists_pane import ChecklistsPane
 from screens.confirm import ConfirmScreen
 from screens.prompt import PromptScreen
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import screen_text, wait_until
 from tests.ui.test_checklist_run_screen import START, Clock, config, incident_run, resumed
 
 
@@ -185,3 +186,45 @@ async def test_the_runs_list_follows_a_run_without_r(app_on, monkeypatch) -> Non
         await wait_until(pilot, lambda: journal.run(mine).holder_active, 3)  # renewed, screen or not
         await pilot.pause(1.5)  # a poll of the pane or more
         assert cell(runs, mine, "holder") == me
+
+
+def paint_after(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    """A frame painted right after ChecklistsPane.``method`` fills a table, before the table's
+    next Idle: what CPU load does, now and then, to a table filled from a worker or a poll."""
+    fill = getattr(ChecklistsPane, method)
+
+    def fill_then_paint(pane: ChecklistsPane, *args: object) -> None:
+        fill(pane, *args)
+        screen_text(pane.app)
+
+    monkeypatch.setattr(ChecklistsPane, method, fill_then_paint)
+
+
+async def test_checklists_drawn_whole_when_a_frame_comes_before_idle(app_on, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Not at the headers' widths, for good: `credentia  inci  6      Crede`."""
+    paint_after(monkeypatch, "_show")
+    app = app_on(Clock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklists(pilot, app)
+        await pilot.pause()
+        text = screen_text(app)
+    assert " CHECKLIST                KIND         STEPS  TITLE " in text
+    assert " deployment-verification  deployment   6      Deployment: pre and post" in text
+
+
+async def test_a_new_run_drawn_whole_when_a_frame_comes_before_idle(app_on, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The runs table, on screen, refilled by a poll: its columns follow the longer holder."""
+    paint_after(monkeypatch, "_show_runs")
+    app = app_on(Clock(START))
+    journal = app.pane_env().checklist_journal()
+    checklist = load_library(app.config.settings).get("gdpr-data-request")
+    start_run(journal, checklist, target="staging", operator="al", params={})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklists(pilot, app)
+        runs = app.query_one("#checklist-runs", DataTable)
+        await wait_until(pilot, lambda: runs.row_count == 1, 3)
+        run_id = start_run(journal, checklist, target="staging", operator="alexandra", params={})
+        await wait_until(pilot, lambda: runs.row_count == 2, 3)  # the next poll
+        await pilot.pause()
+        text = screen_text(app)
+    assert f"{run_id}  running  alexandra  GDPR data request" in text
