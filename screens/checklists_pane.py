@@ -10,6 +10,7 @@ its screen opens where it stopped.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,15 +18,16 @@ from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
 from cockpit.checklists.format import Checklist
 from cockpit.checklists.journal import Journal, RunInfo, RunStatus
 from cockpit.checklists.library import Library, load_library
 from cockpit.errors import CockpitError
+from screens.cadence import EveryRefresh
 from screens.checklist_start import open_run, start_checklist
 from screens.pane_env import PaneEnv
+from screens.polling_pane import PollingPane
 from widgets.verbatim import safe_cell
 
 POLL_S = 1.0
@@ -57,7 +59,7 @@ def _holder(info: RunInfo) -> str:
     return info.holder + ("" if info.holder_active or info.status is not RunStatus.RUNNING else " (gone)")
 
 
-class ChecklistsPane(Vertical):
+class ChecklistsPane(PollingPane):
     BINDINGS = [
         Binding("enter", "open", "Start/open", show=True),
         Binding("r", "reload", "Reload"),
@@ -69,8 +71,7 @@ class ChecklistsPane(Vertical):
     """
 
     def __init__(self, env: PaneEnv, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.env = env
+        super().__init__(env, **kwargs)
         self.library = Library()
         self.runs: list[RunInfo] = []
         self._shown_runs: list[tuple[str, str, str, str]] = []
@@ -99,13 +100,9 @@ class ChecklistsPane(Vertical):
         _fill(self.query_one("#checklist-runs", DataTable), RUN_COLUMNS, [])
         _fill(self.query_one("#checklist-list", DataTable), LIST_COLUMNS, [])
         self._load(resume=True)
-        # The runs as they are (finished, taken over, a holder gone) without `r`: re-read while
-        # the pane is in view, and at once on coming back from a run's screen.
-        self.set_interval(POLL_S, self._poll)
-
-    def _poll(self) -> None:
-        if self.is_on_screen:
-            self._load_runs()
+        # The runs as they are (finished, taken over, a holder gone) without `r`: re-read every
+        # second while the pane is in view.
+        self.poll(self._read_runs, EveryRefresh(lambda: POLL_S), description="Reading checklist runs")
 
     @work(thread=True, exclusive=True, group="checklists-load", exit_on_error=False)
     def _load(self, resume: bool = False) -> None:
@@ -117,13 +114,12 @@ class ChecklistsPane(Vertical):
             return
         self.app.call_from_thread(self._show, library, runs, resume)
 
-    @work(thread=True, exclusive=True, group="checklists-runs", exit_on_error=False)
-    def _load_runs(self) -> None:
+    async def _read_runs(self) -> None:
         try:
-            runs = self.journal.runs()
+            runs = await asyncio.to_thread(self.journal.runs)
         except CockpitError:
             return  # said by the full load (`r`); a poll does not repeat it every second
-        self.app.call_from_thread(self._show_runs, runs)
+        self._show_runs(runs)
 
     def _show_runs(self, runs: list[RunInfo]) -> None:
         """The runs table, rebuilt only when a row changed, the cursor kept on its run."""
