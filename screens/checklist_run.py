@@ -137,7 +137,9 @@ class ChecklistRunScreen(Screen[None]):
                 table: DataTable[Any] = DataTable(id="run-steps", cursor_type="row")
                 yield table
                 yield Static(id="run-detail")
-        yield KeyBar()
+        # Compact, without the palette's key (ctrl+p still opens it): every key of a run, abandon
+        # included, fits on one line at 80 columns.
+        yield KeyBar(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#run-steps", DataTable)
