@@ -6,7 +6,7 @@ A throwaway embedded PostgreSQL gets ``--size-mb`` of table data (pg_database_si
 numbers, timestamps and hex text, about as compressible as application data) and a throwaway
 SeaweedFS S3. Then, alternating, ``--runs`` times each:
 
-1. ops-cockpit: the real ``cockpit backup run`` (pg_dump -Fc of the server's major version,
+1. ops-cockpit: the real ``cockpit backup run`` (pg_dump -Fc --compress=1 of the server's major version,
    streamed into an S3 multipart upload with SHA-256 and the row counts of its snapshot). Wall
    time from exec to exit; peak RSS of the cockpit process (VmHWM, pg_dump not included: it is
    the same program in both columns).
@@ -14,7 +14,7 @@ SeaweedFS S3. Then, alternating, ``--runs`` times each:
    timed alone), then an upload of the file with boto3's ``upload_file`` (timed, and its peak
    RSS).
 
-Goal (issue 7): within 1.2x of ``pg_dump | gzip`` alone, RSS under 150 MB.
+Goal (issue 25): at most 0.6x of ``pg_dump | gzip`` alone, RSS under 150 MB (issue 7 asked 1.2x).
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def main() -> None:
             f"ops-cockpit backup run   {cockpit_s:6.1f} s  peak RSS {max(r for _, r in ours) / 1e6:4.0f} MB"
             f"  dump {dump_size / 1e6:,.0f} MB, {size / 1e6 / cockpit_s:.0f} MB/s of database"
         )
-        print(f"pg_dump | gzip           {manual_s:6.1f} s  ratio {cockpit_s / manual_s:.2f} (goal <= 1.2)")
+        print(f"pg_dump | gzip           {manual_s:6.1f} s  ratio {cockpit_s / manual_s:.2f} (goal <= 0.6)")
         both = manual_s + upload_s
         print(
             f"pg_dump | gzip + upload  {both:6.1f} s  ratio {cockpit_s / both:.2f}"

@@ -199,7 +199,14 @@ class S3Store:
                 yield len(data)
 
     def upload(self, key: str, chunks: Iterable[bytes], *, expected_size: int = 0) -> int:
-        """A multipart upload in parts of ``part_size``; aborted (nothing visible) on any failure."""
+        """A multipart upload in parts of ``part_size``; aborted (nothing visible) on any failure.
+
+        A part is sent on a thread of its own while the next one fills: the dump is not held up
+        while a part travels (the producer writes into a pipe that would otherwise stay full). At
+        most one part is in flight and one filling, so memory stays at two parts.
+        """
+        from concurrent.futures import Future, ThreadPoolExecutor
+
         size = part_size(expected_size)
         with self._errors(f"uploading {key}"):
             upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.prefix + key)
@@ -207,33 +214,51 @@ class S3Store:
         parts: list[dict[str, Any]] = []
         total = 0
         buffer = bytearray()
-        try:
-            with self._errors(f"uploading {key}"):
-                for data in chunks:
-                    buffer += data
-                    total += len(data)
-                    while len(buffer) >= size:
-                        self._part(key, upload_id, parts, bytes(buffer[:size]))
-                        del buffer[:size]
-                if buffer or not parts:
-                    self._part(key, upload_id, parts, bytes(buffer))
-                self.client.complete_multipart_upload(
-                    Bucket=self.bucket,
-                    Key=self.prefix + key,
-                    UploadId=upload_id,
-                    MultipartUpload={"Parts": parts},
-                )
-        except BaseException:
-            self._abort(key, upload_id)
-            raise
+        in_flight: Future[None] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-part") as sender:
+
+            def send(data: bytes) -> None:
+                nonlocal in_flight
+                if in_flight is not None:
+                    in_flight.result()  # its failure is this upload's
+                parts.append({})  # its place, filled in by the sender once S3 has the part
+                in_flight = sender.submit(self._part, key, upload_id, parts, len(parts), data)
+
+            try:
+                with self._errors(f"uploading {key}"):
+                    for data in chunks:
+                        buffer += data
+                        total += len(data)
+                        while len(buffer) >= size:
+                            # Copied once, from a view: a slice of the bytearray would be a
+                            # second copy (a part's worth of memory more at the peak).
+                            with memoryview(buffer) as view, view[:size] as head:
+                                part = bytes(head)
+                            send(part)
+                            del buffer[:size]
+                    if buffer or not parts:
+                        send(bytes(buffer))
+                    assert in_flight is not None
+                    in_flight.result()
+                    self.client.complete_multipart_upload(
+                        Bucket=self.bucket,
+                        Key=self.prefix + key,
+                        UploadId=upload_id,
+                        MultipartUpload={"Parts": parts},
+                    )
+            except BaseException:
+                if in_flight is not None:
+                    with contextlib.suppress(BaseException):  # ended before the abort, not after
+                        in_flight.result()
+                self._abort(key, upload_id)
+                raise
         return total
 
-    def _part(self, key: str, upload_id: str, parts: list[dict[str, Any]], data: bytes) -> None:
-        number = len(parts) + 1
+    def _part(self, key: str, upload_id: str, parts: list[dict[str, Any]], number: int, data: bytes) -> None:
         done = self.client.upload_part(
             Bucket=self.bucket, Key=self.prefix + key, UploadId=upload_id, PartNumber=number, Body=data
         )
-        parts.append({"ETag": done["ETag"], "PartNumber": number})
+        parts[number - 1] = {"ETag": done["ETag"], "PartNumber": number}
 
     def _abort(self, key: str, upload_id: str) -> None:
         with contextlib.suppress(Exception):  # the original failure is what the operator must see

@@ -31,19 +31,33 @@ from cockpit.state import StateStore
 
 YES = Confirmation(confirmed=True)
 
-# A writer that uploads one 17 MiB chunk (an S3 part: 16 MiB) and then waits to be killed.
+# A writer that uploads one 17 MiB chunk (an S3 part: 16 MiB) and then waits to be killed, once
+# the part is written (a folder's at once; an S3 part is sent on a thread: until S3 lists it).
 WRITER = """
 import json, sys, time
 from cockpit.backups.store import open_store
 from cockpit.config import BackupStore
 
+store = open_store(BackupStore(**json.loads(sys.argv[1])))
+
+def part_written():
+    if not hasattr(store, "client"):
+        return True
+    uploads = store.client.list_multipart_uploads(Bucket=store.bucket, Prefix=store.prefix)
+    return any(
+        store.client.list_parts(Bucket=store.bucket, Key=u["Key"], UploadId=u["UploadId"]).get("Parts")
+        for u in uploads.get("Uploads", [])
+    )
+
 def chunks():
     yield b"PGDMP" + bytes(17 * 1024 * 1024)
+    while not part_written():
+        time.sleep(0.05)
     print("writing", flush=True)
     time.sleep(600)
     yield b""
 
-open_store(BackupStore(**json.loads(sys.argv[1]))).upload("2026-01-01T000000Z.dump", chunks())
+store.upload("2026-01-01T000000Z.dump", chunks())
 """
 
 

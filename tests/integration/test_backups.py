@@ -68,6 +68,7 @@ def test_an_s3_backup_then_its_verification(sandbox: Sandbox, store: StateStore)
     manifest = S3Store(config).read_json(key + ".manifest.json")
     assert manifest["row_counts"]["public.profiles"] == profiles[0]  # type: ignore[index]
     assert manifest["tool"].startswith("pg_dump 18") and manifest["verify_result"] == "ok"
+    assert manifest["compression"] == "gzip:1"  # what the dump was written with, restored as is
     assert f"{len(manifest['row_counts'])} tables' row counts match" in detail and "(RTO)" in detail
     found = inventory(config)
     assert [b.key for b in found.backups] == [key] and found.backups[0].verify_ok
