@@ -3,11 +3,13 @@ readings of real servers are in tests/integration/test_postgres_health.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cockpit.config import Database, Thresholds
 from cockpit.db.sessions import SessionPolicy
-from cockpit.model import Severity
+from cockpit.model import Finding, Severity
 from cockpit.probes.postgres import PgHealthMonitor, judge
 
 
@@ -25,21 +27,20 @@ async def test_unreachable_from_the_start_is_not_called_reconnecting() -> None:
     assert finding.severity is Severity.CRIT and finding.message.startswith("database gone:")
 
 
-@pytest.mark.parametrize("lag,expected", [(10.0, Severity.OK), (60.0, Severity.WARN), (600.0, Severity.CRIT)])
-def test_standby_lag_levels(lag: float, expected: Severity) -> None:
+def standby_replication(**fields: Any) -> Finding:
+    """The postgres.replication finding of a reachable standby's reading with ``fields``."""
     from cockpit.probes.rows import PgHealth
 
     reading = PgHealth(
-        "replica",
-        reachable=True,
-        version="18.6",
-        max_connections=100,
-        freeze_max_age=200_000_000,
-        standby=True,
-        replay_lag_s=lag,
-    )
-    replication = next(f for f in judge(reading, Thresholds()) if f.check == "postgres.replication")
-    assert replication.severity is expected
+        "replica", reachable=True, version="18.6", max_connections=100, freeze_max_age=200_000_000,
+        standby=True, **fields,
+    )  # fmt: skip
+    return next(f for f in judge(reading, Thresholds()) if f.check == "postgres.replication")
+
+
+@pytest.mark.parametrize("lag,expected", [(10.0, Severity.OK), (60.0, Severity.WARN), (600.0, Severity.CRIT)])
+def test_standby_lag_levels(lag: float, expected: Severity) -> None:
+    assert standby_replication(replay_lag_s=lag).severity is expected
 
 
 @pytest.mark.parametrize(
@@ -55,20 +56,7 @@ def test_standby_lag_levels(lag: float, expected: Severity) -> None:
 def test_a_standby_whose_receiver_stopped_is_not_caught_up(
     streamed: bool, receiver: str | None, expected: str
 ) -> None:
-    from cockpit.probes.rows import PgHealth
-
-    reading = PgHealth(
-        "replica",
-        reachable=True,
-        version="18.6",
-        max_connections=100,
-        freeze_max_age=200_000_000,
-        standby=True,
-        replay_lag_s=0.0,
-        streamed=streamed,
-        wal_receiver=receiver,
-    )
-    replication = next(f for f in judge(reading, Thresholds()) if f.check == "postgres.replication")
+    replication = standby_replication(replay_lag_s=0.0, streamed=streamed, wal_receiver=receiver)
     assert replication.message == expected
     assert replication.severity is (Severity.OK if expected.endswith("0s)") else Severity.WARN)
 
