@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -84,13 +84,8 @@ class Layout:
     width: int
 
 
-def cell_width(value: Cell) -> int:
-    """The cells ``value`` takes once shown verbatim (control characters written out).
-
-    Printable ASCII (most cells: numbers, ages, names) is its length, without building a Text:
-    the widths are kept over every row, so this runs for each cell of a 30,000-row table.
-    """
-    plain = value if isinstance(value, str) else value.plain
+def cell_width(plain: str) -> int:
+    """The cells ``plain`` takes once shown verbatim (control characters written out)."""
     if plain.isascii() and plain.isprintable():
         return len(plain)
     return cell_len(visible(plain))
@@ -160,11 +155,35 @@ class TableModel:
     def cells(self, key: str) -> Mapping[str, Cell] | None:
         return self._rows.get(key)
 
-    def _count(self, cells: Mapping[str, Cell], sign: int) -> None:
+    def _count(self, rows: Sequence[Mapping[str, Cell]], sign: int) -> None:
+        """Add (``sign`` 1) or take away (-1) ``rows``' cells from the columns' width counts.
+
+        Column by column, so that a column whose cells are all printable ASCII (the usual case,
+        told by one check of their joined text) is measured by ``len`` in C: a first show of
+        30,000 rows measures 180,000 cells.
+        """
+        if not rows:
+            return
         for key, counter in self._widths.items():
-            value = cells.get(key)
-            if value is not None:
-                counter[min(cell_width(value), self._caps[key])] += sign
+            values = [r.get(key, "") for r in rows]
+            try:
+                joined = "".join(values)  # type: ignore[arg-type]  # a TypeError if a Text is in
+                plains = cast(list[str], values)
+            except TypeError:
+                plains = [value if isinstance(value, str) else value.plain for value in values]
+                joined = "".join(plains)
+            ascii_only = joined.isascii() and joined.isprintable()
+            widths = map(len, plains) if ascii_only else map(cell_width, plains)
+            counts = Counter(widths)
+            cap = self._caps[key]
+            over = sum(n for width, n in counts.items() if width > cap)
+            if over:  # capped: a 2,000-character query counts as a cap-wide one
+                counts = Counter({width: n for width, n in counts.items() if width <= cap})
+                counts[cap] += over
+            if sign > 0:
+                counter.update(counts)
+            else:
+                counter.subtract(counts)
 
     def content_widths(self) -> dict[str, int]:
         """The widest (capped) cell of each column, over every row."""
@@ -181,18 +200,22 @@ class TableModel:
         """
         changed: set[str] = set()
         old = self._rows
+        added: list[Mapping[str, Cell]] = []
+        dropped: list[Mapping[str, Cell]] = []
         for key, cells in rows.items():
             before = old.get(key)
             if before is cells or before == cells:
                 continue
             if before is not None:
-                self._count(before, -1)
+                dropped.append(before)
                 self._strips.pop(key, None)
-            self._count(cells, +1)
+            added.append(cells)
             changed.add(key)
         for key in old.keys() - rows.keys():
-            self._count(old[key], -1)
+            dropped.append(old[key])
             self._strips.pop(key, None)
+        self._count(added, +1)
+        self._count(dropped, -1)
         self._rows = dict(rows)
         order = list(rows)
         reordered = order != self._order  # a list compare: most refreshes reorder nothing
@@ -208,8 +231,8 @@ class TableModel:
         before = self._rows[key]
         if before is cells or before == cells:
             return False
-        self._count(before, -1)
-        self._count(cells, +1)
+        self._count([before], -1)
+        self._count([cells], +1)
         self._rows[key] = cells
         self._strips.pop(key, None)
         if self._cursor_strip is not None and self._cursor_strip[0] == key:
@@ -369,17 +392,24 @@ class KeyedTable(ScrollView, can_focus=True):
     def set_rows(self, rows: Rows) -> set[str]:
         """Show ``rows``, in their order: the complete table (rows not given go). Only rows
         whose cells changed are rendered again, and only if in the window. Returns those keys."""
-        cursor_at = self.cursor_index
+        cursor_at, shown_before = self.cursor_index, self.model.order
         changed, reordered = self.model.set_rows(rows)
         order = self.model.order
         if self.cursor_key not in rows:  # its row went: the one that took its place, if any
             self.cursor_key = order[min(cursor_at or 0, len(order) - 1)] if order else None
-        self.virtual_size = Size(self.virtual_size.width, len(order) + 1)
+        if self.virtual_size.height != len(order) + 1:
+            self.virtual_size = Size(self.virtual_size.width, len(order) + 1)
         if self.layout_changed():
             self.refresh()
-        elif reordered:
-            self.refresh()  # lines move: repainted from kept lines, nothing rendered again
         else:
+            if reordered:
+                # Only the window's lines whose row is another now are repainted, from kept
+                # lines: a row climbing one place repaints two lines, a reorder below none.
+                top = self.scroll_offset.y
+                for index in range(top, top + max(self.size.height - 1, 0)):
+                    before = shown_before[index] if index < len(shown_before) else None
+                    if (order[index] if index < len(order) else None) != before:
+                        self.refresh(Region(0, index - top + 1, self.size.width, 1))
             for key in changed:
                 self.refresh_row(key)
         if self.cursor_index != cursor_at:
