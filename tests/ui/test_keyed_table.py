@@ -148,6 +148,7 @@ async def test_a_reorder_a_focus_change_and_a_view_switch_render_no_row_again() 
         switcher = app.query_one(ContentSwitcher)
         switcher.current = "b"
         await pilot.pause()
+        assert lines(b)[1].split()[0] == "200"  # filled while hidden, drawn once shown
         switcher.current = "a"
         a.focus()  # as ViewSwitcher.show does
         await settled(pilot, a)
@@ -204,6 +205,21 @@ async def test_enter_posts_the_key_of_the_row_under_the_cursor() -> None:
         await pilot.press("down", "enter")
         await pilot.pause()
         assert app.selected == ["8"]
+
+
+async def test_an_empty_table_shows_its_header_and_enter_posts_nothing() -> None:
+    app = TableApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.focus()
+        await pilot.press("down", "end", "enter")
+        await pilot.pause()
+        assert lines(table)[0].split()[0] == "PID"
+        assert table.cursor_key is None and app.selected == []
+        table.set_rows(rows(1))
+        table.clear()
+        await pilot.pause()
+        assert table.row_count == 0 and table.cursor_key is None
 
 
 @pytest.mark.parametrize(
