@@ -21,7 +21,8 @@ The rules it keeps:
 * Columns carry a priority: when the width is short, the lowest priority goes first (the last
   declared of equals first). Widths come from the content (header included), capped per column;
   the flex column (the last declared ``flex``, else the last shown) takes the rest of the width,
-  and any cell longer than its column is cut with an ellipsis.
+  and any cell longer than its column is cut with an ellipsis. A column of lower priority than
+  the flex column shows only if the flex column keeps its natural (capped) width.
 * The cursor is a key: it stays on its row when rows above come, go or move; when its row goes,
   it stays at the same place (on the row that took it). ``enter`` posts ``RowSelected`` with the
   key.
@@ -106,6 +107,11 @@ def fit(columns: Sequence[Column], content: Mapping[str, int], width: int) -> La
     def needed(shown: list[Column]) -> int:
         flex = flex_of(shown)
         fixed = sum(natural(c) + GAP for c in shown if c is not flex)
+        # A column of lower priority than the flex one is shown only if the flex column keeps its
+        # natural width (a table's name is not cut to make room for its heap size); else the
+        # flex column may shrink to FLEX_MIN before a column of higher priority goes.
+        if any(c.priority < flex.priority for c in shown if c is not flex):
+            return fixed + GAP + natural(flex)
         return fixed + GAP + min(FLEX_MIN, max(content.get(flex.key, 0), cell_len(flex.label)))
 
     while len(shown) > 1 and needed(shown) > width:
@@ -113,7 +119,10 @@ def fit(columns: Sequence[Column], content: Mapping[str, int], width: int) -> La
         shown.remove([c for c in shown if c.priority == lowest][-1])
     flex = flex_of(shown)
     rest = width - sum(natural(c) + GAP for c in shown if c is not flex) - GAP
-    widths = tuple(max(rest, 1) if c is flex else natural(c) for c in shown)
+    # The flex column takes the rest, but no more than its widest cell: the space left over is
+    # after the last column, not a gap between a name and its figures.
+    widest = max(content.get(flex.key, 0), cell_len(flex.label))
+    widths = tuple(max(min(rest, widest), 1) if c is flex else natural(c) for c in shown)
     return Layout(tuple(shown), widths, width)
 
 
@@ -141,6 +150,15 @@ class TableModel:
         # The seam tests and the bench read: rows rendered (by key), header renders.
         self.row_renders: Counter[str] = Counter()
         self.header_renders = 0
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Other columns (a sort column shown, a header's mark): widths counted again, every
+        line dropped at the next layout."""
+        self.columns = tuple(columns)
+        self._widths = {c.key: Counter() for c in self.columns}
+        self._caps = {c.key: c.max_width if not c.flex else 10_000 for c in self.columns}
+        self._count(list(self._rows.values()), +1)
+        self.layout = None
 
     # The rows.
 
@@ -430,11 +448,36 @@ class KeyedTable(ScrollView, can_focus=True):
     def clear(self) -> None:
         self.set_rows({})
 
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Show ``columns`` from now on (every line is rendered again)."""
+        self.model.set_columns(columns)
+        self.layout_changed()
+        self.refresh()
+
     # What the caller reads.
 
     @property
     def row_count(self) -> int:
         return len(self.model.order)
+
+    @property
+    def row_keys(self) -> Sequence[str]:
+        """The keys in the order shown."""
+        return self.model.order
+
+    def row_index(self, key: str) -> int:
+        """Where row ``key`` is (KeyError if it is not shown)."""
+        index = self.model.index_of(key)
+        if index is None:
+            raise KeyError(key)
+        return index
+
+    def cell(self, key: str, column: str) -> Cell:
+        """Row ``key``'s cell in ``column``, as handed in."""
+        cells = self.model.cells(key)
+        if cells is None:
+            raise KeyError(key)
+        return cells[column]
 
     @property
     def cursor_index(self) -> int | None:
@@ -460,7 +503,9 @@ class KeyedTable(ScrollView, can_focus=True):
         return (self.rich_style, self.get_component_rich_style("keyed-table--header"))
 
     def cursor_style(self) -> Style:
-        return self.get_component_rich_style("keyed-table--cursor", partial=True)
+        # The whole style, not the partial one: a cursor background with alpha (the blurred
+        # cursor's) is blended over the table's background only in the whole style.
+        return self.get_component_rich_style("keyed-table--cursor")
 
     def layout_changed(self) -> bool:
         """Fit the columns to the width now (and drop kept lines if the fit or styles moved)."""
