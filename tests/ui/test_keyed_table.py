@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher
 
 from widgets.keyed_table import Column, KeyedTable
+from widgets.pane_table import PaneTable
 
 COLUMNS = (
     Column("pid", "PID", priority=9, justify="right"),
@@ -353,3 +354,48 @@ def test_keyed_table_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def
 
 def test_keyed_table_160x48(snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(SnapshotApp(), press=["end"], terminal_size=(160, 48))
+
+
+class Statements(PaneTable):
+    NARROW = ("mean", "calls", "query")
+    WIDE_EXTRA = ("rows", "user", "database")
+    DETAIL_ONLY = ("plan",)
+    SORTED_BY = "total"
+
+
+async def test_a_pane_table_shows_and_marks_its_sort_column_at_any_width() -> None:
+    """PaneTable keeps InPlaceTable's rules: the sort column is never hidden and its header is
+    marked; the narrow columns are kept before any wide one; the detail has every column."""
+
+    class Panes(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Statements()
+
+    app = Panes()
+    async with app.run_test(size=(30, 10)) as pilot:  # room for the narrow ones and the sort
+        table = app.query_one(Statements)
+        cells = {
+            "mean": "1.2ms", "calls": "3", "total": "3.6ms", "query": "SELECT 1", "rows": "9",
+            "user": "app", "database": "app", "plan": "Seq Scan on a_long_table_name",
+        }  # fmt: skip
+        table.put_rows({"q1": dict(cells)})
+        await pilot.pause()
+        assert table.shown_columns == ("mean", "calls", "total", "query")
+        assert "TOTAL ▼" in lines(table)[0]
+        table.sort_by("calls")
+        await pilot.pause()
+        assert "CALLS ▼" in lines(table)[0] and "TOTAL" not in lines(table)[0]
+        assert table.selected_key() == "q1"
+        assert [column for column, _ in table.row_cells("q1")] == [
+            "mean", "calls", "query", "rows", "user", "database", "plan"
+        ]  # fmt: skip
+        built: list[str] = []
+
+        def build() -> dict[str, str | Text]:
+            built.append("q1")
+            return dict(cells)
+
+        first = table.cells_of("q1", ("source", 1), build)
+        assert table.cells_of("q1", ("source", 1), build) is first and built == ["q1"]
+        table.cells_of("q1", ("source", 2), build)
+        assert built == ["q1", "q1"]
