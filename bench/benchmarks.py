@@ -106,6 +106,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         quick=("--runs", "1"),
     ),
     Benchmark(
+        "table_widget.py",
+        ("--rows", "50,200", "--runs", "1", "--presses", "3"),
+        r"(?s)200  one-cell update +[\d.]+ ms \(p99 +[\d.]+\) +[\d.]+ ms \(p99 +[\d.]+\) +[\d.]+"
+        r".*200  view switch +[\d.]+ ms",
+        quick=("--runs", "1"),
+    ),
+    Benchmark(
         "sessions_read.py",
         ("--sessions", "20", "--runs", "2", "--server", "both"),
         on_both(r"ops-cockpit, the pane's kept session +[\d.]+ ms +server +[\d.]+ ms"),

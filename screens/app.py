@@ -56,7 +56,9 @@ from widgets.action_status import ActionStatus
 from widgets.footer import KeyBar
 from widgets.header import CockpitHeader
 from widgets.in_place_table import InPlaceTable
+from widgets.keyed_table import Cell
 from widgets.not_configured import NotConfigured
+from widgets.pane_table import PaneTable
 from widgets.pane_tabs import PaneTabs
 from widgets.verbatim import markup_escaped
 
@@ -330,7 +332,15 @@ class CockpitApp(App[int]):
         table, key = event.data_table, event.row_key.value
         if not isinstance(table, InPlaceTable) or key is None:
             return
-        cells = table.row_cells(key)
+        self._detail(table.row_cells(key))
+
+    @on(PaneTable.RowSelected)
+    def _show_pane_row(self, event: PaneTable.RowSelected) -> None:
+        """The same for the tables already on KeyedTable (issue 25: the Bloat pane's)."""
+        if isinstance(event.table, PaneTable):
+            self._detail(event.table.row_cells(event.key))
+
+    def _detail(self, cells: list[tuple[str, Cell]]) -> None:
         if cells:
             from screens.row_detail import RowDetail
 

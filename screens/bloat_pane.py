@@ -71,7 +71,7 @@ class BloatPane(PollingPane):
 
     DEFAULT_CSS = """
     BloatPane > ViewSwitcher { height: 1fr; }
-    BloatPane InPlaceTable { height: 1fr; }
+    BloatPane PaneTable { height: 1fr; }
     """
 
     def __init__(self, env: PaneEnv, **kwargs: Any) -> None:

@@ -9,7 +9,8 @@ from rich.text import Text
 
 from cockpit.probes.bloat import IndexBloat, TableBloat
 from cockpit.units import format_duration, format_size
-from widgets.in_place_table import Cell, InPlaceTable
+from widgets.keyed_table import Cell
+from widgets.pane_table import PaneTable
 
 
 def _ago(when: datetime | None, now: datetime) -> str:
@@ -29,12 +30,13 @@ def _size(nbytes: int | None, locked: bool) -> Cell:
     return Text("locked", style="bold magenta") if locked else format_size(nbytes)
 
 
-class TablesTable(InPlaceTable):
+class TablesTable(PaneTable):
     """Largest estimated waste first; tables under 10 pages dimmed (their ratios mislead)."""
 
     NARROW = ("table", "size", "bloat", "dead", "vacuumed")
     WIDE_EXTRA = ("heap", "indexes", "toast", "live", "analyzed", "freeze", "autovacuum")
     SORTED_BY = "wasted"  # the estimate's order: the bytes bloat wastes, the most first
+    FLEX = "table"
 
     def show(
         self, tables: Sequence[TableBloat], *, now: datetime, warn: float, crit: float, dead_warn: float
@@ -58,18 +60,19 @@ class TablesTable(InPlaceTable):
                 "freeze": f"{100 * t.freeze_age / t.freeze_max_age:.0f}%" if t.freeze_max_age else "?",
                 "autovacuum": Text(autovacuum, style="yellow" if autovacuum != "ok" else ""),
             }
-        self._put(rows)
+        self.put_rows(rows)
 
 
-class IndexesTable(InPlaceTable):
+class IndexesTable(PaneTable):
     """B-tree indexes, largest estimated waste first."""
 
     NARROW = ("index", "size", "bloat", "scans")
     WIDE_EXTRA = ("table",)
     SORTED_BY = "wasted"
+    FLEX = "index"
 
     def show(self, indexes: Sequence[IndexBloat], *, warn: float, crit: float) -> None:
-        self._put(
+        self.put_rows(
             {
                 i.qualified: {
                     "index": Text(i.qualified, style="dim" if i.small else ""),

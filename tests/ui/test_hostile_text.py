@@ -304,8 +304,8 @@ async def test_hostile_text_is_shown_as_it_is_everywhere(
             # Bloat: the table, its exact figure (a toast), a VACUUM's confirmation.
             await pilot.press("3")
             tables = app.query_one(TablesTable)
-            await wait_until(pilot, lambda: f"public.{TABLE}" in {k.value for k in tables.rows}, 60)
-            tables.move_cursor(row=tables.get_row_index(f"public.{TABLE}"))
+            await wait_until(pilot, lambda: f"public.{TABLE}" in set(tables.row_keys), 60)
+            tables.move_cursor_to(tables.row_index(f"public.{TABLE}"))
             await pilot.press("enter")  # the row whole
             await wait_until(pilot, lambda: isinstance(app.screen, RowDetail))
             await shown(pilot, app, f"table: public.{TABLE}", "AUTOVACUUM  ok")

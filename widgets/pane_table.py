@@ -1,0 +1,88 @@
+"""The pane tables' base on KeyedTable: InPlaceTable's declarations and calls, kept for the panes.
+
+A pane's table declares its columns as InPlaceTable's did (``NARROW``, ``WIDE_EXTRA``,
+``DETAIL_ONLY``, ``SORTED_BY``) and hands its rows with ``put_rows``; here they become
+KeyedTable's columns with priorities: the narrow columns are kept before any wide one (the first
+wide one kept longest), and the column the rows are sorted by is never hidden and is marked
+``▼`` in its header (a list sorted by a column one cannot see reads as unsorted). ``FLEX`` is the
+one wide text that takes the rest of the width (the last narrow column unless said). The panes
+move here one table family at a time (issue 25); the others still build on InPlaceTable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from widgets.keyed_table import Cell, Column, KeyedTable
+
+SORT_MARK = "▼"  # after the header of the column the rows are sorted by (largest first)
+SORTED, NARROW, WIDE = 300, 200, 100  # priorities: the sort column, narrow, then wide ones
+
+
+class PaneTable(KeyedTable):
+    """A pane's keyed table: columns as declared, rows put by key in the order shown."""
+
+    NARROW: ClassVar[tuple[str, ...]] = ()
+    WIDE_EXTRA: ClassVar[tuple[str, ...]] = ()
+    # Facts too long for any table, shown whole only in the row's detail (enter): a tool's path.
+    DETAIL_ONLY: ClassVar[tuple[str, ...]] = ()
+    SORTED_BY: ClassVar[str | None] = None  # the column the rows come sorted by
+    FLEX: ClassVar[str | None] = None  # the wide text column; the last narrow one if None
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        self.sorted_by = self.SORTED_BY
+        super().__init__(self.declared_columns(), id=id, classes=classes)
+        self.built: dict[str, tuple[object, dict[str, Cell]]] = {}  # see cells_of
+
+    def declared_columns(self) -> list[Column]:
+        narrow, sort = list(self.NARROW), self.sorted_by
+        if sort is not None and sort not in narrow and sort not in self.WIDE_EXTRA:
+            narrow.insert(max(len(narrow) - 1, 0), sort)  # before the one wide text
+        keys = narrow + [c for c in self.WIDE_EXTRA if c not in narrow]
+        flex = self.FLEX or (self.NARROW[-1] if self.NARROW else None)
+        columns = []
+        for index, key in enumerate(keys):
+            if key == sort:
+                priority = SORTED
+            elif key in narrow:
+                priority = NARROW + len(keys) - index
+            else:
+                priority = WIDE + len(keys) - index
+            label = key.upper() + (f" {SORT_MARK}" if key == sort else "")
+            columns.append(Column(key, label, priority=priority, flex=key == flex))
+        return columns
+
+    def sort_by(self, column: str | None) -> None:
+        """Say which column the rows are sorted by: shown, and marked in its header."""
+        if column != self.sorted_by:
+            self.sorted_by = column
+            self.set_columns(self.declared_columns())
+
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor."""
+        return self.cursor_key
+
+    def row_cells(self, key: str) -> list[tuple[str, Cell]]:
+        """Every column of row ``key``, the ones too wide for the terminal included."""
+        cells = self.model.cells(key) or {}
+        every = self.NARROW + self.WIDE_EXTRA + self.DETAIL_ONLY
+        if self.sorted_by is not None and self.sorted_by not in every:
+            every = (*every, self.sorted_by)
+        return [(column, cells[column]) for column in every if column in cells]
+
+    def cells_of(self, key: str, source: object, build: Callable[[], dict[str, Cell]]) -> dict[str, Cell]:
+        """Row ``key``'s cells, built from ``source`` (a frozen row) only when it changed: an
+        unchanged row is then the same mapping as shown, and costs no compare in put_rows."""
+        kept = self.built.get(key)
+        if kept is not None and kept[0] == source:
+            return kept[1]
+        cells = build()
+        self.built[key] = (source, cells)
+        return cells
+
+    def put_rows(self, rows: dict[str, dict[str, Cell]]) -> set[str]:
+        """The complete table, in order; rows not given go. Returns the keys that changed."""
+        if len(self.built) > len(rows):
+            self.built = {key: built for key, built in self.built.items() if key in rows}
+        return self.set_rows(rows)
