@@ -50,7 +50,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from widgets.verbatim import as_text, visible
+from cockpit.visible_text import visible
+from widgets.verbatim import as_text
 
 Cell = str | Text
 Rows = Mapping[str, Mapping[str, Cell]]
