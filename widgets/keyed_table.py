@@ -318,6 +318,19 @@ class TableModel:
         return strip.adjust_cell_length(self.layout.width, style)
 
 
+class RowMessage(Message):
+    """What a table says about one of its rows: the table, and the row's key."""
+
+    def __init__(self, table: KeyedTable, key: str | None) -> None:
+        super().__init__()
+        self.table = table
+        self.key = key
+
+    @property
+    def control(self) -> KeyedTable:
+        return self.table
+
+
 class KeyedTable(ScrollView, can_focus=True):
     """A keyed table on the Line API: rows rendered once, kept until their cells change."""
 
@@ -370,29 +383,13 @@ class KeyedTable(ScrollView, can_focus=True):
 
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
 
-    class RowSelected(Message):
+    class RowSelected(RowMessage):
         """``enter`` on a row (handler ``on_keyed_table_row_selected``): ``key`` is its key."""
 
-        def __init__(self, table: KeyedTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
+        key: str
 
-        @property
-        def control(self) -> KeyedTable:
-            return self.table
-
-    class CursorMoved(Message):
+    class CursorMoved(RowMessage):
         """The cursor is on another row (handler ``on_keyed_table_cursor_moved``)."""
-
-        def __init__(self, table: KeyedTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> KeyedTable:
-            return self.table
 
     def __init__(
         self,
