@@ -132,6 +132,20 @@ class Answer:
     latency_ms: float
 
 
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    """``loop`` until stopped, then ended as asyncio.run ends one: a loop stopped between two
+    passes can hold a request cancelled on its way out, or a connection whose close is a callback
+    still queued, and closing it then would leave their sockets open."""
+    loop.run_forever()
+    left = asyncio.all_tasks(loop)
+    for task in left:
+        task.cancel()
+    if left:
+        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+    loop.run_until_complete(asyncio.sleep(0))  # the queued close callbacks run
+    loop.run_until_complete(loop.shutdown_asyncgens())
+
+
 class RequestLoop:
     """An event loop in a daemon thread of its own, running nothing but the coroutines handed to
     ``run``: the requests whose time is the latency. Started on first use, stopped by ``close``."""
@@ -143,7 +157,9 @@ class RequestLoop:
     def _started(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-            self._thread = threading.Thread(target=self._loop.run_forever, name="http-requests", daemon=True)
+            self._thread = threading.Thread(
+                target=_run_until_stopped, args=(self._loop,), name="http-requests", daemon=True
+            )
             self._thread.start()
         return self._loop
 
