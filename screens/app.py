@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, TabbedContent, TabPane, Tabs
+from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from cockpit.config import Config
@@ -55,7 +55,6 @@ from screens.target_picker import TargetPicker
 from widgets.action_status import ActionStatus
 from widgets.footer import KeyBar
 from widgets.header import CockpitHeader
-from widgets.in_place_table import InPlaceTable
 from widgets.keyed_table import Cell
 from widgets.not_configured import NotConfigured
 from widgets.pane_table import PaneTable
@@ -326,17 +325,9 @@ class CockpitApp(App[int]):
                 timeout=15,
             )
 
-    @on(DataTable.RowSelected)
-    def _show_row(self, event: DataTable.RowSelected) -> None:
-        """``enter`` on a row with no view of its own: every column, whole (80x24 cuts some)."""
-        table, key = event.data_table, event.row_key.value
-        if not isinstance(table, InPlaceTable) or key is None:
-            return
-        self._detail(table.row_cells(key))
-
     @on(PaneTable.RowSelected)
-    def _show_pane_row(self, event: PaneTable.RowSelected) -> None:
-        """The same for the tables already on KeyedTable (issue 25: the Bloat pane's)."""
+    def _show_row(self, event: PaneTable.RowSelected) -> None:
+        """``enter`` on a row with no view of its own: every column, whole (80x24 cuts some)."""
         if isinstance(event.table, PaneTable):
             self._detail(event.table.row_cells(event.key))
 

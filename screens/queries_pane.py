@@ -85,7 +85,7 @@ class QueriesPane(PollingPane):
 
     DEFAULT_CSS = """
     QueriesPane > ViewSwitcher { height: 1fr; }
-    QueriesPane InPlaceTable { height: 1fr; }
+    QueriesPane PaneTable { height: 1fr; }
     QueriesPane LockTree { height: 1fr; padding: 0 1; }
     """
 
@@ -363,18 +363,18 @@ class QueriesPane(PollingPane):
 
     # -- statement detail ---------------------------------------------------------------------
 
-    @on(StatementsTable.RowSelected)
+    @on(StatementsTable.RowSelected, "StatementsTable")
     def _open_statement(self, event: StatementsTable.RowSelected) -> None:
         event.stop()  # a statement has its own detail, not the generic row view
-        statement = next((s for s in self.statements if s.key == event.row_key.value), None)
+        statement = next((s for s in self.statements if s.key == event.key), None)
         if statement is not None:
             self.open_statement(statement)
 
-    @on(SessionsTable.RowSelected)
+    @on(SessionsTable.RowSelected, "SessionsTable")
     def _open_session(self, event: SessionsTable.RowSelected) -> None:
         """The whole session: its query, wait, who it waits for and who waits for it, timings."""
         event.stop()
-        session = next((s for s in self.sessions if str(s.pid) == event.row_key.value), None)
+        session = next((s for s in self.sessions if str(s.pid) == event.key), None)
         if session is not None:
             self._show_session(session)
 
@@ -388,11 +388,11 @@ class QueriesPane(PollingPane):
             lambda _: self._focus_view(),
         )
 
-    @on(HintsTable.RowSelected)
+    @on(HintsTable.RowSelected, "HintsTable")
     def _show_hint(self, event: HintsTable.RowSelected) -> None:
         """At 80 columns the reason is cut: enter shows it whole."""
         event.stop()
-        hint = next((h for h in self.hints if h.key == event.row_key.value), None)
+        hint = next((h for h in self.hints if h.key == event.key), None)
         if hint is not None:
             self.notify(f"{hint.relation}: {hint.why}", title=f"Hint: {hint.kind}", timeout=15)
 

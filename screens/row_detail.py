@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from widgets.in_place_table import Cell
+from widgets.keyed_table import Cell
 from widgets.verbatim import as_text, verbatim
 
 

@@ -42,7 +42,7 @@ class SecretsPane(PollingPane):
 
     DEFAULT_CSS = """
     SecretsPane > ViewSwitcher { height: 1fr; }
-    SecretsPane InPlaceTable { height: 1fr; }
+    SecretsPane PaneTable { height: 1fr; }
     """
 
     def __init__(self, env: PaneEnv, **kwargs: Any) -> None:

@@ -9,18 +9,20 @@ from rich.text import Text
 
 from cockpit.backups.inventory import StoreInventory
 from cockpit.units import format_duration, format_size
-from widgets.in_place_table import Cell, InPlaceTable
+from widgets.keyed_table import Cell
+from widgets.pane_table import PaneTable
 
 
 def _clip(text: str, width: int = 26) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class BackupsTable(InPlaceTable):
+class BackupsTable(PaneTable):
     """Row keys are ``store/key``; a store that cannot be read shows one row saying why."""
 
     NARROW = ("store", "backup", "size", "age", "verified")
     WIDE_EXTRA = ("database", "tool", "retention")
+    FLEX = "backup"  # a key such as "nightly/app/2026-12-01T02:00:00Z.dump.gz"
     DETAIL_ONLY = ("tool path",)  # "pg_dump 18.1 (/usr/lib/postgresql/18/bin/pg_dump)", whole
 
     def show(
@@ -71,7 +73,7 @@ class BackupsTable(InPlaceTable):
                 rows[f"{name}/{other.key}"] = self._row(
                     name, Text(f"{other.key} (not a backup)", style="dim")
                 )
-        self._put(rows)
+        self.put_rows(rows)
 
     @staticmethod
     def _row(store: str, backup: Cell) -> dict[str, Cell]:

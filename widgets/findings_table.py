@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from cockpit.model import Finding, Severity
-from widgets.in_place_table import InPlaceTable
+from widgets.pane_table import PaneTable
 
 SEVERITY_STYLE = {
     Severity.OK: "green",
@@ -22,7 +22,7 @@ def severity_text(severity: Severity) -> Text:
     return Text(severity.label.upper(), style=SEVERITY_STYLE[severity])
 
 
-class FindingsTable(InPlaceTable):
+class FindingsTable(PaneTable):
     """Severity, check, subject, message; the worst first."""
 
     NARROW = ("severity", "check", "subject", "message")
@@ -30,7 +30,7 @@ class FindingsTable(InPlaceTable):
     def show(self, findings: Sequence[Finding]) -> None:
         """Replace the content, touching only the cells that changed."""
         ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.check, f.subject))
-        self._put(
+        self.put_rows(
             {
                 f"{f.check}\x00{f.subject}": {
                     "severity": severity_text(f.severity),
@@ -41,4 +41,3 @@ class FindingsTable(InPlaceTable):
                 for f in ordered
             }
         )
-        # Rows are shown in the order given; InPlaceTable repaints only when it moves.

@@ -1,6 +1,6 @@
 """The health pane's two tables: endpoints and databases, updated in place.
 
-Narrow terminals get the priority columns only (see InPlaceTable); the reason for a status is
+Narrow terminals get the priority columns only (see PaneTable); the reason for a status is
 always in the findings table below, so nothing is lost at 80x24.
 """
 
@@ -15,7 +15,8 @@ from cockpit.model import Severity
 from cockpit.probes.rows import EndpointStatus, PgHealth
 from cockpit.units import format_duration, format_size
 from widgets.findings_table import severity_text
-from widgets.in_place_table import Cell, InPlaceTable
+from widgets.keyed_table import Cell
+from widgets.pane_table import PaneTable
 from widgets.sparkline import sparkline
 
 
@@ -31,13 +32,14 @@ def _ago(since: timedelta | None) -> str:
     return "never" if since is None else format_duration(since)
 
 
-class EndpointTable(InPlaceTable):
+class EndpointTable(PaneTable):
     NARROW = ("endpoint", "status", "last", "p95", "err%", "trend", "ok ago")
     WIDE_EXTRA = ("p50", "reason")
+    FLEX = "reason"
 
     def show(self, statuses: Sequence[EndpointStatus], *, complete: bool = True) -> None:
         """All endpoints (``complete``), or just the ones that changed."""
-        self._put(
+        self.put_rows(
             {
                 s.name: {
                     "endpoint": s.name,
@@ -56,7 +58,7 @@ class EndpointTable(InPlaceTable):
         )
 
 
-class DatabaseTable(InPlaceTable):
+class DatabaseTable(PaneTable):
     NARROW = ("database", "status", "conn", "xact", "idle-tx", "blocked", "hit%", "repl")
     WIDE_EXTRA = ("xid%", "mean", "size", "version", "uptime")
 
@@ -92,4 +94,4 @@ class DatabaseTable(InPlaceTable):
                 "version": health.version or "-",
                 "uptime": format_duration(timedelta(seconds=health.uptime_s)) if health.reachable else "-",
             }
-        self._put(rows)
+        self.put_rows(rows)

@@ -1,23 +1,26 @@
-"""The pane tables' base on KeyedTable: InPlaceTable's declarations and calls, kept for the panes.
+"""The pane tables' base on KeyedTable: columns declared by name, rows put by key.
 
-A pane's table declares its columns as InPlaceTable's did (``NARROW``, ``WIDE_EXTRA``,
-``DETAIL_ONLY``, ``SORTED_BY``) and hands its rows with ``put_rows``; here they become
-KeyedTable's columns with priorities: the narrow columns are kept before any wide one (the first
-wide one kept longest), and the column the rows are sorted by is never hidden and is marked
-``▼`` in its header (a list sorted by a column one cannot see reads as unsorted). ``FLEX`` is the
-one wide text that takes the rest of the width (the last narrow column unless said). The panes
-move here one table family at a time (issue 25); the others still build on InPlaceTable.
+A pane's table declares its columns (``NARROW``, ``WIDE_EXTRA``, ``DETAIL_ONLY``,
+``SORTED_BY``) and hands its rows with ``put_rows``; here they become KeyedTable's columns with
+priorities. The narrow columns are kept before any wide one (the first wide one kept longest);
+``FLEX`` is the one text that takes the rest of the width (the last narrow column unless said):
+the other narrow columns stay while it shrinks, a wide column shows only while it keeps its
+width. The column the rows are sorted by is never hidden, stands with the narrow ones and is
+marked ``▼`` in its header: a list sorted by a column one cannot see reads as unsorted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from widgets.keyed_table import Cell, Column, KeyedTable
 
 SORT_MARK = "▼"  # after the header of the column the rows are sorted by (largest first)
 SORTED, NARROW, WIDE = 300, 200, 100  # priorities: the sort column, narrow, then wide ones
+# The flex text's natural width: a wide column shows only when the flex one keeps this much
+# (or its widest cell): at 80 columns a statement's text before its temp blocks.
+FLEX_WIDTH = 60
 
 
 class PaneTable(KeyedTable):
@@ -37,20 +40,27 @@ class PaneTable(KeyedTable):
 
     def declared_columns(self) -> list[Column]:
         narrow, sort = list(self.NARROW), self.sorted_by
-        if sort is not None and sort not in narrow and sort not in self.WIDE_EXTRA:
-            narrow.insert(max(len(narrow) - 1, 0), sort)  # before the one wide text
-        keys = narrow + [c for c in self.WIDE_EXTRA if c not in narrow]
         flex = self.FLEX or (self.NARROW[-1] if self.NARROW else None)
+        if sort is not None and sort not in narrow:
+            # With the narrow ones: before the wide text, unless that is the row's name (first).
+            at = narrow.index(flex) if flex in narrow[1:] else max(len(narrow) - 1, 0)
+            narrow.insert(at, sort)
+        keys = narrow + [c for c in self.WIDE_EXTRA if c not in narrow]
         columns = []
         for index, key in enumerate(keys):
             if key == sort:
                 priority = SORTED
+            elif key == flex and key in narrow:
+                # Below the other narrow columns: they are kept while the text shrinks to the
+                # table's minimum; above the wide ones, which show only when it keeps its width.
+                priority = NARROW
             elif key in narrow:
                 priority = NARROW + len(keys) - index
             else:
                 priority = WIDE + len(keys) - index
             label = key.upper() + (f" {SORT_MARK}" if key == sort else "")
-            columns.append(Column(key, label, priority=priority, flex=key == flex))
+            width = FLEX_WIDTH if key == flex else Column.max_width
+            columns.append(Column(key, label, priority=priority, max_width=width, flex=key == flex))
         return columns
 
     def sort_by(self, column: str | None) -> None:
@@ -81,8 +91,17 @@ class PaneTable(KeyedTable):
         self.built[key] = (source, cells)
         return cells
 
-    def put_rows(self, rows: dict[str, dict[str, Cell]]) -> set[str]:
-        """The complete table, in order; rows not given go. Returns the keys that changed."""
+    def put_rows(self, rows: Mapping[str, Mapping[str, Cell]], *, complete: bool = True) -> set[str]:
+        """Show ``rows``, in order. ``complete``: the whole table, rows not given go; else only
+        the rows that changed, kept in their places (new ones at the end). Returns the keys that
+        changed."""
+        if not complete:
+            model = self.model
+            merged: dict[str, Mapping[str, Cell]] = {
+                key: rows.get(key) or model.cells(key) or {} for key in model.order
+            }
+            merged.update((key, cells) for key, cells in rows.items() if key not in merged)
+            rows = merged
         if len(self.built) > len(rows):
             self.built = {key: built for key, built in self.built.items() if key in rows}
         return self.set_rows(rows)

@@ -19,7 +19,8 @@ from cockpit.probes.index_hints import IndexHint
 from cockpit.probes.queries import Session, Statement, blast_radius, blocking, short
 from cockpit.units import format_duration
 from cockpit.visible_text import visible
-from widgets.in_place_table import Cell, InPlaceTable
+from widgets.keyed_table import Cell
+from widgets.pane_table import PaneTable
 
 
 def _ms(value: float) -> str:
@@ -34,8 +35,8 @@ def _age(seconds: float | None) -> str:
     return "-" if seconds is None else format_duration(seconds)
 
 
-# A DataTable renders whole rows before cropping: a wider query column costs every repaint.
-# The statement detail (enter) shows the whole text.
+# The query column is cut to the width anyway; a longer cell is only more to compare and
+# measure on every refresh. The statement detail (enter) shows the whole text.
 QUERY_WIDTH = 100
 
 
@@ -50,7 +51,7 @@ SORT_COLUMN = {
 }
 
 
-class StatementsTable(InPlaceTable):
+class StatementsTable(PaneTable):
     """Top statements; those over the slow threshold are highlighted; the sort column marked."""
 
     NARROW = ("mean", "calls", "total", "query")
@@ -79,7 +80,7 @@ class StatementsTable(InPlaceTable):
         for s in statements:
             key = s.key
             rows[key] = self.cells_of(key, (s, slow_ms), partial(cells, s))
-        self._put(rows)
+        self.put_rows(rows)
 
 
 def lock_words(session: Session, blocks: Sequence[int]) -> str:
@@ -92,7 +93,7 @@ def lock_words(session: Session, blocks: Sequence[int]) -> str:
     return ", ".join(words) or "-"
 
 
-class SessionsTable(InPlaceTable):
+class SessionsTable(PaneTable):
     """Client sessions, oldest transaction first; long transactions and idle-in-transaction
     highlighted by threshold; who waits for whom in words."""
 
@@ -134,21 +135,21 @@ class SessionsTable(InPlaceTable):
                 "wait": s.wait or "-",
                 "query age": _age(s.query_age_s),
             }
-        self._put(rows)
+        self.put_rows(rows)
 
     def selected_pid(self) -> int | None:
         key = self.selected_key()
         return int(key) if key is not None else None
 
 
-class HintsTable(InPlaceTable):
+class HintsTable(PaneTable):
     """Index hints, labelled as such: the operator decides, the cockpit never creates an index."""
 
     NARROW = ("hint", "relation", "why")
     WIDE_EXTRA = ()
 
     def show(self, hints: Sequence[IndexHint]) -> None:
-        self._put(
+        self.put_rows(
             {
                 h.key: {"hint": Text(h.kind, style="italic"), "relation": h.relation, "why": h.why}
                 for h in hints

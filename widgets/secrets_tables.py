@@ -11,7 +11,8 @@ from cockpit.probes.certificates import CertificateReading
 from cockpit.probes.cloud_keys import AccessKey
 from cockpit.probes.secrets import RoleExpiry, SecretAge
 from cockpit.units import parse_time
-from widgets.in_place_table import Cell, InPlaceTable
+from widgets.keyed_table import Cell
+from widgets.pane_table import PaneTable
 
 
 def _days(days: float | None, warn: float, crit: float) -> Text:
@@ -22,11 +23,12 @@ def _days(days: float | None, warn: float, crit: float) -> Text:
     return Text("expired" if days < 0 else f"{days:.0f}d", style=style)  # as the findings say it
 
 
-class CertificatesTable(InPlaceTable):
+class CertificatesTable(PaneTable):
     """Soonest expiry first; a chain or host name that does not verify says why."""
 
     NARROW = ("certificate", "left", "verified", "expires")
     WIDE_EXTRA = ("where", "names", "key", "issuer")
+    FLEX = "verified"  # why a chain does not verify: the one long text
 
     def show(
         self, readings: Sequence[CertificateReading], *, now: datetime, warn: float, crit: float
@@ -50,10 +52,10 @@ class CertificatesTable(InPlaceTable):
                 "key": r.key,
                 "issuer": r.issuer[:40],
             }
-        self._put(rows)
+        self.put_rows(rows)
 
 
-class InventoryTable(InPlaceTable):
+class InventoryTable(PaneTable):
     """Each secret's rotation age against its policy, and old keys still awaiting revocation."""
 
     NARROW = ("secret", "age", "policy", "old keys")
@@ -75,17 +77,17 @@ class InventoryTable(InPlaceTable):
                 "rotated": f"{a.rotated_at:%Y-%m-%d}" if a.rotated_at else "never",
                 "by": a.rotated_by,
             }
-        self._put(rows)
+        self.put_rows(rows)
 
 
-class RolesTable(InPlaceTable):
+class RolesTable(PaneTable):
     """Login roles with a VALID UNTIL, soonest first."""
 
     NARROW = ("role", "left", "valid until")
     WIDE_EXTRA = ("database",)
 
     def show(self, roles: Sequence[RoleExpiry], *, now: datetime, warn: float, crit: float) -> None:
-        self._put(
+        self.put_rows(
             {
                 f"{r.database}:{r.role}": {
                     "role": r.role,
@@ -98,7 +100,7 @@ class RolesTable(InPlaceTable):
         )
 
 
-class CloudKeysTable(InPlaceTable):
+class CloudKeysTable(PaneTable):
     """Cloud access keys, oldest first: age against the rotation policy, and last use."""
 
     NARROW = ("key", "user", "age", "status", "last used")
@@ -117,4 +119,4 @@ class CloudKeysTable(InPlaceTable):
                 "entry": k.owner,
                 "service": k.last_service,
             }
-        self._put(rows)
+        self.put_rows(rows)

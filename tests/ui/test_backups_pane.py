@@ -47,7 +47,7 @@ async def test_a_backup_and_its_verification_from_the_keys(config_path: Path, st
             status.startswith("s3 warn (no backup has been verified") and "folder crit (no backup" in status
         )
         table.focus()
-        table.move_cursor(row=0)
+        table.move_cursor_to(0)
         await pilot.press("b")  # to the selected row's store: s3
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and app.screen.summary == "Back up app to s3"
@@ -55,8 +55,8 @@ async def test_a_backup_and_its_verification_from_the_keys(config_path: Path, st
         await wait_until(pilot, lambda: bool(store.audit_records()) and store.audit_records()[0].ended_at, 30)
         assert store.audit_records()[0].result == "ok"
         newest = store.audit_records()[0].detail.split(":")[0]  # "s3/<key>"
-        await wait_until(pilot, lambda: newest in {k.value for k in table.rows}, 30)
-        table.move_cursor(row=table.get_row_index(newest))
+        await wait_until(pilot, lambda: newest in set(table.row_keys), 30)
+        table.move_cursor_to(table.row_index(newest))
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and app.screen.summary.startswith(f"Verify {newest}")
@@ -65,7 +65,7 @@ async def test_a_backup_and_its_verification_from_the_keys(config_path: Path, st
             pilot, lambda: len(store.audit_records()) == 2 and store.audit_records()[0].ended_at, 60
         )
         assert (store.audit_records()[0].action, store.audit_records()[0].result) == ("backup.verify", "ok")
-        await wait_until(pilot, lambda: str(table.get_cell(newest, "verified")).endswith("ago"), 30)
+        await wait_until(pilot, lambda: str(table.cell(newest, "verified")).endswith("ago"), 30)
 
 
 async def test_an_export_from_the_key(config_path: Path, store) -> None:
@@ -75,7 +75,7 @@ async def test_an_export_from_the_key(config_path: Path, store) -> None:
         table = app.query_one(BackupsTable)
         await wait_until(pilot, lambda: table.row_count >= 3)
         table.focus()
-        table.move_cursor(row=0)
+        table.move_cursor_to(0)
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -87,8 +87,8 @@ async def test_an_export_from_the_key(config_path: Path, store) -> None:
         record = store.audit_records()[0]
         assert (record.action, record.result) == ("backup.export", "ok")
         folder = record.detail.split(":")[0]  # "s3/exports/<time>/"
-        await wait_until(pilot, lambda: folder in {k.value for k in table.rows}, 30)
-        assert str(table.get_cell(folder, "backup")).endswith("(CSV)")
+        await wait_until(pilot, lambda: folder in set(table.row_keys), 30)
+        assert str(table.cell(folder, "backup")).endswith("(CSV)")
 
 
 async def test_read_only_offers_no_backup_action(config_path: Path, store) -> None:
@@ -170,11 +170,11 @@ async def test_a_big_store_draws_its_newest_rows_only() -> None:
         await app.mount(table)
         table.show([many, few], now=NOW, outside=set(), limit=5)
         await pilot.pause()
-        keys = [str(k.value) for k in table.rows]
+        keys = list(table.row_keys)
         assert keys == [f"s3/{b.key}" for b in many.backups[:5]] + [f"nas/{few.backups[0].key}"]
         table.show([many], now=NOW, outside=set(), limit=10)  # room left: exports, then the rest
         await pilot.pause()
-        assert [str(k.value) for k in table.rows][-2:] == ["s3/exports/2026-11-20/", "s3/notes.txt"]
+        assert list(table.row_keys)[-2:] == ["s3/exports/2026-11-20/", "s3/notes.txt"]
 
 
 async def test_the_tool_path_is_whole_in_the_detail() -> None:

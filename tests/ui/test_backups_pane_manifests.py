@@ -47,13 +47,11 @@ async def test_the_pane_lists_all_and_marks_the_unreadable_one(
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("4")
         table = app.query_one(BackupsTable)
-        await wait_until(
-            pilot, lambda: all(f"s3/{k}" in {r.value for r in table.rows} for k in keys.values())
-        )
-        cell = table.get_cell(f"s3/{keys[BAD]}", "verified")
+        await wait_until(pilot, lambda: all(f"s3/{k}" in set(table.row_keys) for k in keys.values()))
+        cell = table.cell(f"s3/{keys[BAD]}", "verified")
         assert isinstance(cell, Text) and cell.plain == "manifest unreadable: not JSON"
         assert "yellow" in str(cell.style)
-        others = [table.get_cell(f"s3/{k}", "verified") for h, k in keys.items() if h != BAD]
+        others = [table.cell(f"s3/{k}", "verified") for h, k in keys.items() if h != BAD]
         assert sum(str(c).endswith("ago") for c in others) == 1 and sum(c == "never" for c in others) == 3
         status = str(app.query_one("#backups-status", Label).render())
         assert status.startswith(f"s3 warn (1 manifest could not be read; newest: {keys[BAD]}.manifest.json")
@@ -74,8 +72,8 @@ async def test_the_table_shows_the_reason_in_the_verified_column() -> None:
             limit=10,
         )
         await pilot.pause()
-        assert str(table.get_cell(f"s3/{bad.key}", "verified")) == "manifest unreadable: AccessDenied"
+        assert str(table.cell(f"s3/{bad.key}", "verified")) == "manifest unreadable: AccessDenied"
         assert (
-            table.get_cell(f"s3/{bad.key}", "age") == "1d 2h"
-            and table.get_cell(f"s3/{good.key}", "verified") == "never"
+            table.cell(f"s3/{bad.key}", "age") == "1d 2h"
+            and table.cell(f"s3/{good.key}", "verified") == "never"
         )

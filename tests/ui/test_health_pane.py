@@ -22,14 +22,17 @@ async def test_live_pane_on_the_sandbox(sandbox: Sandbox, store) -> None:
         endpoints = app.query_one(EndpointTable)
         databases = app.query_one(DatabaseTable)
         await wait_until(pilot, lambda: endpoints.row_count == 3 and databases.row_count == 1)
-        assert str(endpoints.get_cell("failing", "status")) == "CRIT"
-        assert str(endpoints.get_cell("healthy", "status")) == "OK"
+        assert str(endpoints.cell("failing", "status")) == "CRIT"
+        assert str(endpoints.cell("healthy", "status")) == "OK"
         # The sandbox's blocker/blocked pair makes the database WARN (one session waits on a lock).
-        await wait_until(pilot, lambda: str(databases.get_cell("app", "blocked")) == "1")
-        assert str(databases.get_cell("app", "status")) == "WARN"
-        assert "p50" not in {str(c.value) for c in endpoints.columns}  # narrow: priority columns
+        await wait_until(pilot, lambda: str(databases.cell("app", "blocked")) == "1")
+        assert str(databases.cell("app", "status")) == "WARN"
+        # 80 columns: every narrow column shown, the reason cut (it is whole in the findings).
+        assert set(EndpointTable.NARROW) <= set(endpoints.shown_columns)
+        reason = "unexpected status 503 (expected 200)"
+        assert not any(reason in endpoints.render_line(y).text for y in range(endpoints.size.height))
         findings = app.query_one(FindingsTable)
-        assert str(findings.get_cell("http.status\x00failing", "message")) == (
+        assert str(findings.cell("http.status\x00failing", "message")) == (
             "unexpected status 503 (expected 200)"
         )
         await pilot.press("r")
@@ -209,10 +212,10 @@ expect_json = {{ status = "ok" }}
         async with app.run_test(size=(120, 30)) as pilot:
             table = app.query_one(EndpointTable)
             await wait_until(pilot, lambda: table.row_count == 2, timeout=10)
-            assert str(table.get_cell("deep", "status")) == "CRIT"
-            assert str(table.get_cell("api", "status")) == "OK"
+            assert str(table.cell("deep", "status")) == "CRIT"
+            assert str(table.cell("api", "status")) == "OK"
             findings = app.query_one(FindingsTable)
             await wait_until(pilot, lambda: findings.row_count >= 1, timeout=10)
-            assert str(findings.get_cell("http.status\x00deep", "message")) == (
+            assert str(findings.cell("http.status\x00deep", "message")) == (
                 "body is not JSON (nested too deeply to read)"
             )

@@ -399,3 +399,33 @@ async def test_a_pane_table_shows_and_marks_its_sort_column_at_any_width() -> No
         assert table.cells_of("q1", ("source", 1), build) is first and built == ["q1"]
         table.cells_of("q1", ("source", 2), build)
         assert built == ["q1", "q1"]
+
+
+class Pair(PaneTable):
+    NARROW = ("name", "value")
+
+
+class PairApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Pair()
+
+
+def pairs(*items: tuple[str, str]) -> dict[str, dict[str, str | Text]]:
+    return {name: {"name": name, "value": value} for name, value in items}
+
+
+async def test_a_partial_put_changes_its_rows_in_place_and_keeps_the_others() -> None:
+    """The Health pane hands in only the endpoints whose reading changed: the others must stay,
+    in their places, and a complete put afterwards must still set the order it gives."""
+    app = PairApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(Pair)
+        table.put_rows(pairs(("a", "1"), ("b", "2")))
+        assert table.put_rows(pairs(("b", "20"), ("c", "3")), complete=False) == {"b", "c"}
+        await pilot.pause()
+        assert list(table.row_keys) == ["a", "b", "c"]
+        assert [line.split() for line in lines(table)[1:4]] == [["a", "1"], ["b", "20"], ["c", "3"]]
+        table.put_rows(pairs(("c", "3"), ("a", "1")))  # complete: "b" goes, the order is this
+        assert list(table.row_keys) == ["c", "a"]
+        table.put_rows(pairs(("b", "2")), complete=False)  # back, at the end
+        assert list(table.row_keys) == ["c", "a", "b"]

@@ -42,14 +42,14 @@ async def test_statements_sessions_and_a_cancel(sandbox: Sandbox, store) -> None
             statements = app.query_one(StatementsTable)
 
             def texts() -> list[str]:
-                return [str(statements.get_cell(key, "query")) for key in statements.rows]
+                return [str(statements.cell(key, "query")) for key in statements.row_keys]
 
             # The sandbox's workload runs its slow statement every 5 s.
             await wait_until(pilot, lambda: any("pg_sleep" in text for text in texts()), timeout=20)
             await pilot.press("v")
             sessions = app.query_one(SessionsTable)
-            await wait_until(pilot, lambda: str(pid) in {k.value for k in sessions.rows})
-            sessions.move_cursor(row=sessions.get_row_index(str(pid)))
+            await wait_until(pilot, lambda: str(pid) in set(sessions.row_keys))
+            sessions.move_cursor_to(sessions.row_index(str(pid)))
             await pilot.press("c")
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
@@ -170,7 +170,7 @@ async def test_a_filter_chooses_the_group_and_the_confirmation_lists_it(sandbox:
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.press("2", "v")
             sessions = app.query_one(SessionsTable)
-            await wait_until(pilot, lambda: pids <= {int(k.value) for k in sessions.rows if k.value})
+            await wait_until(pilot, lambda: pids <= {int(k) for k in sessions.row_keys})
             await pilot.press("C")  # no filter yet: refused with a hint, nothing asked
             await pilot.pause()
             assert not isinstance(app.screen, ConfirmScreen)
@@ -178,7 +178,7 @@ async def test_a_filter_chooses_the_group_and_the_confirmation_lists_it(sandbox:
             await pilot.pause()
             assert any("unknown filter usr:" in n.message for n in app._notifications)
             await pilot.press("ctrl+a", "ctrl+k", *"group-victim", "enter")
-            await wait_until(pilot, lambda: {int(k.value) for k in sessions.rows if k.value} == pids)
+            await wait_until(pilot, lambda: {int(k) for k in sessions.row_keys} == pids)
             await pilot.press("C")
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
@@ -206,7 +206,7 @@ async def test_statement_detail_explains_and_hints_are_labelled(sandbox: Sandbox
         await wait_until(pilot, lambda: any("pg_sleep" in s.text for s in pane.statements))
         table = app.query_one(StatementsTable)
         statement = next(s for s in pane.statements if "pg_sleep" in s.text)
-        table.move_cursor(row=table.get_row_index(statement.key))
+        table.move_cursor_to(table.row_index(statement.key))
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, StatementDetail)
@@ -222,7 +222,7 @@ async def test_statement_detail_explains_and_hints_are_labelled(sandbox: Sandbox
         status = app.query_one("#queries-status", Label)
         await wait_until(pilot, lambda: hints.row_count > 0)
         assert "hints, not verdicts" in str(status.render())
-        kinds = {str(hints.get_cell(k, "hint")) for k in hints.rows}
+        kinds = {str(hints.cell(k, "hint")) for k in hints.row_keys}
         assert "unused index" in kinds
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
         assert not keys & {"c", "K", "C", "X", "R"}
@@ -276,7 +276,8 @@ async def test_a_frozen_session_is_given_up_said_and_replaced(sandbox: Sandbox, 
         await pilot.press("2")
         pane = app.query_one(QueriesPane)
         await wait_until(
-            pilot, lambda: pane.session.connection is not None and bool(app.query_one(StatementsTable).rows)
+            pilot,
+            lambda: pane.session.connection is not None and bool(app.query_one(StatementsTable).row_count),
         )
         frozen = pane.session.connection.info.backend_pid
         status = app.query_one("#queries-status", Label)

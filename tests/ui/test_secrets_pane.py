@@ -34,9 +34,9 @@ async def test_certificates_inventory_and_roles_from_the_sandbox(sandbox: Sandbo
         await pilot.press("5")
         certificates = app.query_one(CertificatesTable)
         await wait_until(pilot, lambda: certificates.row_count == 3)
-        assert [k.value for k in certificates.rows] == ["failing", "slow", "healthy"]  # soonest first
-        assert text(certificates.get_cell("failing", "left")) == "5d"
-        assert text(certificates.get_cell("healthy", "verified")) == "yes"
+        assert list(certificates.row_keys) == ["failing", "slow", "healthy"]  # soonest first
+        assert text(certificates.cell("failing", "left")) == "5d"
+        assert text(certificates.cell("healthy", "verified")) == "yes"
         status = str(app.query_one("#secrets-status", Label).render())
         assert "3 certs, 1 secrets, 1 roles, 0 cloud keys" in status
         await pilot.press("v")
@@ -46,10 +46,10 @@ async def test_certificates_inventory_and_roles_from_the_sandbox(sandbox: Sandbo
         rotated_at = load_config(sandbox.config_path).target(None)[1].secrets[0].rotated_at
         assert rotated_at is not None
         age = (datetime.now(UTC) - parse_time(rotated_at)).days
-        assert age in (100, 101) and text(inventory.get_cell("payments-api-key", "age")) == f"{age}d"
+        assert age in (100, 101) and text(inventory.cell("payments-api-key", "age")) == f"{age}d"
         await pilot.press("v")
         roles = app.query_one(RolesTable)
-        assert text(roles.get_cell("app:reporting", "left")) == "4d"
+        assert text(roles.cell("app:reporting", "left")) == "4d"
         assert app.query_one(SecretsPane).view == "roles"
         keys = {binding.key for _, binding, enabled, *_ in app.active_bindings.values() if enabled}
         assert "v" in keys
