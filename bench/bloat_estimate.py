@@ -13,7 +13,7 @@ one larger table, ``big`` (``--big-rows``, 400,000, half of them updated), for a
    command (its own start-up included, as an SRE runs it).
 2. Render: the estimate shown in the pane's two tables in a headless Textual app: the first show
    (every row new) and a second one with a tenth of the figures changed (updated in place), for
-   the rows the pane draws (the most wasteful 500 per view), and for every row, for scale.
+   every row: the pane shows the whole estate.
 3. Input latency while a VACUUM runs: the real ``cockpit`` in an 80x24 pty on this database,
    Bloat pane, VACUUM (ANALYZE) of ``big`` started through the guard (throttled with
    vacuum_cost_delay so it runs for the whole measurement, its progress bar repainting every
@@ -54,7 +54,6 @@ from servers import (
 from cockpit.config import Database
 from cockpit.db.sessions import SessionPolicy, connect_async
 from cockpit.probes.bloat import BloatReading, read_bloat
-from screens.bloat_pane import SHOWN_ROWS
 
 CHUNK = 500  # tables created per transaction (each takes locks until commit)
 
@@ -108,20 +107,37 @@ def check_postgres_once(port: int) -> float:
 
 
 def render_times(reading: BloatReading, rows: int) -> tuple[float, float]:
-    """Seconds for the first show of both tables (``rows`` each, all new), then an in-place update
-    with a tenth of the figures changed."""
+    """Seconds from the call that hands both tables ``rows`` rows each (all new) to the frame
+    that draws them (the tables' last line rendered); then the same for an in-place update with
+    a tenth of the figures changed. Measured to the frame, not to Pilot's idle wait (which
+    sleeps until the process looks idle, and adds its own tens of ms)."""
     from datetime import UTC, datetime
 
     from textual.app import App, ComposeResult
+    from textual.geometry import Region
+    from textual.strip import Strip
 
     from widgets.bloat_tables import IndexesTable, TablesTable
 
     times: list[float] = []
+    drawn = [0.0]  # when a table's lines were last rendered
+
+    class Tables(TablesTable):
+        def render_lines(self, crop: Region) -> list[Strip]:
+            lines = super().render_lines(crop)
+            drawn[0] = time.perf_counter()
+            return lines
+
+    class Indexes(IndexesTable):
+        def render_lines(self, crop: Region) -> list[Strip]:
+            lines = super().render_lines(crop)
+            drawn[0] = time.perf_counter()
+            return lines
 
     class Render(App[None]):
         def compose(self) -> ComposeResult:
-            yield TablesTable()
-            yield IndexesTable()
+            yield Tables()
+            yield Indexes()
 
     def show(app: Render, tables: list, indexes: list) -> None:  # type: ignore[type-arg]
         app.query_one(TablesTable).show(tables, now=datetime.now(UTC), warn=30, crit=60, dead_warn=20)
@@ -132,18 +148,20 @@ def render_times(reading: BloatReading, rows: int) -> tuple[float, float]:
 
         app = Render()
         async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
             started = time.perf_counter()
             show(app, reading.tables[:rows], reading.indexes[:rows])
             await pilot.pause()
-            times.append(time.perf_counter() - started)
+            times.append(drawn[0] - started)
             changed = [
                 dataclasses.replace(t, dead_tuples=(t.dead_tuples or 0) + 1) if i % 10 == 0 else t
                 for i, t in enumerate(reading.tables[:rows])
             ]
+            await pilot.pause()
             started = time.perf_counter()
             show(app, changed, reading.indexes[:rows])
             await pilot.pause()
-            times.append(time.perf_counter() - started)
+            times.append(drawn[0] - started)
 
     asyncio.run(run())
     return times[0], times[1]
@@ -215,8 +233,7 @@ def estimate(server: Server, folder: Path, args: argparse.Namespace, first: bool
                 peer.append(check_postgres_once(postgres.port))
         assert reading is not None
         if first:
-            shown, update = render_times(reading, SHOWN_ROWS)
-            every_row, _ = render_times(reading, len(reading.indexes))
+            every_row, update = render_times(reading, len(reading.indexes))
             latencies, still_running = latency_during_vacuum(
                 folder / server.name, postgres.dsn("postgres", user="cockpit_bench"), args.presses
             )
@@ -240,8 +257,8 @@ def estimate(server: Server, folder: Path, args: argparse.Namespace, first: bool
     if not first:
         return
     print(
-        f"  render of the {SHOWN_ROWS} rows per view the pane draws: first show {shown * 1000:.0f} ms, "
-        f"in-place update (a tenth changed) {update * 1000:.0f} ms; every row: {every_row * 1000:.0f} ms"
+        f"  render of every row (the pane shows them all): first show {every_row * 1000:.0f} ms, "
+        f"in-place update (a tenth changed) {update * 1000:.0f} ms (goals <= 150 ms, <= 30 ms)"
     )
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]

@@ -48,9 +48,6 @@ from widgets.status_line import StatusLine
 from widgets.view_switcher import ViewSwitcher
 
 VIEWS = ("tables", "indexes")
-# Rows drawn per view: the most wasteful first. The estimate covers every relation (findings and
-# the filter see them all); drawing 10,000 rows would cost seconds for rows nobody scrolls to.
-SHOWN_ROWS = 500
 # A schema: or min: typed is read from the server once the typing has paused this long.
 REREAD_AFTER_TYPING_S = 0.6
 
@@ -81,6 +78,8 @@ class BloatPane(PollingPane):
         self.view = VIEWS[0]
         self.filter = BloatFilter()
         self.reading: BloatReading | None = None
+        # Per view: relations read, kept by the filter, over the warn threshold, locked.
+        self._counts: dict[str, tuple[int, int, int, int]] = dict.fromkeys(VIEWS, (0, 0, 0, 0))
         self.exact_line = ""
         self._took_ms = 0.0
         self._error = ""
@@ -124,8 +123,23 @@ class BloatPane(PollingPane):
         thresholds = self.env.probe_context.thresholds
         reading = self.reading
         if reading is not None:
-            tables = [t for t in reading.tables if self.filter.keeps(t.qualified)][:SHOWN_ROWS]
-            indexes = [i for i in reading.indexes if self.filter.keeps(i.qualified)][:SHOWN_ROWS]
+            # Every relation the filter keeps: a row's figures are formatted when drawn.
+            tables = [t for t in reading.tables if self.filter.keeps(t.qualified)]
+            indexes = [i for i in reading.indexes if self.filter.keeps(i.qualified)]
+            # Counted once per reading or filter, not per key: `v` must not walk 30,000 rows.
+            warn = thresholds.bloat_warn_pct
+            self._counts = {
+                view: (
+                    len(rows),
+                    len(kept),
+                    sum(1 for r in rows if not r.small and (r.bloat_pct or 0) >= warn),
+                    sum(1 for r in rows if r.locked),
+                )
+                for view, rows, kept in (
+                    ("tables", reading.tables, tables),
+                    ("indexes", reading.indexes, indexes),
+                )
+            }
             self.query_one(TablesTable).show(
                 tables,
                 now=datetime.now(UTC),
@@ -147,17 +161,13 @@ class BloatPane(PollingPane):
         if self.reading is None:
             return f"{name}: estimating..."
         warn = self.env.probe_context.thresholds.bloat_warn_pct
-        rows = self.reading.tables if self.view == "tables" else self.reading.indexes
-        bloated = sum(1 for r in rows if not r.small and (r.bloat_pct or 0) >= warn)
-        locked = sum(1 for r in rows if r.locked)
-        shown = sum(1 for r in rows if self.filter.keeps(r.qualified))
-        top = f" (top {SHOWN_ROWS:,} shown)" if shown > SHOWN_ROWS else ""
+        total, shown, bloated, locked = self._counts[self.view]
         # schema: and min: are the estimate's own (the server skipped the rest): "N of M match"
         # counts what the words keep of what it read.
-        counted = f"{shown:,} of {len(rows):,} {self.view} match {self.filter.describe()}"
-        what = counted if self.filter.active else f"{len(rows):,} {self.view}"
+        counted = f"{shown:,} of {total:,} {self.view} match {self.filter.describe()}"
+        what = counted if self.filter.active else f"{total:,} {self.view}"
         return (
-            f"{name}: {what}{top}, {bloated} over {warn:g}% bloat (estimated)"
+            f"{name}: {what}, {bloated} over {warn:g}% bloat (estimated)"
             f"{f', {locked} locked (sizes skipped)' if locked else ''}; read in {self._took_ms:.0f} ms, "
             f"every {self.env.probe_context.settings.bloat_interval_s / 60:g} min (r: now)"
         )

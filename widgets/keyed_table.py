@@ -26,6 +26,9 @@ The rules it keeps:
 * The cursor is a key: it stays on its row when rows above come, go or move; when its row goes,
   it stays at the same place (on the row that took it). ``enter`` posts ``RowSelected`` with the
   key.
+* A row may be deferred (``DeferredRow``): its cells are built from its source only when its
+  line is drawn or it is read, so a table of the whole estate formats a screenful. Columns with a
+  fixed ``width`` are not measured; the others' cells come with the row (``measured``).
 * Cells are ``str | rich.text.Text``, shown verbatim (widgets.verbatim): never parsed as markup,
   control characters written out; a newline or a tab in a cell is shown as a space (a table line
   is one line).
@@ -36,9 +39,9 @@ The rules it keeps:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -67,6 +70,7 @@ class Column:
     ``priority``: when the width is short, the lowest goes first (equals: the last declared).
     ``max_width``: content widths are capped here (the flex column is not: it takes the rest).
     ``flex``: this column takes the width left by the others (a query text, a message).
+    ``width``: a fixed width; its cells are not measured (a deferred row's need not be built).
     """
 
     key: str
@@ -75,6 +79,65 @@ class Column:
     max_width: int = 30
     flex: bool = False
     justify: Literal["left", "right"] = "left"
+    width: int | None = None
+
+
+class DeferredRow(Mapping[str, Cell]):
+    """A row whose cells are built by ``build(source)`` only when read: when its line is
+    drawn, or its detail opened. Cells of columns without a fixed width are measured for the
+    layout, so they come at once in ``measured`` (a table's name column); the other columns
+    must have a ``width``. Equal when the sources are: an unchanged source keeps the row's line.
+
+    Why: a pane's table of 30,000 relations shows a screenful; formatting every row's figures
+    on every refresh costs more than the refresh budget (bench/bloat_estimate.py).
+    """
+
+    __slots__ = ("_build", "_cells", "measured", "source")
+
+    def __init__(
+        self, source: Any, build: Callable[[Any], Mapping[str, Cell]], measured: Mapping[str, Cell]
+    ) -> None:
+        self.source = source
+        self.measured = measured
+        self._build = build
+        self._cells: Mapping[str, Cell] | None = None
+
+    @property
+    def built(self) -> bool:
+        """Whether the cells were built (the row was drawn or read)."""
+        return self._cells is not None
+
+    def cells(self) -> Mapping[str, Cell]:
+        if self._cells is None:
+            self._cells = {**self._build(self.source), **self.measured}
+        return self._cells
+
+    def __getitem__(self, column: str) -> Cell:
+        if column in self.measured:
+            return self.measured[column]
+        return self.cells()[column]
+
+    def get(self, column: str, default: Cell | None = None) -> Cell | None:  # type: ignore[override]
+        """As Mapping.get, without building the row for a measured column (the width count)."""
+        measured = self.measured.get(column)
+        if measured is not None:
+            return measured
+        return self.cells().get(column, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.cells())
+
+    def __len__(self) -> int:
+        return len(self.cells())
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is DeferredRow:
+            return self.source == other.source and self.measured == other.measured
+        if other is None or not isinstance(other, Mapping):
+            return False
+        return dict(self.cells()) == dict(other)
+
+    __hash__ = None  # type: ignore[assignment]  # a Mapping: unhashable, as dict is
 
 
 @dataclass(frozen=True)
@@ -97,6 +160,8 @@ def fit(columns: Sequence[Column], content: Mapping[str, int], width: int) -> La
     """The columns that fit ``width`` and their widths (see the module's rules)."""
 
     def natural(column: Column) -> int:
+        if column.width is not None:
+            return column.width
         return min(max(content.get(column.key, 0), cell_len(column.label)), column.max_width)
 
     shown = list(columns)
@@ -143,6 +208,7 @@ class TableModel:
         # few dozen widths, and a changed row updates it in O(columns).
         self._widths: dict[str, Counter[int]] = {c.key: Counter() for c in self.columns}
         self._caps = {c.key: c.max_width if not c.flex else 10_000 for c in self.columns}
+        self._fixed = {c.key for c in self.columns if c.width is not None}
         self._strips: dict[str, Strip] = {}  # a row's line, not under the cursor
         self._cursor_strip: tuple[str, Style, Strip] | None = None  # the cursor row's, its style
         self._header: Strip | None = None
@@ -158,6 +224,7 @@ class TableModel:
         self.columns = tuple(columns)
         self._widths = {c.key: Counter() for c in self.columns}
         self._caps = {c.key: c.max_width if not c.flex else 10_000 for c in self.columns}
+        self._fixed = {c.key for c in self.columns if c.width is not None}
         self._count(list(self._rows.values()), +1)
         self.layout = None
 
@@ -184,6 +251,8 @@ class TableModel:
         if not rows:
             return
         for key, counter in self._widths.items():
+            if key in self._fixed:
+                continue  # not measured: a deferred row is not built for it
             values = [r.get(key, "") for r in rows]
             try:
                 joined = "".join(values)  # type: ignore[arg-type]  # a TypeError if a Text is in
@@ -223,7 +292,7 @@ class TableModel:
         dropped: list[Mapping[str, Cell]] = []
         for key, cells in rows.items():
             before = old.get(key)
-            if before is cells or before == cells:
+            if before is not None and (before is cells or before == cells):
                 continue
             if before is not None:
                 dropped.append(before)

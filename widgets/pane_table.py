@@ -12,9 +12,9 @@ marked ``▼`` in its header: a list sorted by a column one cannot see reads as 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from widgets.keyed_table import Cell, Column, KeyedTable
+from widgets.keyed_table import Cell, Column, DeferredRow, KeyedTable
 
 SORT_MARK = "▼"  # after the header of the column the rows are sorted by (largest first)
 SORTED, NARROW, WIDE = 300, 200, 100  # priorities: the sort column, narrow, then wide ones
@@ -32,11 +32,16 @@ class PaneTable(KeyedTable):
     DETAIL_ONLY: ClassVar[tuple[str, ...]] = ()
     SORTED_BY: ClassVar[str | None] = None  # the column the rows come sorted by
     FLEX: ClassVar[str | None] = None  # the wide text column; the last narrow one if None
+    # Fixed widths (at least the header's): such columns are not measured, so a table whose other
+    # columns come in DeferredRow.measured may hand in deferred rows (built when drawn).
+    WIDTHS: ClassVar[Mapping[str, int]] = {}
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         self.sorted_by = self.SORTED_BY
         super().__init__(self.declared_columns(), id=id, classes=classes)
-        self.built: dict[str, tuple[object, dict[str, Cell]]] = {}  # see cells_of
+        self.built: dict[str, tuple[object, Mapping[str, Cell]]] = {}  # see cells_of, put_deferred
+        self.deferred: dict[str, DeferredRow] = {}  # the rows put_deferred made, by key
+        self.judged: object = None  # see put_deferred
 
     def declared_columns(self) -> list[Column]:
         narrow, sort = list(self.NARROW), self.sorted_by
@@ -59,8 +64,12 @@ class PaneTable(KeyedTable):
             else:
                 priority = WIDE + len(keys) - index
             label = key.upper() + (f" {SORT_MARK}" if key == sort else "")
-            width = FLEX_WIDTH if key == flex else Column.max_width
-            columns.append(Column(key, label, priority=priority, max_width=width, flex=key == flex))
+            cap = FLEX_WIDTH if key == flex else Column.max_width
+            fixed = self.WIDTHS.get(key)
+            width = None if fixed is None else max(fixed, len(label))
+            columns.append(
+                Column(key, label, priority=priority, max_width=cap, flex=key == flex, width=width)
+            )
         return columns
 
     def sort_by(self, column: str | None) -> None:
@@ -86,10 +95,41 @@ class PaneTable(KeyedTable):
         unchanged row is then the same mapping as shown, and costs no compare in put_rows."""
         kept = self.built.get(key)
         if kept is not None and kept[0] == source:
-            return kept[1]
+            return kept[1]  # type: ignore[return-value]  # kept by cells_of: a dict
         cells = build()
         self.built[key] = (source, cells)
         return cells
+
+    def put_deferred(self, sources: Mapping[str, object], judged: object) -> set[str]:
+        """The complete table, in order, as deferred rows: ``deferred_cells(source)`` builds a
+        row's cells when it is drawn, ``measured_cells(source)`` gives the ones measured now.
+
+        ``judged``: what the built cells depend on besides the source (the minute the ages are
+        counted to, the thresholds), kept in ``self.judged`` for ``deferred_cells``. A row whose
+        source is unchanged is the same row as shown: no cell formatted, no line rendered. When
+        ``judged`` changes, only the rows already built (the ones drawn) are made again.
+        """
+        if judged != self.judged:
+            self.judged = judged
+            self.deferred = {key: row for key, row in self.deferred.items() if not row.built}
+        build, measure, deferred = self.deferred_cells, self.measured_cells, self.deferred
+        rows: dict[str, Mapping[str, Cell]] = {}
+        for key, source in sources.items():
+            row = deferred.get(key)
+            if row is None or not (row.source is source or row.source == source):
+                row = deferred[key] = DeferredRow(source, build, measure(source))
+            rows[key] = row
+        if len(deferred) > len(rows):
+            self.deferred = {key: row for key, row in deferred.items() if key in rows}
+        return self.put_rows(rows)
+
+    def deferred_cells(self, source: Any) -> Mapping[str, Cell]:
+        """A deferred row's cells (see put_deferred); the tables that defer their rows say how."""
+        raise NotImplementedError(type(self).__name__)
+
+    def measured_cells(self, source: Any) -> Mapping[str, Cell]:
+        """The cells of a deferred row's columns that have no fixed width (see WIDTHS)."""
+        raise NotImplementedError(type(self).__name__)
 
     def put_rows(self, rows: Mapping[str, Mapping[str, Cell]], *, complete: bool = True) -> set[str]:
         """Show ``rows``, in order. ``complete``: the whole table, rows not given go; else only
@@ -98,7 +138,7 @@ class PaneTable(KeyedTable):
         if not complete:
             model = self.model
             merged: dict[str, Mapping[str, Cell]] = {
-                key: rows.get(key) or model.cells(key) or {} for key in model.order
+                key: rows[key] if key in rows else model.cells(key) or {} for key in model.order
             }
             merged.update((key, cells) for key, cells in rows.items() if key not in merged)
             rows = merged

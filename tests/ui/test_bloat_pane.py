@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -153,3 +154,38 @@ def test_bloat_tables_80x24(snap_compare) -> None:
 
 def test_bloat_tables_160x48(snap_compare) -> None:
     assert snap_compare(BloatTablesApp(), terminal_size=(160, 48))
+
+
+async def test_every_table_of_the_estate_is_a_row_and_only_the_drawn_ones_are_formatted() -> None:
+    """The pane used to draw the 500 worst: now 5,000 tables are all rows, the end one a key
+    away, and a row's figures are formatted only when its line is drawn."""
+    many = [dataclasses.replace(TABLES[index % 3], name=f"t{index:04d}", oid=index) for index in range(5_000)]
+
+    class Estate(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TablesTable()
+
+    app = Estate()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tables = app.query_one(TablesTable)
+        tables.show(many, now=NOW, warn=30, crit=60, dead_warn=20)
+        await pilot.pause()
+        assert tables.row_count == 5_000
+        built = [row for row in tables.model.order if tables.model.cells(row).built]  # type: ignore[union-attr]
+        assert 0 < len(built) <= 24  # the window's rows, not the estate's
+        tables.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        last = tables.render_line(tables.size.height - 1).text
+        assert "public.t4999" in last and "7.7 MB" in last  # the last table (an audit_log), its figures
+        # The same reading again: not one row made or formatted again, not one line rendered.
+        renders = tables.row_renders.total()
+        tables.show(many, now=NOW, warn=30, crit=60, dead_warn=20)
+        await pilot.pause()
+        assert tables.row_renders.total() == renders
+        assert "public.t4999" in tables.render_line(tables.size.height - 1).text
+        # One table's figures changed: its row alone is made and drawn again.
+        changed = [*many[:-1], dataclasses.replace(many[-1], dead_tuples=many[-1].dead_tuples + 1)]
+        tables.show(changed, now=NOW, warn=30, crit=60, dead_warn=20)
+        await pilot.pause()
+        assert tables.row_renders.total() == renders + 1 and tables.row_renders["public.t4999"] >= 1
