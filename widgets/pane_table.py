@@ -39,7 +39,7 @@ class PaneTable(KeyedTable):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         self.sorted_by = self.SORTED_BY
         super().__init__(self.declared_columns(), id=id, classes=classes)
-        self.built: dict[str, tuple[object, Mapping[str, Cell]]] = {}  # see cells_of, put_deferred
+        self.built: dict[str, tuple[object, dict[str, Cell]]] = {}  # see cells_of
         self.deferred: dict[str, DeferredRow] = {}  # the rows put_deferred made, by key
         self.judged: object = None  # see put_deferred
 
@@ -95,7 +95,7 @@ class PaneTable(KeyedTable):
         unchanged row is then the same mapping as shown, and costs no compare in put_rows."""
         kept = self.built.get(key)
         if kept is not None and kept[0] == source:
-            return kept[1]  # type: ignore[return-value]  # kept by cells_of: a dict
+            return kept[1]
         cells = build()
         self.built[key] = (source, cells)
         return cells

@@ -185,7 +185,7 @@ async def test_every_table_of_the_estate_is_a_row_and_only_the_drawn_ones_are_fo
         assert tables.row_renders.total() == renders
         assert "public.t4999" in tables.render_line(tables.size.height - 1).text
         # One table's figures changed: its row alone is made and drawn again.
-        changed = [*many[:-1], dataclasses.replace(many[-1], dead_tuples=many[-1].dead_tuples + 1)]
+        changed = [*many[:-1], dataclasses.replace(many[-1], dead_tuples=(many[-1].dead_tuples or 0) + 1)]
         tables.show(changed, now=NOW, warn=30, crit=60, dead_warn=20)
         await pilot.pause()
         assert tables.row_renders.total() == renders + 1 and tables.row_renders["public.t4999"] >= 1
