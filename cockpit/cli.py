@@ -98,8 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="serve the cockpit to browsers, read-only (textual-serve); loopback by default"
     )
-    serve.add_argument("--config", metavar="PATH", help="config file")
-    serve.add_argument("--target", metavar="NAME", help="target (environment) to open")
+    serve.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    serve.add_argument(
+        "--target", metavar="NAME", default=argparse.SUPPRESS, help="target (environment) to open"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
@@ -125,8 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_cli.add_parser(commands, _Parser)
 
     check = commands.add_parser("check", help="run every configured probe once; Nagios exit codes")
-    check.add_argument("--config", metavar="PATH", help="config file")
-    check.add_argument("--target", metavar="NAME", help="target to check")
+    check.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    check.add_argument("--target", metavar="NAME", default=argparse.SUPPRESS, help="target to check")
     check.add_argument("--pane", metavar="NAME,...", help="only these panes")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument("--problems", action="store_true", help="list only the findings that are not ok")

@@ -27,8 +27,13 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
         ("export", "chosen tables as CSV (COPY ... TO), streamed into a store"),
     ):
         sub = actions.add_parser(name, help=text)
-        sub.add_argument("--config", metavar="PATH", help="config file")
-        sub.add_argument("--target", metavar="NAME", help="target (default: the configured default)")
+        sub.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+        sub.add_argument(
+            "--target",
+            metavar="NAME",
+            default=argparse.SUPPRESS,
+            help="target (default: the configured default)",
+        )
         sub.add_argument("--store", metavar="NAME", help="only this store (default: every store / the first)")
         if name == "list":
             sub.add_argument("--json", action="store_true", help="print one JSON object")

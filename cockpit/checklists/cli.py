@@ -16,15 +16,15 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
     checklist = commands.add_parser("checklist", help="guided checklists: list, validate, runs, export")
     actions = checklist.add_subparsers(dest="checklist_command", required=True, parser_class=parser_class)
     listing = actions.add_parser("list", help="built-in and your own checklists (and broken files)")
-    listing.add_argument("--config", metavar="PATH", help="config file")
+    listing.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     validate = actions.add_parser("validate", help="check a checklist file: errors name file, step and key")
     validate.add_argument("file", metavar="FILE")
     runs = actions.add_parser("runs", help="checklist runs, newest first (in progress and finished)")
-    runs.add_argument("--config", metavar="PATH", help="config file")
+    runs.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     export = actions.add_parser("export", help="a run's report as Markdown (timeline, notes, results)")
     export.add_argument("run", metavar="RUN", help="a run's id, as `checklist runs` shows it")
     export.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
-    export.add_argument("--config", metavar="PATH", help="config file")
+    export.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -39,7 +39,9 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
     rotate.add_argument(
         "--record-only", action="store_true", help="the secret lives elsewhere: record the rotation only"
     )
-    rotate.add_argument("--config", help="config file (for the secret's grace period)")
+    rotate.add_argument(
+        "--config", default=argparse.SUPPRESS, help="config file (for the secret's grace period)"
+    )
     revoked = secret_commands.add_parser("revoked", help="record that the old key was revoked")
     revoked.add_argument("name")
     unlock = secret_commands.add_parser(
