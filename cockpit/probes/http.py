@@ -15,13 +15,14 @@ endpoint would read as slow, and a deadline would run out on time the endpoint n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import ssl
 import sys
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -132,25 +133,37 @@ class Answer:
     latency_ms: float
 
 
-def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+CLOSING_S = 5.0  # the clients' close at the loop's end; after it, the loop is closed anyway
+
+
+def _run_until_stopped(
+    loop: asyncio.AbstractEventLoop, closing: Callable[[], Awaitable[None]] | None
+) -> None:
     """``loop`` until stopped, then ended as asyncio.run ends one: a loop stopped between two
     passes can hold a request cancelled on its way out, or a connection whose close is a callback
-    still queued, and closing it then would leave their sockets open."""
+    still queued, and closing it then would leave their sockets open. ``closing`` (the clients'
+    close) runs last, once no request is left: here and not in the caller's task, so that a
+    cancelled caller cannot skip it (clients dropped unclosed leave their sockets to the GC)."""
     loop.run_forever()
     left = asyncio.all_tasks(loop)
     for task in left:
         task.cancel()
     if left:
         loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+    if closing is not None:
+        with contextlib.suppress(Exception):  # a close that fails or hangs: the loop ends anyway
+            loop.run_until_complete(asyncio.wait_for(closing(), CLOSING_S))
     loop.run_until_complete(asyncio.sleep(0))  # the queued close callbacks run
     loop.run_until_complete(loop.shutdown_asyncgens())
 
 
 class RequestLoop:
     """An event loop in a daemon thread of its own, running nothing but the coroutines handed to
-    ``run``: the requests whose time is the latency. Started on first use, stopped by ``close``."""
+    ``run``: the requests whose time is the latency. Started on first use, stopped by ``close``,
+    which runs ``closing`` on the loop last (see _run_until_stopped)."""
 
-    def __init__(self) -> None:
+    def __init__(self, closing: Callable[[], Awaitable[None]] | None = None) -> None:
+        self._closing = closing
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -158,7 +171,10 @@ class RequestLoop:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
             self._thread = threading.Thread(
-                target=_run_until_stopped, args=(self._loop,), name="http-requests", daemon=True
+                target=_run_until_stopped,
+                args=(self._loop, self._closing),
+                name="http-requests",
+                daemon=True,
             )
             self._thread.start()
         return self._loop
@@ -186,7 +202,7 @@ class HttpProber:
         self._clients: dict[tuple[bool, str | None], httpx.AsyncClient] = {}
         self._semaphore = asyncio.Semaphore(concurrency)
         self._tokens: dict[str, str] = {}
-        self._requests = RequestLoop()
+        self._requests = RequestLoop(closing=self._close_clients)
 
     def _client(self, endpoint: HealthEndpoint) -> httpx.AsyncClient:
         _skip_httpx_cli()
@@ -273,9 +289,8 @@ class HttpProber:
             return response.status_code, bytes(body[:MAX_BODY_BYTES]), truncated
 
     async def aclose(self) -> None:
-        """Close the clients on the loop they were used on, then stop that loop."""
-        if self._clients:
-            await self._requests.run(self._close_clients())
+        """Stop the request loop, which closes the clients on it last (the loop they were used
+        on), after the requests still on it have ended."""
         self._requests.close()
 
     async def _close_clients(self) -> None:

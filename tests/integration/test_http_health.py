@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -116,3 +118,29 @@ async def test_a_deeply_nested_body_is_one_finding_about_its_endpoint() -> None:
     assert statuses["deep"].severity is Severity.CRIT
     assert statuses["deep"].message == "body is not JSON (nested too deeply to read)"
     assert statuses["api"].severity is Severity.OK
+
+
+async def test_a_prober_cancelled_mid_request_still_closes_its_clients() -> None:
+    """A probe cancelled as it waits (a pane unmounted, a check's run stopped) and a close right
+    after: the clients are closed on the request loop, none left for the GC to find open."""
+
+    def request_loops() -> int:
+        return sum(1 for thread in threading.enumerate() if thread.name == "http-requests")
+
+    before = request_loops()
+    with serve() as port:
+        prober = HttpProber(concurrency=8)
+        ok = await prober.probe(endpoint(f"http://127.0.0.1:{port}/ok"))  # a kept-alive connection
+        assert ok.ok
+        slow = asyncio.create_task(prober.probe(endpoint(f"http://127.0.0.1:{port}/slow", timeout_s=5)))
+        await asyncio.sleep(0.2)
+        slow.cancel()
+        clients = list(prober._clients.values())
+        # The close itself cancelled once started (a second cancel of the task in its finally).
+        closing = asyncio.create_task(prober.aclose())
+        await asyncio.sleep(0)
+        closing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await closing
+    assert clients and all(client.is_closed for client in clients)
+    assert request_loops() == before  # its loop and thread ended too
