@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar, cast
 
 from rich.text import Text
@@ -55,23 +55,19 @@ class TablesTable(PaneTable):
         "heap": SIZE, "indexes": SIZE, "toast": SIZE, "live": COUNT, "analyzed": AGE,
         "freeze": SHARE, "autovacuum": 3,
     }  # fmt: skip
-    now = datetime.fromtimestamp(0, UTC)  # what the ages are counted to: the last show's time
 
     def show(
         self, tables: Sequence[TableBloat], *, now: datetime, warn: float, crit: float, dead_warn: float
     ) -> None:
-        # The ages are "now" minus a time, to the minute shown; drawn rows are made again when
-        # the minute or a threshold moved.
-        self.now = now
-        judged = (now.replace(second=0, microsecond=0), warn, crit, dead_warn)
-        self.put_deferred({t.qualified: t for t in tables}, judged)
+        # The ages are counted to ``now``: a new time (or threshold) makes the drawn rows again.
+        self.put_deferred({t.qualified: t for t in tables}, (now, warn, crit, dead_warn))
 
     def measured_cells(self, source: TableBloat) -> Mapping[str, Cell]:
         return {"table": _name(source.qualified, source.small)}
 
     def deferred_cells(self, source: TableBloat) -> Mapping[str, Cell]:
-        t, now = source, self.now
-        _, warn, crit, dead_warn = cast(tuple[datetime, float, float, float], self.judged)
+        t = source
+        now, warn, crit, dead_warn = cast(tuple[datetime, float, float, float], self.judged)
         analyzed = max((x for x in (t.last_analyze, t.last_autoanalyze) if x), default=None)
         autovacuum = "off" if not t.autovacuum_on else "due" if t.autovacuum_due else "ok"
         return {

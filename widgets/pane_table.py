@@ -104,7 +104,7 @@ class PaneTable(KeyedTable):
         """The complete table, in order, as deferred rows: ``deferred_cells(source)`` builds a
         row's cells when it is drawn, ``measured_cells(source)`` gives the ones measured now.
 
-        ``judged``: what the built cells depend on besides the source (the minute the ages are
+        ``judged``: what the built cells depend on besides the source (the time the ages are
         counted to, the thresholds), kept in ``self.judged`` for ``deferred_cells``. A row whose
         source is unchanged is the same row as shown: no cell formatted, no line rendered. When
         ``judged`` changes, only the rows already built (the ones drawn) are made again.
