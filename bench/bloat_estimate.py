@@ -53,7 +53,8 @@ from servers import (
 
 from cockpit.config import Database
 from cockpit.db.sessions import SessionPolicy, connect_async
-from cockpit.probes.bloat import BloatReading, read_bloat
+from cockpit.probes.bloat import BloatReading
+from cockpit.probes.bloat_estimate import read_bloat
 
 CHUNK = 500  # tables created per transaction (each takes locks until commit)
 
@@ -140,7 +141,9 @@ def render_times(reading: BloatReading, rows: int) -> tuple[float, float]:
             yield Indexes()
 
     def show(app: Render, tables: list, indexes: list) -> None:  # type: ignore[type-arg]
-        app.query_one(TablesTable).show(tables, now=datetime.now(UTC), warn=30, crit=60, dead_warn=20)
+        app.query_one(TablesTable).show(
+            tables, now=datetime.now(UTC), xid_now=reading.xid_now, warn=30, crit=60, dead_warn=20
+        )
         app.query_one(IndexesTable).show(indexes, warn=30, crit=60)
 
     async def run() -> None:

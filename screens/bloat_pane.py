@@ -32,11 +32,12 @@ from cockpit.actions.maintenance import (
     run_maintenance,
 )
 from cockpit.config import Archive, Database
-from cockpit.db.live_session import Connection, LiveSession
+from cockpit.db.live_session import LiveSession
 from cockpit.db.sessions import connect
 from cockpit.errors import CockpitError
 from cockpit.guard import ActionContext
-from cockpit.probes.bloat import BloatReading, exact_bloat, read_bloat
+from cockpit.probes.bloat import BloatReading, exact_bloat
+from cockpit.probes.bloat_estimate import BloatEstimate
 from cockpit.probes.bloat_filter import BloatFilter, parse_bloat_filter
 from cockpit.units import format_size
 from screens.cadence import SlowCadence
@@ -78,6 +79,7 @@ class BloatPane(PollingPane):
         self.view = VIEWS[0]
         self.filter = BloatFilter()
         self.reading: BloatReading | None = None
+        self.estimate = BloatEstimate()  # kept between reads: each reads again only what moved
         # Per view: relations read, kept by the filter, over the warn threshold, locked.
         self._counts: dict[str, tuple[int, int, int, int]] = dict.fromkeys(VIEWS, (0, 0, 0, 0))
         self.exact_line = ""
@@ -103,16 +105,21 @@ class BloatPane(PollingPane):
         policy = self.env.probe_context.policy
         # Two heavy catalog statements, each under statement_timeout: a deadline for both.
         deadline = policy.answer_deadline_s + policy.statement_timeout_ms / 1000
+        wanted = (self.filter.schema, self.filter.min_bytes)
+        if wanted != (self.estimate.schema, self.estimate.min_bytes):
+            self.estimate = BloatEstimate(schema=wanted[0], min_bytes=wanted[1])
         try:
-            self.reading = await self.session.read(self._read, deadline_s=deadline)
+            # The estimate first, shown at once; then the exact sizes of what it estimated.
+            self.reading = await self.session.read(self.estimate.read, deadline_s=deadline)
+            self._took_ms = (time.monotonic() - started) * 1000
             self._error = ""
+            if self.estimate.sizes_pending:
+                self._show()
+                self.reading = await self.session.read(self.estimate.read_sizes, deadline_s=deadline)
         except CockpitError as exc:  # one line: no answer, a lost session, or none could be opened
             self._error = str(exc)
-        self._took_ms = (time.monotonic() - started) * 1000
+            self._took_ms = (time.monotonic() - started) * 1000
         self._show()
-
-    async def _read(self, conn: Connection) -> BloatReading:
-        return await read_bloat(conn, schema=self.filter.schema, min_bytes=self.filter.min_bytes)
 
     async def on_unmount(self) -> None:
         await self.session.aclose()
@@ -143,6 +150,7 @@ class BloatPane(PollingPane):
             self.query_one(TablesTable).show(
                 tables,
                 now=datetime.now(UTC),
+                xid_now=reading.xid_now,
                 warn=thresholds.bloat_warn_pct,
                 crit=thresholds.bloat_crit_pct,
                 dead_warn=thresholds.dead_tuple_warn_pct,
@@ -166,9 +174,11 @@ class BloatPane(PollingPane):
         # counts what the words keep of what it read.
         counted = f"{shown:,} of {total:,} {self.view} match {self.filter.describe()}"
         what = counted if self.filter.active else f"{total:,} {self.view}"
+        # Until read_sizes answers, the sizes of what was estimated again are pages x block size.
+        read = "sizes being read" if self.estimate.sizes_pending else f"read in {self._took_ms:.0f} ms"
         return (
             f"{name}: {what}, {bloated} over {warn:g}% bloat (estimated)"
-            f"{f', {locked} locked (sizes skipped)' if locked else ''}; read in {self._took_ms:.0f} ms, "
+            f"{f', {locked} locked (sizes skipped)' if locked else ''}; {read}, "
             f"every {self.env.probe_context.settings.bloat_interval_s / 60:g} min (r: now)"
         )
 

@@ -57,17 +57,25 @@ class TablesTable(PaneTable):
     }  # fmt: skip
 
     def show(
-        self, tables: Sequence[TableBloat], *, now: datetime, warn: float, crit: float, dead_warn: float
+        self,
+        tables: Sequence[TableBloat],
+        *,
+        now: datetime,
+        xid_now: int,
+        warn: float,
+        crit: float,
+        dead_warn: float,
     ) -> None:
-        # The ages are counted to ``now``: a new time (or threshold) makes the drawn rows again.
-        self.put_deferred({t.qualified: t for t in tables}, (now, warn, crit, dead_warn))
+        # The ages are counted to ``now`` and the freeze ages to ``xid_now``: a new time, counter
+        # or threshold makes the drawn rows again.
+        self.put_deferred({t.qualified: t for t in tables}, (now, xid_now, warn, crit, dead_warn))
 
     def measured_cells(self, source: TableBloat) -> Mapping[str, Cell]:
         return {"table": _name(source.qualified, source.small)}
 
     def deferred_cells(self, source: TableBloat) -> Mapping[str, Cell]:
         t = source
-        now, warn, crit, dead_warn = cast(tuple[datetime, float, float, float], self.judged)
+        now, xid_now, warn, crit, dead_warn = cast(tuple[datetime, int, float, float, float], self.judged)
         analyzed = max((x for x in (t.last_analyze, t.last_autoanalyze) if x), default=None)
         autovacuum = "off" if not t.autovacuum_on else "due" if t.autovacuum_due else "ok"
         return {
@@ -81,7 +89,7 @@ class TablesTable(PaneTable):
             "toast": format_size(t.toast_bytes),
             "live": f"{t.live_tuples or 0:,}",
             "analyzed": _ago(analyzed, now),
-            "freeze": f"{100 * t.freeze_age / t.freeze_max_age:.0f}%" if t.freeze_max_age else "?",
+            "freeze": f"{100 * t.freeze_age(xid_now) / t.freeze_max_age:.0f}%" if t.freeze_max_age else "?",
             "autovacuum": Text(autovacuum, style="yellow" if autovacuum != "ok" else ""),
         }
 

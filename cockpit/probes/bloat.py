@@ -1,11 +1,12 @@
 """Table and index bloat: estimates from the catalogs, vacuum health, and exact figures on demand.
 
-The estimate (db/sql/read_bloat_tables.sql, db/sql/read_bloat_indexes.sql) reads no page: it costs a catalog
-scan, so the pane runs it on a slow cadence or on demand. Relations under an ACCESS EXCLUSIVE
-lock (a migration) are listed without exact sizes instead of waiting on the lock, so the pane
-keeps loading when PgHero would stop. The exact figure for one relation (pgstattuple) reads every
-page, so it runs only when asked, labelled as a full scan, with its own timeout. ``judge`` gives
-the findings the pane and ``cockpit check --pane bloat`` share.
+The estimate (bloat_estimate.py: db/sql/read_bloat_tables.sql, read_bloat_indexes.sql) reads no
+page: it costs a catalog scan, so the pane runs it on a slow cadence or on demand, and again only
+for what moved. Relations under an ACCESS EXCLUSIVE lock (a migration) are listed without exact
+sizes instead of waiting on the lock, so the pane keeps loading when PgHero would stop. The
+exact figure for one relation (pgstattuple) reads every page, so it runs only when asked, labelled
+as a full scan, with its own timeout. ``judge`` gives the findings the pane and ``cockpit check
+--pane bloat`` share.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from cockpit.config import Thresholds
 
 MIN_PAGES = 10  # under this, ratios mislead: a 3-page table "50 % bloated" is 12 kB
+FIRST_NORMAL_XID = 3  # below it: invalid, bootstrap and frozen
+INT32_MAX = 2**31 - 1
 
 
 def _share(bloat_bytes: int | None, pages: int, block_size: int) -> float | None:
@@ -57,7 +60,7 @@ class TableBloat:
     last_autoanalyze: datetime | None
     autovacuum_on: bool
     autovacuum_threshold: float
-    freeze_age: int
+    frozen_xid: int  # relfrozenxid: see freeze_age
     freeze_max_age: int
 
     @property
@@ -92,6 +95,20 @@ class TableBloat:
     def small(self) -> bool:
         return self.pages < MIN_PAGES
 
+    def freeze_age(self, xid_now: int) -> int:
+        """age(relfrozenxid) when the server's transaction counter is ``xid_now``: counted at
+        the time it is shown, as an age in time is, since it grows with every transaction on
+        the server while the table itself does not change."""
+        return xid_age(self.frozen_xid, xid_now)
+
+
+def xid_age(xid: int, xid_now: int) -> int:
+    """What the server's age(xid) says at ``xid_now``: transaction ids are 32 bits and wrap, so
+    the difference is a signed 32-bit one; the special ids (frozen, bootstrap) are infinitely old."""
+    if xid < FIRST_NORMAL_XID:
+        return INT32_MAX
+    return (xid_now - xid + 2**31) % 2**32 - 2**31
+
 
 @dataclass(frozen=True, slots=True)
 class IndexBloat:
@@ -124,53 +141,8 @@ class IndexBloat:
 class BloatReading:
     tables: list[TableBloat]
     indexes: list[IndexBloat]
-    exact_sizes: bool  # False after a lock race: sizes are pages x block size
-
-
-async def read_bloat(
-    conn: psycopg.AsyncConnection[Any], *, schema: str | None = None, min_bytes: int = 0
-) -> BloatReading:
-    """The estimate for every table and btree index (largest waste first).
-
-    Every relation, not the top N: findings (dead tuples, freeze age) concern tables that waste
-    little, and the pane's word filter looks at all of them. 10,000 tables is a few MB.
-    """
-    import psycopg
-
-    try:
-        return await _read(conn, schema, min_bytes, exact_sizes=True)
-    except psycopg.errors.LockNotAvailable:
-        # A lock was taken between the lock check and a size function: read without sizes.
-        return await _read(conn, schema, min_bytes, exact_sizes=False)
-
-
-async def _read(
-    conn: psycopg.AsyncConnection[Any], schema: str | None, min_bytes: int, *, exact_sizes: bool
-) -> BloatReading:
-    from psycopg.rows import dict_row
-
-    params = {"schema": schema, "min_bytes": min_bytes, "exact_sizes": exact_sizes}
-    cursor = conn.cursor(row_factory=dict_row)
-    await cursor.execute(sql.load("read_bloat_tables.sql"), params)
-    tables = [TableBloat(**row) for row in await cursor.fetchall()]
-    await cursor.execute(sql.load("read_bloat_indexes.sql"), params)
-    indexes = [
-        IndexBloat(
-            oid=row["oid"],
-            schema=row["schema"],
-            table=row["table_name"],
-            name=row["name"],
-            locked=row["locked"],
-            estimable=row["estimable"],
-            pages=row["pages"],
-            block_size=row["block_size"],
-            bytes=row["bytes"],
-            bloat_bytes=row["bloat_bytes"],
-            scans=row["scans"],
-        )
-        for row in await cursor.fetchall()
-    ]
-    return BloatReading(tables, indexes, exact_sizes)
+    exact_sizes: bool  # False after a lock race: some sizes are pages x block size
+    xid_now: int  # the server's transaction counter at the read: TableBloat.freeze_age's
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,13 +226,14 @@ def judge(reading: BloatReading, thresholds: Thresholds, database: str) -> list[
                     warn=thresholds.dead_tuple_warn_pct,
                 )
             )
-        freeze_pct = 100.0 * t.freeze_age / t.freeze_max_age if t.freeze_max_age else 0.0
+        freeze_age = t.freeze_age(reading.xid_now)
+        freeze_pct = 100.0 * freeze_age / t.freeze_max_age if t.freeze_max_age else 0.0
         findings.append(
             measured(
                 "bloat.freeze_age",
                 subject,
                 freeze_pct,
-                f"freeze age {t.freeze_age:,} ({freeze_pct:.0f} % of autovacuum_freeze_max_age)",
+                f"freeze age {freeze_age:,} ({freeze_pct:.0f} % of autovacuum_freeze_max_age)",
                 warn=thresholds.wraparound_warn_pct,
                 crit=thresholds.wraparound_crit_pct,
             )

@@ -7,7 +7,8 @@ import time
 
 from cockpit.config import Database
 from cockpit.model import Finding, Snapshot
-from cockpit.probes.bloat import judge, read_bloat
+from cockpit.probes.bloat import judge
+from cockpit.probes.bloat_estimate import read_bloat
 from cockpit.probes.context import ProbeContext, read_database
 
 

@@ -23,7 +23,8 @@ from cockpit.db.sessions import SessionPolicy, connect_async
 from cockpit.errors import ActionRefused, CockpitError
 from cockpit.guard import Confirmation, Guard
 from cockpit.model import Severity
-from cockpit.probes.bloat import exact_bloat, judge, read_bloat
+from cockpit.probes.bloat import exact_bloat, judge
+from cockpit.probes.bloat_estimate import read_bloat
 from cockpit.sandbox.manager import Sandbox
 from cockpit.state import StateStore
 from tests.conftest import own_database

@@ -22,7 +22,7 @@ from cockpit.db.sessions import SessionPolicy, connect_async
 from cockpit.errors import ActionRefused, CockpitError
 from cockpit.guard import Confirmation, Guard
 from cockpit.model import Severity
-from cockpit.probes.bloat import read_bloat
+from cockpit.probes.bloat_estimate import read_bloat
 from cockpit.probes.queries import (
     DeltaMode,
     StatementsAvailability,

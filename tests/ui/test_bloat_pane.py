@@ -106,6 +106,7 @@ async def test_read_only_offers_no_maintenance(sandbox: Sandbox, store) -> None:
 
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+XID_NOW = 400_000_000  # the server's transaction counter: freeze ages are counted to it
 
 
 def table(
@@ -119,7 +120,7 @@ def table(
         bloat_bytes=bloat * 8192 if bloat is not None else None, live_tuples=live, dead_tuples=dead,
         last_vacuum=None, last_autovacuum=vacuumed, last_analyze=None, last_autoanalyze=vacuumed,
         autovacuum_on=name != "audit_log", autovacuum_threshold=50 + 0.2 * live,
-        freeze_age=150_000_000 if name == "events" else 2_000_000, freeze_max_age=200_000_000,
+        frozen_xid=XID_NOW - (150_000_000 if name == "events" else 2_000_000), freeze_max_age=200_000_000,
     )  # fmt: skip
 
 
@@ -144,7 +145,7 @@ class BloatTablesApp(App[None]):
         yield IndexesTable()
 
     def on_mount(self) -> None:
-        self.query_one(TablesTable).show(TABLES, now=NOW, warn=30, crit=60, dead_warn=20)
+        self.query_one(TablesTable).show(TABLES, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
         self.query_one(IndexesTable).show(INDEXES, warn=30, crit=60)
 
 
@@ -168,7 +169,7 @@ async def test_every_table_of_the_estate_is_a_row_and_only_the_drawn_ones_are_fo
     app = Estate()
     async with app.run_test(size=(80, 24)) as pilot:
         tables = app.query_one(TablesTable)
-        tables.show(many, now=NOW, warn=30, crit=60, dead_warn=20)
+        tables.show(many, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
         await pilot.pause()
         assert tables.row_count == 5_000
         built = [row for row in tables.model.order if tables.model.cells(row).built]  # type: ignore[union-attr]
@@ -180,12 +181,12 @@ async def test_every_table_of_the_estate_is_a_row_and_only_the_drawn_ones_are_fo
         assert "public.t4999" in last and "7.7 MB" in last  # the last table (an audit_log), its figures
         # The same reading again: not one row made or formatted again, not one line rendered.
         renders = tables.row_renders.total()
-        tables.show(many, now=NOW, warn=30, crit=60, dead_warn=20)
+        tables.show(many, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
         await pilot.pause()
         assert tables.row_renders.total() == renders
         assert "public.t4999" in tables.render_line(tables.size.height - 1).text
         # One table's figures changed: its row alone is made and drawn again.
         changed = [*many[:-1], dataclasses.replace(many[-1], dead_tuples=(many[-1].dead_tuples or 0) + 1)]
-        tables.show(changed, now=NOW, warn=30, crit=60, dead_warn=20)
+        tables.show(changed, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
         await pilot.pause()
         assert tables.row_renders.total() == renders + 1 and tables.row_renders["public.t4999"] >= 1

@@ -1,19 +1,12 @@
--- B-tree indexes: size, estimated bloat and scans, from the catalogs only (ioguix/pgexperts).
+-- B-tree indexes: estimated bloat and scans, from the catalogs only (ioguix/pgexperts).
 -- A leaf tuple: line pointer (4) + IndexTupleData (8, +4 for a null bitmap) aligned, + key data
 -- aligned; a page holds (block - page header 24 - btree special 16) * fillfactor of them.
--- Expression columns take their statistics from the index itself. Locked relations as in
--- read_bloat_tables.sql.
-WITH locked AS (
-    SELECT DISTINCT relation
-    FROM pg_locks
-    WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'
-      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-),
-indexes AS (
+-- Expression columns take their statistics from the index itself. %(oids)s, the statistics' lookup
+-- and the sizes as in read_bloat_tables.sql.
+WITH indexes AS (
     SELECT ci.oid, ct.oid AS table_oid, n.nspname AS schema, ct.relname AS table_name, ci.relname AS name,
            ci.relpages, ci.reltuples, i.indkey::int2[] AS keys,
-           coalesce(substring(array_to_string(ci.reloptions, ' ') FROM 'fillfactor=([0-9]+)')::int, 90) AS fillfactor,
-           ci.oid IN (SELECT relation FROM locked) OR ct.oid IN (SELECT relation FROM locked) AS locked
+           coalesce(substring(array_to_string(ci.reloptions, ' ') FROM 'fillfactor=([0-9]+)')::int, 90) AS fillfactor
     FROM pg_index AS i
     JOIN pg_class AS ci ON ci.oid = i.indexrelid
     JOIN pg_class AS ct ON ct.oid = i.indrelid
@@ -21,6 +14,7 @@ indexes AS (
     WHERE ci.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
       AND (%(schema)s::text IS NULL OR n.nspname = %(schema)s::text)
+      AND (%(oids)s::oid[] IS NULL OR ci.oid = ANY(%(oids)s::oid[]))
 ),
 keyed AS (
     -- Each key column's name, looked up by index (a hash of all of pg_attribute, 300,000 rows on
@@ -40,14 +34,17 @@ columns AS (
            sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 1024)) AS data,
            count(s.attname) = count(*) AS complete
     FROM keyed AS y
-    LEFT JOIN pg_stats AS s
-        ON s.schemaname = y.schema AND s.tablename = y.stats_table AND s.attname = y.attname
+    LEFT JOIN LATERAL (
+        SELECT s.attname, s.null_frac, s.avg_width
+        FROM pg_stats AS s
+        WHERE s.schemaname = y.schema AND s.tablename = y.stats_table AND s.attname = y.attname
+        OFFSET 0
+    ) AS s ON true
     GROUP BY y.oid
 )
-SELECT x.oid, x.schema, x.table_name, x.name, x.locked,
+SELECT x.oid, x.schema, x.table_name, x.name,
        c.complete AND x.reltuples >= 0 AS estimable,
        x.relpages AS pages, current_setting('block_size')::int AS block_size,
-       CASE WHEN x.locked OR NOT %(exact_sizes)s THEN NULL ELSE pg_relation_size(x.oid) END AS bytes,
        CASE WHEN c.complete AND x.reltuples >= 0 THEN greatest(
            x.relpages - 1 - ceil(x.reltuples / floor(
                (current_setting('block_size')::int - 24 - 16) * x.fillfactor

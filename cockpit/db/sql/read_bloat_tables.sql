@@ -1,29 +1,24 @@
--- Tables: sizes, estimated bloat, vacuum health and freeze age, from the catalogs only.
+-- Tables: estimated bloat, vacuum health and freeze age, from the catalogs only.
 --
 -- The estimate is the ioguix/pgexperts method: from pg_stats' average column widths and null
 -- fractions, the size a tuple should take; from reltuples, the pages the table should need at its
 -- fillfactor; bloat is the pages it has beyond that. No page is read.
--- Relations under (or queued for) an ACCESS EXCLUSIVE lock get no exact size (NULLs, locked =
--- true): pg_*_size would queue behind that lock, and every later request behind us. The session's
--- lock_timeout is the backstop for a lock taken between the two steps.
--- %(exact_sizes)s = false reads no size function at all (the retry after such a race).
-WITH locked AS (
-    SELECT DISTINCT relation
-    FROM pg_locks
-    WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'
-      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-),
-tables AS (
+-- Exact sizes are read_relation_sizes.sql's: opening 10,000 relations costs more than this.
+-- %(oids)s: only these tables (the ones whose read_bloat_changes.sql row moved), or NULL for all.
+-- Each table's statistics are looked up by its name (LATERAL ... OFFSET 0 keeps the lookup per
+-- table): a hash of all of pg_stats, which checks a privilege per column, costs as much for one
+-- table as for all of them.
+WITH tables AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relpages, c.reltuples, c.reltoastrelid,
            c.relfrozenxid, coalesce(c.reloptions, '{}') AS options,
-           coalesce(t.relpages, 0) AS toast_pages, coalesce(t.reltuples, 0) AS toast_tuples,
-           c.oid IN (SELECT relation FROM locked) OR c.reltoastrelid IN (SELECT relation FROM locked) AS locked
+           coalesce(t.relpages, 0) AS toast_pages, coalesce(t.reltuples, 0) AS toast_tuples
     FROM pg_class AS c
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
     LEFT JOIN pg_class AS t ON t.oid = c.reltoastrelid
     WHERE c.relkind IN ('r', 'm')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
       AND (%(schema)s::text IS NULL OR n.nspname = %(schema)s::text)
+      AND (%(oids)s::oid[] IS NULL OR c.oid = ANY(%(oids)s::oid[]))
 ),
 widths AS (
     SELECT t.oid,
@@ -32,8 +27,12 @@ widths AS (
            count(s.attname) = count(*) AS complete
     FROM tables AS t
     JOIN pg_attribute AS a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
-    LEFT JOIN pg_stats AS s
-        ON s.schemaname = t.schema AND s.tablename = t.name AND s.attname = a.attname AND NOT s.inherited
+    LEFT JOIN LATERAL (
+        SELECT s.attname, s.null_frac, s.avg_width
+        FROM pg_stats AS s
+        WHERE s.schemaname = t.schema AND s.tablename = t.name AND s.attname = a.attname AND NOT s.inherited
+        OFFSET 0
+    ) AS s ON true
     GROUP BY t.oid
 ),
 estimates AS (
@@ -43,13 +42,9 @@ estimates AS (
            4 + ceil(coalesce(w.header, 23) / 8.0) * 8 + ceil(coalesce(w.data, 0) / 8.0) * 8 AS tuple_bytes
     FROM tables AS t LEFT JOIN widths AS w ON w.oid = t.oid
 )
-SELECT e.oid, e.schema, e.name, e.locked, e.estimable,
+SELECT e.oid, e.schema, e.name, e.estimable,
        e.relpages + e.toast_pages AS pages,
        current_setting('block_size')::int AS block_size,
-       z.heap_bytes + z.index_bytes AS total_bytes,
-       z.main_bytes AS table_bytes,
-       z.index_bytes,
-       CASE WHEN e.reltoastrelid <> 0 THEN z.heap_bytes - z.main_bytes END AS toast_bytes,
        CASE WHEN e.estimable THEN greatest(
            e.relpages + e.toast_pages
            - ceil(e.reltuples / ((current_setting('block_size')::int - 24) * e.fillfactor / (100.0 * e.tuple_bytes)))
@@ -68,17 +63,8 @@ SELECT e.oid, e.schema, e.name, e.locked, e.estimable,
          + coalesce(substring(array_to_string(e.options, ' ') FROM 'autovacuum_vacuum_scale_factor=([0-9.]+)')::float8,
                     current_setting('autovacuum_vacuum_scale_factor')::float8) * greatest(e.reltuples, 0)
          AS autovacuum_threshold,
-       age(e.relfrozenxid) AS freeze_age,
+       e.relfrozenxid::text::bigint AS frozen_xid,  -- its freeze age is counted to the read's xid
        current_setting('autovacuum_freeze_max_age')::bigint AS freeze_max_age
 FROM estimates AS e
-CROSS JOIN LATERAL (
-    -- Three size calls, each opening the relation once: pg_total_relation_size would open the
-    -- indexes and TOAST a second time (half the query's time on a 10,000-table catalog).
-    -- heap_bytes is every fork of the table plus its TOAST; toast_bytes (heap - main fork)
-    -- therefore also holds the table's free-space and visibility maps, a few pages.
-    SELECT CASE WHEN e.locked OR NOT %(exact_sizes)s THEN NULL ELSE pg_relation_size(e.oid) END AS main_bytes,
-           CASE WHEN e.locked OR NOT %(exact_sizes)s THEN NULL ELSE pg_table_size(e.oid) END AS heap_bytes,
-           CASE WHEN e.locked OR NOT %(exact_sizes)s THEN NULL ELSE pg_indexes_size(e.oid) END AS index_bytes
-) AS z
 WHERE (e.relpages + e.toast_pages)::bigint * current_setting('block_size')::int >= %(min_bytes)s
 ORDER BY bloat_bytes DESC NULLS LAST, pages DESC
