@@ -117,7 +117,9 @@ async def test_a_kept_estimate_reads_again_only_what_moved_and_agrees_with_a_who
     assert figures(moved) == figures(await whole(sandbox, schema))
 
 
-async def test_an_index_made_or_dropped_moves_its_table_and_nothing_else(sandbox: Sandbox, schema: str) -> None:
+async def test_an_index_made_or_dropped_moves_its_table_and_nothing_else(
+    sandbox: Sandbox, schema: str
+) -> None:
     estimate = BloatEstimate(schema=schema)
     first = await kept(sandbox, estimate)
     write(sandbox, f"CREATE INDEX stays_body ON {schema}.stays (body)")
