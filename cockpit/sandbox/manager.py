@@ -30,7 +30,7 @@ from cockpit.sandbox.processes import (
     stop_pid,
     wait_for_port,
 )
-from cockpit.sandbox.s3 import BUCKET, SandboxS3
+from cockpit.sandbox.s3 import BUCKET, GRPC_OFFSET, SandboxS3
 from cockpit.sandbox.services import ENDPOINTS
 
 STATE_FILE = "sandbox.json"
@@ -146,7 +146,9 @@ class Sandbox:
             issued = self._authority.issue(
                 name, ["localhost", "127.0.0.1"], expires_in=timedelta(days=CERT_DAYS[name])
             )
-            port = free_port()
+            # Not one of weed's: it binds some of its gRPC ports after it answers on S3.
+            promised = [*self.s3.ports.values(), *(p + GRPC_OFFSET for p in self.s3.ports.values())]
+            port = free_port(avoid={*promised, *self.status.https_ports.values()})
             endpoints[name] = {"port": port, "cert": str(issued.cert_path), "key": str(issued.key_path)}
             self.status.https_ports[name] = port
         spec = self.folder / "services.json"

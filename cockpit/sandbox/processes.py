@@ -6,17 +6,21 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from cockpit.actor import process_running
 
 
-def free_port(host: str = "127.0.0.1", *, also_free: int | None = None) -> int:
-    """A TCP port nobody listens on; with ``also_free``, port+offset must be free too."""
+def free_port(host: str = "127.0.0.1", *, also_free: int | None = None, avoid: Collection[int] = ()) -> int:
+    """A TCP port nobody listens on and not in ``avoid`` (ports already promised to a service
+    that binds them later); with ``also_free``, port+offset must be free and not avoided too."""
     for _ in range(200):
         with socket.socket() as sock:
             sock.bind((host, 0))
             port = int(sock.getsockname()[1])
+        if port in avoid or (also_free is not None and port + also_free in avoid):
+            continue
         if also_free is None:
             return port
         if port + also_free < 65536 and port_is_free(port + also_free, host):

@@ -83,8 +83,12 @@ class SandboxS3:
     def start(self, timeout: float = 60) -> None:
         data = self.folder / "s3data"
         data.mkdir(parents=True, exist_ok=True)
+        # weed binds each port and port + GRPC_OFFSET, some of them only later: no port of
+        # one service may be another's.
+        taken: set[int] = set()
         for name in ("master", "volume", "filer", "s3", "admin"):
-            self.ports[name] = free_port(also_free=GRPC_OFFSET)
+            self.ports[name] = free_port(also_free=GRPC_OFFSET, avoid=taken)
+            taken |= {self.ports[name], self.ports[name] + GRPC_OFFSET}
         args = [
             weed_binary(),
             "mini",
