@@ -106,17 +106,16 @@ class BloatEstimate:
         tables = await self._estimate_tables(conn, tables_wanted) if tables_wanted != set() else {}
         indexes = await self._estimate_indexes(conn, indexes_wanted) if indexes_wanted != set() else {}
         # Kept in step only once every statement answered: a read that failed leaves the last.
-        self._tables = self._merged(moved, tables, self._tables, full, _same)
+        # A kept table is kept as it is: its freeze age is counted to the reading's xid_now.
+        self._tables = self._merged(moved, tables, self._tables, full)
         self._indexes = self._merged(moved, indexes, self._indexes, full, _fresh_index)
         shown = self._tables.keys() | self._indexes.keys()
         self._unsized = (self._unsized | tables.keys() | indexes.keys()) & shown
         self._moved, self._settings, self._xid_now = moved, settings, xid_now
         if full:
-            self._keys = {}
+            self._keys, self._full_at = {}, now
         if tables or indexes or len(self._table_order) + len(self._index_order) != len(shown):
             self._sort([*tables.values(), *indexes.values()])
-        if full:
-            self._full_at = now
         self.estimated = len(tables) + len(indexes)
         return self.reading()
 
@@ -211,22 +210,18 @@ class BloatEstimate:
         estimated: dict[int, Any],
         kept: dict[int, Any],
         full: bool,
-        fresh: Callable[[Any, _Moved], Any],
+        fresh: Callable[[Any, _Moved], Any] | None = None,
     ) -> dict[int, Any]:
-        """The relations to show: the ones just estimated, and the kept ones that did not move,
-        with their scans as read now. A relation not estimated and not kept is
-        one the estimate leaves out (under ``min_bytes``)."""
+        """The relations to show: the ones just estimated, and the kept ones that did not move
+        (through ``fresh``, given their row as read now). A relation not estimated and not kept
+        is one the estimate leaves out (under ``min_bytes``)."""
         if full:
             return estimated
         merged = dict(estimated)
         for oid, relation in kept.items():
             if oid not in merged and oid in moved:
-                merged[oid] = fresh(relation, moved[oid])
+                merged[oid] = relation if fresh is None else fresh(relation, moved[oid])
         return merged
-
-
-def _same(table: TableBloat, _: _Moved) -> TableBloat:
-    return table  # its freeze age is counted to the reading's xid_now, the rest did not move
 
 
 def _fresh_index(index: IndexBloat, moved: _Moved) -> IndexBloat:

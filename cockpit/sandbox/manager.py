@@ -70,7 +70,7 @@ class SandboxStatus:
         return cls(folder=folder, **data)
 
     def all_ports(self) -> list[int]:
-        grpc = [p + 10000 for p in self.s3_ports.values()]
+        grpc = [p + GRPC_OFFSET for p in self.s3_ports.values()]
         return [self.postgres_port, *self.s3_ports.values(), *grpc, *self.https_ports.values()]
 
 
@@ -146,9 +146,8 @@ class Sandbox:
             issued = self._authority.issue(
                 name, ["localhost", "127.0.0.1"], expires_in=timedelta(days=CERT_DAYS[name])
             )
-            # Not one of weed's: it binds some of its gRPC ports after it answers on S3.
-            promised = [*self.s3.ports.values(), *(p + GRPC_OFFSET for p in self.s3.ports.values())]
-            port = free_port(avoid={*promised, *self.status.https_ports.values()})
+            # None of the sandbox's others: weed binds some of its gRPC ports after it answers.
+            port = free_port(avoid=self.status.all_ports())
             endpoints[name] = {"port": port, "cert": str(issued.cert_path), "key": str(issued.key_path)}
             self.status.https_ports[name] = port
         spec = self.folder / "services.json"
