@@ -34,9 +34,9 @@ from widgets.backups_table import BackupsTable
 from widgets.status_line import StatusLine
 
 # Rows drawn per store: its newest. A store of hourly backups holds thousands: building and
-# comparing them on every listing, and DataTable's work over all of them on each tab switch, must
-# not hold keystrokes back (bench/latency_under_load.py). Findings, retention and the status line
-# still count every object; `cockpit backup list` prints them all.
+# comparing all their rows on every listing must not hold keystrokes back
+# (bench/latency_under_load.py). Findings, retention and the status line still count every
+# object; `cockpit backup list` prints them all.
 SHOWN_ROWS = 500
 
 

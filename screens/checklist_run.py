@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from cockpit.checklists.actions import ActionEnv
 from cockpit.checklists.format import ActionStep, CheckStep, CommandStep, ManualStep, Step, fill
@@ -45,7 +45,9 @@ from cockpit.units import format_duration
 from screens.confirm import ConfirmScreen
 from screens.pane_env import PaneEnv
 from screens.prompt import PromptScreen
+from widgets.checklist_tables import RunStepsTable
 from widgets.footer import KeyBar
+from widgets.keyed_table import Cell
 from widgets.verbatim import verbatim
 
 _MARK = {
@@ -63,7 +65,6 @@ _STYLE = {
     StepStatus.PENDING: "",
 }
 _WIDE = 120  # columns from which the detail stands beside the steps
-_OTHER_COLUMNS = 36  # mark, status, deadline ("23h 20m left"), cell padding and the scrollbar
 HOLDER_KEYS = ("done", "skip", "fail", "note", "run_step", "finish", "abandon")
 
 
@@ -111,7 +112,6 @@ class ChecklistRunScreen(Screen[None]):
             windows=self._windows(), allow_commands=env.probe_context.settings.checklist_commands,
         )  # fmt: skip
         self._beats = 0
-        self._ready = False
         self._refresh_lock = threading.Lock()
 
     def _windows(self) -> list[Any]:
@@ -134,38 +134,22 @@ class ChecklistRunScreen(Screen[None]):
             yield Label(id="run-title")
             yield Label(id="run-status")
             with Container(id="run-body"):
-                table: DataTable[Any] = DataTable(id="run-steps", cursor_type="row")
-                yield table
+                yield RunStepsTable(id="run-steps")
                 yield Static(id="run-detail")
         # Compact, without the palette's key (ctrl+p still opens it): every key of a run, abandon
         # included, fits on one line at 80 columns.
         yield KeyBar(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        table = self.query_one("#run-steps", DataTable)
-        for column in ("", "step", "status", "deadline"):
-            table.add_column(column.upper(), key=column or "mark")
-        now = self.journal.now()
-        for state in self.state.applicable:  # another severity's steps are not this run's
-            table.add_row(*self._cells(state, now), key=state.step.id)
+        table = self.query_one(RunStepsTable)
+        self._show()
         current = self.state.current
         if current is not None:
-            table.move_cursor(row=self._ids().index(current.step.id))
+            table.move_cursor_to(self._ids().index(current.step.id))
         table.focus()
         if self.holding:
             self.journal.hold(self.run_id, self.me)
-        self._ready = True
-        self._show()
         self.set_interval(0.5, self._follow)
-
-    def on_resize(self) -> None:
-        if self._ready:  # the table's rows are added on mount; a resize may come first
-            self._show()
-
-    def _steps_width(self) -> int:
-        """The columns the steps table has: the whole width, or 3/5 of it beside the detail."""
-        width = self.app.size.width
-        return width * 3 // 5 if width >= _WIDE else width
 
     def _ids(self) -> list[str]:
         """The rows' step ids, in order: the run's applicable steps."""
@@ -173,13 +157,20 @@ class ChecklistRunScreen(Screen[None]):
 
     # -- showing ---------------------------------------------------------------------------------
 
-    def _cells(self, state: StepState, now: datetime) -> tuple[Text, Text, Text, str]:
-        deadline = ""
+    def _cells(self, state: StepState, now: datetime) -> dict[str, Cell]:
+        """A step's row: its mark, title (a checklist file's text, shown as it is), state, deadline."""
+        deadline: Cell = ""
         due = self.state.deadline(state)
         if due is not None and state.status is not StepStatus.SKIPPED:
             met = self.state.deadline_met(state, now)
             left = due - now
-            deadline = "met" if met else "MISSED" if met is False else f"{format_duration(left)} left"
+            deadline = (
+                Text("met", style="green") if met
+                else Text("MISSED", style="bold red") if met is False
+                else f"{format_duration(left)} left"
+            )  # fmt: skip
+        mark = Text(_MARK[state.status], style=_STYLE[state.status])
+        status = Text(str(state.status), style=_STYLE[state.status])
         again = state.again_at()
         if again is not None and not self.state.finished:  # a recurring step: its countdown
             if now >= again:
@@ -188,18 +179,8 @@ class ChecklistRunScreen(Screen[None]):
             else:
                 mark, status = Text("↻", style="green"), Text(f"done x{state.rounds}", style="green")
                 deadline = f"again in {format_duration(again - now)}"
-            title = verbatim(fill(state.step.title, self.state.info.params))  # a checklist file's text
-            title.truncate(max(20, self._steps_width() - _OTHER_COLUMNS), overflow="ellipsis")
-            return mark, title, status, deadline
-        # The status and deadline columns stay in view at 80 columns: titles give way (detail below).
-        title = verbatim(fill(state.step.title, self.state.info.params))  # a checklist file's text
-        title.truncate(max(20, self._steps_width() - _OTHER_COLUMNS), overflow="ellipsis")
-        return (
-            Text(_MARK[state.status], style=_STYLE[state.status]),
-            title,
-            Text(str(state.status), style=_STYLE[state.status]),
-            deadline,
-        )
+        title = fill(state.step.title, self.state.info.params)
+        return {"mark": mark, "step": title, "status": status, "deadline": deadline}
 
     def _show(self) -> None:
         state = self.state
@@ -235,24 +216,16 @@ class ChecklistRunScreen(Screen[None]):
         status.update(verbatim(f"{elsewhere}{since}; {state.status}{ended}; {who}{window}"))
         status.set_class(urgency == "warning", "-window-warning")
         status.set_class(urgency == "critical", "-window-critical")
-        table = self.query_one("#run-steps", DataTable)
-        for step_state in applicable:
-            for column, value in zip(
-                ("mark", "step", "status", "deadline"), self._cells(step_state, now), strict=True
-            ):
-                # The deadline column grows to a countdown ("again in 14m 59s"), never cut.
-                table.update_cell(step_state.step.id, column, value, update_width=column == "deadline")
+        # Another severity's steps are not this run's: not shown.
+        self.query_one(RunStepsTable).show({s.step.id: self._cells(s, now) for s in applicable})
         self._show_detail()
         self.refresh_bindings()
 
     def _selected(self) -> StepState | None:
-        table = self.query_one("#run-steps", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.state.steps.get(str(key))
+        key = self.query_one(RunStepsTable).cursor_key
+        return None if key is None else self.state.steps.get(key)
 
-    @on(DataTable.RowHighlighted)
+    @on(RunStepsTable.CursorMoved)
     def _show_detail(self) -> None:
         selected = self._selected()
         if selected is None:
@@ -327,7 +300,7 @@ class ChecklistRunScreen(Screen[None]):
         start = ids.index(selected.step.id) + 1 if selected else 0
         for step_id in ids[start:] + ids[:start]:
             if not self.state.steps[step_id].resolved:
-                self.query_one("#run-steps", DataTable).move_cursor(row=ids.index(step_id))
+                self.query_one(RunStepsTable).move_cursor_to(ids.index(step_id))
                 return
 
     def _ask(self, question: str, then: Any, *, required: bool = True) -> None:

@@ -25,9 +25,6 @@ from rich.text import Text
 
 from cockpit.visible_text import CONTROL_PATTERN, visible
 
-# What a markup parser could change in a str: a tag or an escape starts with "[", an emoji code
-# with ":". A str with none of these (and no control character) is shown the same parsed or not.
-_MARKUP_OR_CONTROL = re.compile(r"[\[:]|" + CONTROL_PATTERN)
 _CONTROL = re.compile(CONTROL_PATTERN)
 
 
@@ -45,15 +42,6 @@ def as_text(value: str | Text) -> Text:
     if _CONTROL.search(value.plain):
         return Text(visible(value.plain), style=value.style)
     return value
-
-
-def safe_cell(value: str | Text) -> str | Text:
-    """A DataTable cell that shows ``value`` as it is: DataTable parses a str as markup, so a str
-    that markup could change becomes a Text (``as_text``); any other str stays a str (cheap to
-    compare on every refresh, and what the table's readers get back)."""
-    if isinstance(value, str) and not _MARKUP_OR_CONTROL.search(value):
-        return value
-    return as_text(value)
 
 
 def markup_escaped(text: str) -> str:

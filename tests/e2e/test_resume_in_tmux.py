@@ -56,7 +56,7 @@ def test_reopening_after_a_dropped_session_resumes_the_run(sandbox: Sandbox, tmp
     try:
         screen = tmux.wait_for("resuming your unfinished run")
         assert "Disaster recovery drill  [1/6]" in screen
-        assert "✔  Announce the drill to the team" in screen
+        assert "✔ Announce the drill to the team" in screen
         assert "[action] Restore the latest backup" in screen  # the cursor on the next open step
         tmux.keys("Escape")
         screen = tmux.wait_for("CHECKLIST")  # back on the pane last looked at: Checklists

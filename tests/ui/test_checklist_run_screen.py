@@ -21,6 +21,7 @@ from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
 from tests.ui.conftest import wait_until
+from widgets.checklist_tables import RunStepsTable
 
 START = datetime(2026, 11, 23, 11, 20, tzinfo=UTC)  # a Monday
 
@@ -169,10 +170,10 @@ async def test_deadlines_follow_the_clock(app_on) -> None:  # type: ignore[no-un
     incident_run(app, clock)
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await resumed(pilot, app)
-        table = screen.query_one("#run-steps")
-        deadline = lambda step: str(table.get_cell(step, "deadline"))  # noqa: E731
+        table = screen.query_one("#run-steps", RunStepsTable)
+        deadline = lambda step: str(table.cell(step, "deadline"))  # noqa: E731
         assert deadline("respond-p0") == "MISSED"  # 15 minutes, 40 minutes in, still open
-        assert "respond-p1" not in table.rows  # another severity's step: not this run's, not shown
+        assert "respond-p1" not in table.row_keys  # another severity's step: not this run's, not shown
         assert deadline("report") == "23h 20m left"
         clock.now += timedelta(hours=2)
         await wait_until(pilot, lambda: deadline("report") == "21h 20m left", 3)

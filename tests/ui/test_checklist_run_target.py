@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Button, DataTable, Label
+from textual.widgets import Button, Label
 
 from cockpit.checklists.library import load_library
 from cockpit.checklists.run import start_run
@@ -20,6 +20,7 @@ from screens.app import CockpitApp
 from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
 from tests.ui.conftest import wait_until
+from widgets.keyed_table import KeyedTable
 from widgets.secrets_tables import InventoryTable
 
 CONFIG = """
@@ -60,7 +61,7 @@ async def test_a_staging_run_does_not_reopen_on_prod_nor_act_there(tmp_path: Pat
     app = CockpitApp(config, target="prod", store=store)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("6")
-        runs = app.query_one("#checklist-runs", DataTable)
+        runs = app.query_one("#checklist-runs", KeyedTable)
         await wait_until(pilot, lambda: runs.row_count == 1)
         await pilot.pause(0.3)
         assert not isinstance(app.screen, ChecklistRunScreen)  # listed, not reopened
@@ -71,12 +72,12 @@ async def test_a_staging_run_does_not_reopen_on_prod_nor_act_there(tmp_path: Pat
         await wait_until(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         screen = app.screen
         assert isinstance(screen, ChecklistRunScreen) and screen.run_id == run_id
-        await wait_until(pilot, lambda: screen.query_one("#run-steps", DataTable).row_count > 0)
+        await wait_until(pilot, lambda: screen.query_one("#run-steps", KeyedTable).row_count > 0)
         assert screen.holding and screen.elsewhere
         status = str(screen.query_one("#run-status", Label).render())
         assert status.startswith("run of staging, not prod: no checks or actions here; ")
-        table = screen.query_one("#run-steps", DataTable)
-        table.move_cursor(row=table.get_row_index("backup"))  # an action step: a backup
+        table = screen.query_one("#run-steps", KeyedTable)
+        table.move_cursor_to(table.row_index("backup"))  # an action step: a backup
         await pilot.pause()
         assert "a" not in enabled_keys(app) and "d" in enabled_keys(app)
         await pilot.press("a")
@@ -103,7 +104,7 @@ async def test_on_its_own_target_the_run_reopens(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         screen = app.screen
         assert isinstance(screen, ChecklistRunScreen) and screen.run_id == run_id and not screen.elsewhere
-        await wait_until(pilot, lambda: screen.query_one("#run-steps", DataTable).row_count > 0)
+        await wait_until(pilot, lambda: screen.query_one("#run-steps", KeyedTable).row_count > 0)
         assert "a" in enabled_keys(app)
     store.close()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from textual.widgets import Button, DataTable, Input
+from textual.widgets import Button, Input
 
 from cockpit.checklists.journal import Journal
 from cockpit.checklists.library import load_library
@@ -24,6 +24,7 @@ from screens.checklist_run import ChecklistRunScreen
 from screens.confirm import ConfirmScreen
 from screens.prompt import PromptScreen
 from tests.ui.conftest import wait_until
+from widgets.keyed_table import KeyedTable
 
 
 async def test_a_run_from_the_pane_then_an_observer_follows(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -32,10 +33,10 @@ async def test_a_run_from_the_pane_then_an_observer_follows(sandbox: Sandbox, tm
     app = CockpitApp(load_config(sandbox.config_path), store=store)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("6")
-        listing = app.query_one("#checklist-list", DataTable)
+        listing = app.query_one("#checklist-list", KeyedTable)
         await wait_until(pilot, lambda: listing.row_count >= 11)
         listing.focus()
-        listing.move_cursor(row=listing.get_row_index("gdpr-data-request"))
+        listing.move_cursor_to(listing.row_index("gdpr-data-request"))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # never at once
         app.screen.query_one("#confirm-run", Button).press()
@@ -47,7 +48,7 @@ async def test_a_run_from_the_pane_then_an_observer_follows(sandbox: Sandbox, tm
         app.screen.query_one(Input).value = "passport checked"
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.state.steps["verify-identity"].status == "done", 10)
-        screen.query_one("#run-steps", DataTable).move_cursor(row=1)
+        screen.query_one("#run-steps", KeyedTable).move_cursor_to(1)
         await pilot.press("s")
         await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press("enter")  # an empty reason is refused: the prompt stays
@@ -113,9 +114,9 @@ async def test_an_observer_on_another_host_follows_through_the_shared_journal(
     run_id = start_run(holder, checklist, target="sandbox", operator="alice", params={})
     async with observer.run_test(size=(80, 24)) as pilot:
         await pilot.press("6")
-        runs = observer.query_one("#checklist-runs", DataTable)
+        runs = observer.query_one("#checklist-runs", KeyedTable)
         await wait_until(pilot, lambda: runs.row_count == 1)
-        assert str(runs.get_cell(run_id, "holder")) == "alice"
+        assert str(runs.cell(run_id, "holder")) == "alice"
         runs.focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(observer.screen, ChecklistRunScreen))

@@ -26,6 +26,7 @@ from typing import Any
 import psycopg
 import pytest
 from rich.cells import cell_len
+from rich.text import Text
 from textual.content import Content
 
 from cockpit.config import parse_config
@@ -43,8 +44,9 @@ from screens.target_picker import TargetPicker
 from tests.conftest import own_database
 from tests.ui.conftest import wait_until
 from widgets.bloat_tables import TablesTable
+from widgets.checklist_tables import ChecklistListTable
 from widgets.queries_tables import SessionsTable, StatementsTable
-from widgets.verbatim import markup_escaped, safe_cell, verbatim
+from widgets.verbatim import as_text, markup_escaped, verbatim
 
 # Each would be lost, or raise, or act, if it were parsed: a closing tag with nothing to close,
 # a tag never closed, a link, an action, a theme variable, an emoji code, a terminal escape.
@@ -61,11 +63,11 @@ LONG = "[/]" + "x" * 5000  # a very long line, markup at its start
 
 
 def test_the_verbatim_helpers_round_trip() -> None:
-    """What the screens rely on: a Text that holds exactly the text, a cell that a DataTable
-    cannot misparse, and an escape for Textual's markup that parses back to the text."""
+    """What the screens rely on: a Text that holds exactly the text, a table cell's Text with its
+    controls written out, and an escape for Textual's markup that parses back to the text."""
     assert verbatim(MARKS).plain == SHOWN and "\x1b" not in SHOWN and "\\x1b[31mred" in SHOWN
-    assert safe_cell("12.5ms") == "12.5ms"  # nothing markup could change: left a str
-    assert str(safe_cell(MARKS)) == SHOWN
+    assert as_text(MARKS).plain == SHOWN
+    assert as_text(Text(MARKS, style="red")).plain == SHOWN  # a Text too, its style kept
     for text in [MARKS, "[B]x", "\\[b]x", "x\\", "[[b]]", "[$x", "a]b[", LONG]:
         assert Content.from_markup(markup_escaped(text)).plain == visible(text)
 
@@ -342,9 +344,9 @@ async def test_hostile_text_is_shown_as_it_is_everywhere(
             await pilot.press("6")
             await shown(pilot, app, CHECKLIST_TITLE, "[bold]broken.toml")
             app.clear_notifications()
-            listing = app.query_one("#checklist-list")
+            listing = app.query_one(ChecklistListTable)
             listing.focus()
-            listing.move_cursor(row=listing.get_row_index("hostile"))  # type: ignore[attr-defined]
+            listing.move_cursor_to(listing.row_index("hostile"))
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
             await shown(pilot, app, "who: [bold]who[/] is it [/] \\x1b[31m")
