@@ -11,8 +11,9 @@ reads this file's syntax tree to hold it to that).
 The rules it keeps:
 
 * Rows are keyed (``str``) and shown in the order given; sorting and filtering are the caller's,
-  who hands the rows in the order to show. A row whose cells are equal to what is shown keeps
-  its rendered line, whatever its new place: a reorder repaints lines, it renders nothing.
+  who hands the rows in the order to show. A row whose cells are equal to what is shown (the
+  same text in the same style) keeps its rendered line, whatever its new place: a reorder
+  repaints lines, it renders nothing.
 * One rendered line (a ``Strip``) is kept per row, plus the cursor row's variant. A row's line
   is dropped only when its cells change; every line is dropped when the column layout, the width
   or the styles (theme, focus colours) change. Only lines in the window are ever rendered.
@@ -192,6 +193,25 @@ def fit(columns: Sequence[Column], content: Mapping[str, int], width: int) -> La
     return Layout(tuple(shown), widths, width)
 
 
+def same_cells(before: Mapping[str, Cell], cells: Mapping[str, Cell]) -> bool:
+    """Whether a row's new cells show as its old ones do, so that its kept line stays.
+
+    rich's Text compares its text and spans but not its style: the same figure turned red (a
+    threshold crossed) would compare equal and keep the green line. A deferred row is the same
+    when its source is (its cells are made from it).
+    """
+    if before is cells:
+        return True
+    if before != cells:
+        return False
+    if type(cells) is DeferredRow:
+        return True
+    for column, value in cells.items():
+        if type(value) is Text and value.style != cast(Text, before[column]).style:
+            return False
+    return True
+
+
 class TableModel:
     """The rows, their order, the content widths and the rendered lines: no Textual in it.
 
@@ -292,7 +312,7 @@ class TableModel:
         dropped: list[Mapping[str, Cell]] = []
         for key, cells in rows.items():
             before = old.get(key)
-            if before is not None and (before is cells or before == cells):
+            if before is not None and same_cells(before, cells):
                 continue
             if before is not None:
                 dropped.append(before)
@@ -317,7 +337,7 @@ class TableModel:
     def update_row(self, key: str, cells: Mapping[str, Cell]) -> bool:
         """Row ``key`` (which must be shown) now has ``cells``; returns whether they changed."""
         before = self._rows[key]
-        if before is cells or before == cells:
+        if same_cells(before, cells):
             return False
         self._count([before], -1)
         self._count([cells], +1)

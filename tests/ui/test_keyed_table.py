@@ -117,6 +117,31 @@ async def test_one_changed_cell_renders_that_row_again_and_no_other() -> None:
         assert table.row_renders.total() == 0
 
 
+async def test_a_cell_whose_colour_alone_changed_renders_its_row_again() -> None:
+    """rich's Text compares its text and spans, not its style: a figure that crosses a threshold
+    and turns red with the same digits is another cell, not the kept green line."""
+    app = TableApp()
+    async with app.run_test(size=(120, 24)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.set_rows({"101": session(101, query=Text("SELECT 1", style="green"))})
+        await pilot.pause()
+        table.row_renders.clear()
+        changed = table.set_rows({"101": session(101, query=Text("SELECT 1", style="red"))})
+        await pilot.pause()
+        assert changed == {"101"} and dict(table.row_renders) == {"101": 1}
+        colours = {
+            seg.style.color.name
+            for seg in table.render_line(1)
+            if "SELECT" in seg.text and seg.style and seg.style.color
+        }
+        assert colours == {"red"}
+        table.row_renders.clear()
+        assert table.set_rows({"101": session(101, query=Text("SELECT 1", style="red"))}) == set()
+        table.update_cell("101", "query", Text("SELECT 1", style="bold red"))
+        await pilot.pause()
+        assert dict(table.row_renders) == {"101": 1}
+
+
 async def test_a_reorder_a_focus_change_and_a_view_switch_render_no_row_again() -> None:
     """Sorting is the caller's, and moves kept lines; a focus change renders the cursor's line
     only (its style says focus); a view switch and back renders nothing."""
