@@ -200,6 +200,8 @@ class ChecklistRunScreen(Screen[None]):
         who = "you hold this run" if state.holder == self.me else f"held by {state.holder}: following"
         if self.env.observer:
             who = f"READ-ONLY: following {state.holder}"
+        if state.finished:  # nobody holds an ended run: say who ended it
+            who = f"ended by {'you' if state.holder == self.me else state.holder}"
         status = self.query_one("#run-status", Label)
         window, urgency = "", ""
         if state.checklist.window is not None:

@@ -34,7 +34,8 @@ The rules it keeps:
   control characters written out; a newline or a tab in a cell is shown as a space (a table line
   is one line).
 * Colours come from component classes and the widget's own styles, so Textual's theme and
-  NO_COLOR apply; under NO_COLOR the cursor is reverse video (a colour alone would vanish).
+  NO_COLOR apply; under NO_COLOR the focused table's cursor is reverse video and a blurred
+  one's underlined (a colour alone would vanish, and two tables on screen must be told apart).
 """
 
 from __future__ import annotations
@@ -455,6 +456,9 @@ class KeyedTable(ScrollView, can_focus=True):
             text-style: $block-cursor-text-style;
         }
         &:nocolor > .keyed-table--cursor {
+            text-style: underline;
+        }
+        &:nocolor:focus > .keyed-table--cursor {
             text-style: reverse;
         }
     }

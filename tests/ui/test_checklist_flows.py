@@ -105,6 +105,7 @@ async def test_a_confirmed_start_then_abandoned_with_a_reason(app_on) -> None:  
         await wait_until(pilot, lambda: screen.state.status == "abandoned", 5)
         status = screen.query_one("#run-status", Label)
         await wait_until(pilot, lambda: "abandoned (started by mistake)" in str(status.render()), 3)
+        assert "; ended by you" in str(status.render())  # not "you hold this run": nobody does
         keys = {b.key for _, b, enabled, *_ in app.active_bindings.values() if enabled}
         assert not keys & {"d", "s", "f", "X", "F"}  # nothing more to record on an abandoned run
         await pilot.press("escape")

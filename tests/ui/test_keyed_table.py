@@ -12,6 +12,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -320,18 +321,35 @@ async def test_a_theme_change_renders_the_lines_again_in_its_colours() -> None:
         assert table.render_line(2) != before
 
 
+class TwoTablesApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield KeyedTable(COLUMNS, id="first")
+        yield KeyedTable(COLUMNS, id="second")
+
+
 async def test_under_no_color_the_cursor_is_reverse_video(monkeypatch: pytest.MonkeyPatch) -> None:
+    """And only the focused table's: with two tables on screen (the Checklists pane's runs and
+    checklists), the one `enter` acts on must be told without colour. A blurred table's cursor
+    is underlined."""
     monkeypatch.setenv("NO_COLOR", "1")
-    app = TableApp()
-    async with app.run_test(size=(80, 10)) as pilot:
-        table = app.query_one(KeyedTable)
-        table.set_rows(rows(1, 2))
-        table.focus()
+    app = TwoTablesApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        first, second = app.query_one("#first", KeyedTable), app.query_one("#second", KeyedTable)
+        for table in (first, second):
+            table.set_rows(rows(1, 2))
+        first.focus()
         await pilot.pause()
-        cursor = [segment.style for segment in table.render_line(1) if segment.text.strip()]
-        other = [segment.style for segment in table.render_line(2) if segment.text.strip()]
-        assert all(style is not None and style.reverse for style in cursor)
-        assert not any(style is not None and style.reverse for style in other)
+
+        def styles(table: KeyedTable, y: int) -> list[Style]:
+            return [seg.style for seg in table.render_line(y) if seg.text.strip() and seg.style]
+
+        for focused, blurred in ((first, second), (second, first)):
+            focused.focus()
+            await pilot.pause()
+            assert all(style.reverse for style in styles(focused, 1))
+            assert not any(style.reverse for style in styles(focused, 2))
+            assert all(style.underline and not style.reverse for style in styles(blurred, 1))
+            assert not any(style.underline for style in styles(blurred, 2))
 
 
 OURS = ("TableModel", "DeferredRow")  # classes of ours with no Textual base: their names are theirs
