@@ -7,10 +7,25 @@ A throwaway PostgreSQL gets ``--tables`` tables, each with a primary key and one
 btree index (so twice as many indexes), 40 rows each with a quarter deleted, all analyzed; and
 one larger table, ``big`` (``--big-rows``, 400,000, half of them updated), for a VACUUM. Then:
 
-1. Estimate: the pane's estimate (``read_bloat``: tables and indexes, sizes included), wall time
-   seen by the client, ``--runs`` times; alternating with check_postgres's bloat action
-   (Debian package check-postgres; ``check_postgres --action=bloat``) on the same database, as a
-   command (its own start-up included, as an SRE runs it).
+1. Estimate: the pane's estimate as the pane reads it (screens/bloat_pane.py): one
+   ``BloatEstimate`` kept between reads on one ``LiveSession``, ``read`` (the estimate, shown at
+   once) then ``read_sizes`` (the exact sizes of what it estimated, when any are pending). Wall
+   time seen by the client, ``--runs`` times, each run on a new session and a new estimate:
+
+   - new session: connect + ``read`` (every relation estimated: the estimate before the sizes),
+     then ``read_sizes`` (every relation sized), each timed, and their sum;
+   - the pane's next read on its session, nothing written since: ``read`` (+ ``read_sizes`` if
+     pending) on the same estimate and session; it reads the one number per relation
+     (read_bloat_changes.sql) and estimates again only what moved, so nothing here;
+   - the pane's next read after 1% of the tables (``t<i>``, at least one; other tables each run)
+     had three rows updated from another session, whose statistics are flushed before the read
+     (``pg_stat_force_next_flush()``: a backend reports its counters only every second or so);
+     printed with how many relations the read estimated again (``BloatEstimate.estimated``:
+     each table written and its two btree indexes).
+
+   Alternating with check_postgres's bloat action (Debian package check-postgres;
+   ``check_postgres --action=bloat``) on the same database, as a command (its own start-up
+   included, as an SRE runs it); each figure's median is given as a ratio to its median.
 2. Render: the estimate shown in the pane's two tables in a headless Textual app: the first show
    (every row new) and a second one with a tenth of the figures changed (updated in place), for
    every row: the pane shows the whole estate.
@@ -30,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import shutil
 import statistics
@@ -52,9 +68,10 @@ from servers import (
 )
 
 from cockpit.config import Database
-from cockpit.db.sessions import SessionPolicy, connect_async
+from cockpit.db.live_session import LiveSession
+from cockpit.db.sessions import SessionPolicy
 from cockpit.probes.bloat import BloatReading
-from cockpit.probes.bloat_estimate import read_bloat
+from cockpit.probes.bloat_estimate import BloatEstimate
 
 CHUNK = 500  # tables created per transaction (each takes locks until commit)
 
@@ -87,20 +104,90 @@ def build(dsn: str, tables: int, big_rows: int = 400_000) -> None:
         conn.execute("ANALYZE")
 
 
-async def estimate_once(database: Database) -> tuple[float, float, BloatReading]:
-    """Seconds for a first read on a new session (connection included) and for a second one on
-    the same session, as the pane reads every 5 minutes (the server's relation cache is warm)."""
-    started = time.perf_counter()
-    conn = await connect_async(database, SessionPolicy(statement_timeout_ms=120_000, read_only=True))
-    try:
-        await read_bloat(conn)
-        first = time.perf_counter() - started
+@dataclasses.dataclass(frozen=True)
+class EstimateTimes:
+    """One run of the pane's estimate (seconds): see the module, 1."""
+
+    new_estimate: float  # new session: connect + read (every relation estimated)
+    new_sizes: float  # then read_sizes (every relation sized)
+    kept: float  # next read on the kept estimate, nothing written: read (+ read_sizes if pending)
+    kept_estimated: int  # relations that read estimated again (0 expected)
+    written: float  # next read after ``written_tables`` tables were written: read + read_sizes
+    written_estimate: float  # its read alone
+    written_tables: int
+    written_estimated: int  # relations that read estimated again (3 per table written expected)
+
+    @property
+    def new_whole(self) -> float:
+        return self.new_estimate + self.new_sizes
+
+
+def written_tables(tables: int, run: int) -> list[str]:
+    """1% of the fixture's tables (at least one), spread over them, other ones on each run."""
+    count = max(1, tables // 100)
+    step = max(1, tables // count)
+    return [f"t{i}" for i in range(run % step, tables, step)][:count]
+
+
+async def write(dsn: str, names: list[str]) -> None:
+    """Three rows updated in each of ``names``, from a session of its own, its statistics flushed
+    before this returns: a backend reports its counters at most about once a second, and those
+    counters are what read_bloat_changes.sql hashes. pg_stat_force_next_flush() (PostgreSQL 15)
+    makes the report at the end of this session's next statement, before the server answers."""
+    import psycopg
+    from psycopg import sql
+
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        async with conn.transaction():
+            for name in names:
+                await conn.execute(
+                    sql.SQL("UPDATE {} SET k = k + 1 WHERE id <= 3").format(sql.Identifier(name))
+                )
+        await conn.execute("SELECT pg_stat_force_next_flush()")
+
+
+async def estimate_once(database: Database, names: list[str]) -> tuple[EstimateTimes, BloatReading]:
+    """One run of the pane's estimate on a new session (see the module, 1.), and the last reading.
+
+    As screens/bloat_pane.py reads: one ``BloatEstimate`` kept between reads on one
+    ``LiveSession``, ``read`` then ``read_sizes`` when sizes are pending."""
+    session = LiveSession(database, SessionPolicy(statement_timeout_ms=120_000, read_only=True))
+    estimate = BloatEstimate()
+
+    async def next_read() -> tuple[float, float]:
+        """The pane's read on its kept estimate: its whole, and its estimate alone."""
         started = time.perf_counter()
-        reading = await read_bloat(conn)
-        again = time.perf_counter() - started
+        await session.read(estimate.read)
+        before_sizes = time.perf_counter() - started
+        if estimate.sizes_pending:
+            await session.read(estimate.read_sizes)
+        return time.perf_counter() - started, before_sizes
+
+    try:
+        started = time.perf_counter()
+        await session.read(estimate.read)  # connects first
+        new_estimate = time.perf_counter() - started
+        started = time.perf_counter()
+        await session.read(estimate.read_sizes)
+        new_sizes = time.perf_counter() - started
+        kept, _ = await next_read()
+        kept_estimated = estimate.estimated
+        await write(database.dsn, names)
+        written, written_estimate = await next_read()
+        written_estimated = estimate.estimated
     finally:
-        await conn.close()
-    return first, again, reading
+        await session.aclose()
+    times = EstimateTimes(
+        new_estimate=new_estimate,
+        new_sizes=new_sizes,
+        kept=kept,
+        kept_estimated=kept_estimated,
+        written=written,
+        written_estimate=written_estimate,
+        written_tables=len(names),
+        written_estimated=written_estimated,
+    )
+    return times, estimate.reading()
 
 
 def check_postgres_once(port: int) -> float:
@@ -204,8 +291,7 @@ def estimate(server: Server, folder: Path, args: argparse.Namespace, first: bool
     import psycopg
 
     settings = {"max_locks_per_transaction": "256", "shared_buffers": "256MB"}
-    ours: list[float] = []
-    ours_again: list[float] = []
+    ours: list[EstimateTimes] = []
     peer: list[float] = []
     peer_version = check_postgres_version()
     with running(server, folder / server.name / "pg", settings) as postgres:
@@ -228,10 +314,9 @@ def estimate(server: Server, folder: Path, args: argparse.Namespace, first: bool
         )
         database = Database(name="bench", dsn=admin)
         reading: BloatReading | None = None
-        for _ in range(args.runs):
-            took, again, reading = asyncio.run(estimate_once(database))
-            ours.append(took)
-            ours_again.append(again)
+        for run in range(args.runs):
+            times, reading = asyncio.run(estimate_once(database, written_tables(args.tables, run)))
+            ours.append(times)
             if peer_version is not None:
                 peer.append(check_postgres_once(postgres.port))
         assert reading is not None
@@ -245,16 +330,58 @@ def estimate(server: Server, folder: Path, args: argparse.Namespace, first: bool
         f"Bloat pane, {len(reading.tables)} tables and {len(reading.indexes)} indexes, {label}, "
         f"check_postgres {peer_version or '-'}, {args.runs} runs each, alternating (medians)"
     )
-    cold, warm = statistics.median(ours), statistics.median(ours_again)
-    print(f"  estimate, ops-cockpit, new session (connect + tables + indexes): {cold * 1000:6.0f} ms")
-    print(f"  estimate, ops-cockpit, the pane's next read on its session:      {warm * 1000:6.0f} ms")
+
+    def median(figure: str) -> float:
+        return statistics.median(float(getattr(t, figure)) for t in ours)
+
+    def counts(figure: str) -> str:
+        low, high = min(getattr(t, figure) for t in ours), max(getattr(t, figure) for t in ours)
+        return f"{low}" if low == high else f"{low}-{high}"
+
+    written = (
+        f"{counts('written_tables')} tables written, {counts('written_estimated')} relations "
+        f"estimated again; before the sizes {median('written_estimate') * 1000:.0f} ms"
+    )
+    figures = [  # the line's words, the ratio line's, the median, what the line adds
+        (
+            "new session, before the sizes (connect + read)",
+            "new session before the sizes",
+            "new_estimate",
+            "",
+        ),
+        ("new session, the sizes step (read_sizes)", "sizes step", "new_sizes", ""),
+        ("new session, the whole (both steps)", "new session whole", "new_whole", ""),
+        # The kept estimate with nothing written since, what the pane pays every bloat_interval_s
+        # on a quiet database: bench/benchmarks.py matches this line.
+        (
+            "the pane's next read on its session",
+            "next read nothing written",
+            "kept",
+            f" (kept estimate, nothing written since; {counts('kept_estimated')} relations estimated again)",
+        ),
+        (
+            "the pane's next read, 1% of the tables written",
+            "next read 1% written",
+            "written",
+            f" ({written})",
+        ),
+    ]
+    for words, _, figure, more in figures:
+        print(f"  estimate, ops-cockpit, {words + ':':<48} {median(figure) * 1000:6.0f} ms{more}")
+    if any(t.written_estimated < t.written_tables for t in ours):
+        print("  (the write was not seen: fewer relations estimated again than tables written)")
     if peer:
         theirs = statistics.median(peer)
-        print(f"  check_postgres --action=bloat (the command, start-up included):  {theirs * 1000:6.0f} ms")
+        words = "check_postgres --action=bloat (the command, start-up included):"
+        print(f"  {words:<71} {theirs * 1000:6.0f} ms")
         print(
             "  ratio ops-cockpit / check_postgres: "
-            f"new session {cold / theirs:.2f}, next read {warm / theirs:.2f}"
+            + ", ".join(f"{name} {median(figure) / theirs:.2f}" for _, name, figure, _ in figures)
         )
+        # Each run's figures, in the order above, then check_postgres's: how far the medians spread.
+        for run, (t, peer_run) in enumerate(zip(ours, peer, strict=True), 1):
+            each = " / ".join(f"{getattr(t, figure) * 1000:.0f}" for _, _, figure, _ in figures)
+            print(f"  run {run} (ms): {each}; check_postgres {peer_run * 1000:.0f}")
     else:
         print("  check_postgres: not installed (apt-get install check-postgres)")
     if not first:
