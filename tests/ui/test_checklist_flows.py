@@ -49,7 +49,7 @@ def cell(table: KeyedTable, row: str, column: str) -> str:
     return str(table.cell(row, column))
 
 
-async def open_checklists(pilot, app: CockpitApp) -> KeyedTable:  # type: ignore[no-untyped-def, type-arg]
+async def open_checklists(pilot, app: CockpitApp) -> KeyedTable:  # type: ignore[no-untyped-def]
     await pilot.press("6")
     listing = app.query_one("#checklist-list", KeyedTable)
     await wait_until(pilot, lambda: listing.row_count >= 11)
