@@ -14,6 +14,7 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import TabbedContent
 
 from cockpit.config import load_config
+from cockpit.db.live_session import LiveSession
 from screens.app import CockpitApp
 from screens.deferred_pane import DeferredPane
 from screens.panes import PANES
@@ -140,6 +141,11 @@ async def visit_every_pane(pilot, app: CockpitApp) -> None:  # type: ignore[no-u
         env = getattr(pane.children[0], "env", None)
         if env is not None:  # a pane's own screen (not a "not configured" notice) is on this target
             assert env.probe_context.target_name == app.target_name
+        session = getattr(pane.children[0], "session", None)
+        if isinstance(session, LiveSession):
+            # Read once, so it holds its session: a pane left before its first read holds none,
+            # and how many do would depend on how busy the machine is.
+            await wait_until(pilot, lambda session=session: session.connection is not None, timeout=15)
 
 
 async def test_ten_switches_leave_no_worker_or_session_behind(sandbox, store) -> None:
