@@ -53,6 +53,10 @@ class SlowCadence:
         self._forced = True
         self._wake.now()
 
+    def wake(self) -> None:
+        """End the wait: the loop asks ``due`` again (a read only if the interval has passed)."""
+        self._wake.now()
+
     async def tick(self) -> None:
         await self._wake.wait(1.0)
 
@@ -74,18 +78,23 @@ class EveryRefresh:
     def now(self) -> None:
         self._wake.now()
 
+    def wake(self) -> None:
+        self._wake.now()
+
     async def tick(self) -> None:
         await self._wake.wait(self._interval())
 
 
 class Cadence(Protocol):
     """When a pane reads: ``due`` whether to now, ``read`` that one started, ``now`` the `r` key,
-    ``tick`` the wait until it is asked again."""
+    ``wake`` the pane shown (look again now), ``tick`` the wait until it is asked again."""
 
     def due(self) -> bool: ...
 
     def read(self) -> None: ...
 
     def now(self) -> None: ...
+
+    def wake(self) -> None: ...
 
     async def tick(self) -> None: ...

@@ -3,8 +3,9 @@
 A pane says what one read is (``poll(read, cadence)``, as many loops as it has subjects); the
 loop here reads only while the pane is on screen (a hidden pane costs the server nothing), at
 the cadence's pace, and ``refresh_now`` (the `r` key, a view switch, a changed filter) ends every
-loop's wait at once. Each loop is a worker of the pane, so it ends when the pane is removed (a
-target switch); a read that raises is said in a toast and the loop reads again at its next turn.
+loop's wait at once; the pane shown ends it too (a live pane reads as it appears). Each loop is
+a worker of the pane, so it ends when the pane is removed (a target switch); a read that raises
+is said in a toast and the loop reads again at its next turn.
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ class PollingPane(Vertical):
         self._failures.add(description)
         line = redact(f"{description}: {type(error).__name__}: {error}".splitlines()[0])
         self.notify(f"{line} (retrying at every refresh)", title="Read failed", severity="error", timeout=15)
+
+    def on_show(self) -> None:
+        """Shown (first built, or its tab chosen again): each loop looks at once, not at the end
+        of a wait it began while hidden (a whole refresh interval, or a slow cadence's second).
+        A slow cadence still reads only when due: showing a pane again is not `r`."""
+        for cadence in self._cadences:
+            cadence.wake()
 
     def refresh_now(self) -> None:
         """Every loop reads at once (the `r` key)."""

@@ -9,7 +9,7 @@ from typing import cast
 from textual.app import App, ComposeResult
 from textual.widgets import Label, TabbedContent, TabPane
 
-from screens.cadence import EveryRefresh
+from screens.cadence import EveryRefresh, SlowCadence
 from screens.pane_env import PaneEnv
 from screens.polling_pane import PollingPane
 from tests.ui.conftest import wait_until
@@ -45,8 +45,7 @@ async def test_reads_only_on_screen_and_at_once_when_asked() -> None:
         await pilot.pause(0.5)
         assert pane.reads == []  # hidden: the loop waits without reading
         app.query_one(TabbedContent).active = "second"
-        await pilot.pause()
-        pane.refresh_now()  # the loop's first wait (an hour) ended early: it reads now
+        # Shown: the wait begun while hidden (an hour) ends, and the loop reads, unasked.
         await wait_until(pilot, lambda: len(pane.reads) == 1)
         pane.refresh_now()
         await wait_until(pilot, lambda: len(pane.reads) == 2)
@@ -55,6 +54,46 @@ async def test_reads_only_on_screen_and_at_once_when_asked() -> None:
         pane.refresh_now()
         await pilot.pause(0.5)
         assert len(pane.reads) == 2  # hidden again: `r` wakes the loop, which does not read
+        app.query_one(TabbedContent).active = "second"
+        await wait_until(pilot, lambda: len(pane.reads) == 3)  # shown again: read at once
+
+
+class SlowPane(PollingPane):
+    """Reads at a slow cadence (an hour): showing it again is not a reason to read again."""
+
+    def __init__(self) -> None:
+        super().__init__(cast(PaneEnv, object()), id="slow")  # the loop never reads env
+        self.reads: list[float] = []
+
+    def on_mount(self) -> None:
+        self.poll(self._read, SlowCadence(lambda: 3600.0), description="Slow")
+
+    async def _read(self) -> None:
+        self.reads.append(time.monotonic())
+
+
+class TwoTabsSlow(App[None]):
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="first"):
+            with TabPane("first", id="first"):
+                yield Label("the other pane")
+            with TabPane("second", id="second"):
+                yield SlowPane()
+
+
+async def test_a_slow_pane_reads_when_first_shown_and_not_again_on_each_showing() -> None:
+    app = TwoTabsSlow()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(SlowPane)
+        tabs = app.query_one(TabbedContent)
+        tabs.active = "second"
+        await wait_until(pilot, lambda: len(pane.reads) == 1)
+        for shown in ("first", "second", "first", "second"):
+            tabs.active = shown
+            await pilot.pause(0.2)
+        assert len(pane.reads) == 1  # not due for an hour
+        pane.refresh_now()  # `r` is
+        await wait_until(pilot, lambda: len(pane.reads) == 2)
 
 
 class FailingOncePane(CountingPane):
