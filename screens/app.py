@@ -49,6 +49,7 @@ from cockpit.visible_text import visible
 from cockpit.windows import WindowState, window_state
 from screens.confirm import ConfirmScreen
 from screens.deferred_pane import DeferredPane
+from screens.focus_screen import FocusScreen
 from screens.pane_env import PaneEnv, Runner
 from screens.panes import PANES
 from screens.target_picker import TargetPicker
@@ -180,6 +181,9 @@ class CockpitApp(App[int]):
             return self._opened_journal
 
     # -- layout -------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return FocusScreen()
 
     def compose(self) -> ComposeResult:
         yield CockpitHeader(id="header")

@@ -22,7 +22,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from cockpit.checklists.actions import ActionEnv
@@ -43,6 +42,7 @@ from cockpit.guard import Confirmation, ConfirmationKind
 from cockpit.paths import state_dir
 from cockpit.units import format_duration
 from screens.confirm import ConfirmScreen
+from screens.focus_screen import FocusScreen
 from screens.pane_env import PaneEnv
 from screens.prompt import PromptScreen
 from widgets.checklist_tables import RunStepsTable
@@ -68,7 +68,7 @@ _WIDE = 120  # columns from which the detail stands beside the steps
 HOLDER_KEYS = ("done", "skip", "fail", "note", "run_step", "finish", "abandon")
 
 
-class ChecklistRunScreen(Screen[None]):
+class ChecklistRunScreen(FocusScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("d", "done", "Done"),
