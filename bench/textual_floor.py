@@ -3,6 +3,7 @@
     python bench/textual_floor.py                       # a bare Textual app
     python bench/textual_floor.py --screen              # the cockpit's first screen, as widgets
     python bench/textual_floor.py --libraries CONFIG    # bare, plus the libraries Health uses
+    python bench/textual_floor.py --switch              # four screen-sized views, `v` cycles
 
 Bare: a static line and a 10-row DataTable whose header says SEVERITY (the marker
 bench/first_frame.py waits for), one cell updated every second: what any Textual app pays on this
@@ -18,6 +19,12 @@ keeps busy in the same process: a psycopg session read every second, an httpx cl
 config's first HTTPS health endpoint every second from an event loop in a thread (verifying with
 its ca_bundle), and an SQLite state file. bench/idle_footprint.py measures its RSS: the floor of
 the libraries the cockpit stands on, before any cockpit code.
+
+``--switch``: the floor under the Queries pane's `v` (bench/queries_refresh.py runs it beside
+the cockpit): a status line, a ContentSwitcher of four views, each one Static of 40 lines of
+pre-built text (Textual's cheapest widget), a one-line key bar. `v` shows the next view and
+writes its status line (the same words the cockpit's views write): what Textual charges for
+laying out and painting a new view of the screen, with nothing to read and nothing to build.
 """
 
 from __future__ import annotations
@@ -32,9 +39,19 @@ import time
 import tomllib
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import (
+    ContentSwitcher,
+    DataTable,
+    Footer,
+    Label,
+    ProgressBar,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 
 HEALTH_COLUMNS = {
     "endpoints": ("SEVERITY", "ENDPOINT", "STATUS", "LATENCY", "P50", "P95", "ERRORS", "TREND", "LAST OK"),
@@ -99,6 +116,31 @@ class CockpitScreenFloor(App[None]):
         self.query_one("#endpoints", DataTable).focus()
 
 
+# The status lines of the Queries pane's views, in the order `v` cycles them there.
+SWITCH_VIEWS = ("waiting on a lock", "index hints", "statements by", "sessions (idle")
+
+
+class ViewSwitchFloor(App[None]):
+    """Four views of the screen's size; `v` shows the next one and says which in a status line."""
+
+    BINDINGS = [("v", "next_view", "View"), ("q", "quit", "Quit")]
+    CSS = "#status { height: 1; } #keys { dock: bottom; height: 1; }"
+
+    def compose(self) -> ComposeResult:
+        yield Label(SWITCH_VIEWS[-1], id="status")
+        with ContentSwitcher(initial="view3"):
+            for index, name in enumerate(SWITCH_VIEWS):
+                lines = "\n".join(f"{row:>6} {name:<20} {'x' * 40} {row * index:>8}" for row in range(40))
+                yield Static(Text(lines), id=f"view{index}")
+        yield Label("v View  q Quit", id="keys")
+
+    def action_next_view(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        index = (int((switcher.current or "view0")[4:]) + 1) % len(SWITCH_VIEWS)
+        switcher.current = f"view{index}"
+        self.query_one("#status", Label).update(SWITCH_VIEWS[index])
+
+
 def keep_libraries_busy(config_path: Path) -> None:
     """What the Health pane keeps in the process: a psycopg session, an httpx client on its own
     event loop in a thread, an SQLite file; each used once a second."""
@@ -134,7 +176,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--screen", action="store_true", help="the cockpit's first screen's widgets")
     parser.add_argument("--libraries", type=Path, metavar="CONFIG", help="psycopg, httpx, SQLite in use")
+    parser.add_argument("--switch", action="store_true", help="four views, `v` cycles (the floor under v)")
     args = parser.parse_args()
     if args.libraries:
         keep_libraries_busy(args.libraries)
-    (CockpitScreenFloor() if args.screen else TextualFloor()).run()
+    app: App[None] = (
+        CockpitScreenFloor() if args.screen else ViewSwitchFloor() if args.switch else TextualFloor()
+    )
+    app.run()

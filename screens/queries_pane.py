@@ -230,9 +230,10 @@ class QueriesPane(PollingPane):
         self.query_one(ViewSwitcher).show(self.view)
         self.refresh_bindings()
         # The table as it was last shown (its rendered lines are cached: the switch is cheap);
-        # fresh figures a round trip later.
+        # fresh figures a round trip later, read once that frame is on screen (a read's rows
+        # parsed before it would delay it).
         self.query_one("#queries-status", Label).update(self._status_line())
-        self.refresh_now()
+        self.call_after_refresh(self.refresh_now)
 
     def action_edit_filter(self) -> None:
         self.query_one(FilterBox).open(self.filter.describe())
