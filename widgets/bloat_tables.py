@@ -73,6 +73,9 @@ class TablesTable(PaneTable):
     def measured_cells(self, source: TableBloat) -> Mapping[str, Cell]:
         return {"table": _name(source.qualified, source.small)}
 
+    def measured_key(self, source: TableBloat) -> object:
+        return (source.qualified, source.small)
+
     def deferred_cells(self, source: TableBloat) -> Mapping[str, Cell]:
         t = source
         now, xid_now, warn, crit, dead_warn = cast(tuple[datetime, int, float, float, float], self.judged)
@@ -108,6 +111,9 @@ class IndexesTable(PaneTable):
 
     def measured_cells(self, source: IndexBloat) -> Mapping[str, Cell]:
         return {"index": _name(source.qualified, source.small), "table": f"{source.schema}.{source.table}"}
+
+    def measured_key(self, source: IndexBloat) -> object:
+        return (source.qualified, source.small, source.schema, source.table)
 
     def deferred_cells(self, source: IndexBloat) -> Mapping[str, Cell]:
         i = source

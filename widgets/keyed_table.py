@@ -519,8 +519,11 @@ class KeyedTable(ScrollView, can_focus=True):
                     before = shown_before[index] if index < len(shown_before) else None
                     if (order[index] if index < len(order) else None) != before:
                         self.refresh(Region(0, index - top + 1, self.size.width, 1))
-            for key in changed:
-                self.refresh_row(key)
+            if len(changed) >= self.size.height:  # a screenful or more: one repaint
+                self.refresh()
+            else:
+                for key in changed:
+                    self.refresh_row(key)
         if self.cursor_index != cursor_at:
             self.scroll_to_cursor()
         return changed

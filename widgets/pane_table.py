@@ -113,11 +113,15 @@ class PaneTable(KeyedTable):
             self.judged = judged
             self.deferred = {key: row for key, row in self.deferred.items() if not row.built}
         build, measure, deferred = self.deferred_cells, self.measured_cells, self.deferred
+        measured_key = self.measured_key
         rows: dict[str, Mapping[str, Cell]] = {}
         for key, source in sources.items():
             row = deferred.get(key)
             if row is None or not (row.source is source or row.source == source):
-                row = deferred[key] = DeferredRow(source, build, measure(source))
+                # A row whose figures moved and whose name did not keeps its measured cells.
+                same_name = row is not None and measured_key(row.source) == measured_key(source)
+                measured = row.measured if row is not None and same_name else measure(source)
+                row = deferred[key] = DeferredRow(source, build, measured)
             rows[key] = row
         if len(deferred) > len(rows):
             self.deferred = {key: row for key, row in deferred.items() if key in rows}
@@ -130,6 +134,11 @@ class PaneTable(KeyedTable):
     def measured_cells(self, source: Any) -> Mapping[str, Cell]:
         """The cells of a deferred row's columns that have no fixed width (see WIDTHS)."""
         raise NotImplementedError(type(self).__name__)
+
+    def measured_key(self, source: Any) -> object:
+        """What ``measured_cells(source)`` depends on: while it is the same, a changed source
+        keeps its row's measured cells. By default the whole source (measured again)."""
+        return source
 
     def put_rows(self, rows: Mapping[str, Mapping[str, Cell]], *, complete: bool = True) -> set[str]:
         """Show ``rows``, in order. ``complete``: the whole table, rows not given go; else only

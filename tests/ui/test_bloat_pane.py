@@ -13,6 +13,7 @@ from textual.widgets import Label
 from cockpit.config import load_config
 from cockpit.probes.bloat import IndexBloat, TableBloat
 from cockpit.sandbox.manager import Sandbox
+from cockpit.units import format_size
 from screens.app import CockpitApp
 from screens.bloat_pane import BloatPane
 from screens.confirm import ConfirmScreen
@@ -190,3 +191,31 @@ async def test_every_table_of_the_estate_is_a_row_and_only_the_drawn_ones_are_fo
         tables.show(changed, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
         await pilot.pause()
         assert tables.row_renders.total() == renders + 1 and tables.row_renders["public.t4999"] >= 1
+
+
+async def test_the_sizes_step_keeps_every_rows_name_cell_and_repaints_the_window_once() -> None:
+    """The sizes step changes every row's figures and no row's name: the name cells (measured for
+    the column widths) are kept, not made again 30,000 times; a renamed table's is made again.
+    What is on screen follows the new figures."""
+    many = [dataclasses.replace(TABLES[index % 3], name=f"t{index:04d}", oid=index) for index in range(2_000)]
+
+    class Estate(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TablesTable()
+
+    app = Estate()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tables = app.query_one(TablesTable)
+        tables.show(many, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
+        await pilot.pause()
+        names = {key: tables.deferred[key].measured for key in tables.model.order}
+        sized = [dataclasses.replace(t, total_bytes=(t.total_bytes or 0) + 8192 * 1000) for t in many]
+        sized[5] = dataclasses.replace(sized[5], name="renamed")
+        tables.show(sized, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
+        await pilot.pause()
+        kept = [key for key in tables.model.order if tables.deferred[key].measured is names.get(key)]
+        assert len(kept) == 1_999 and "public.renamed" not in names  # all but the renamed one
+        assert tables.deferred["public.renamed"].measured["table"] == "public.renamed"
+        first = tables.render_line(1).text
+        top = sized[[t.qualified for t in sized].index(first.split()[0])]
+        assert format_size(top.total_bytes) in first  # the line drawn shows the new size
