@@ -158,16 +158,19 @@ def test_bloat_tables_160x48(snap_compare) -> None:
     assert snap_compare(BloatTablesApp(), terminal_size=(160, 48))
 
 
+class TablesApp(App[None]):
+    """The Bloat pane's tables table alone, for an estate handed to it."""
+
+    def compose(self) -> ComposeResult:
+        yield TablesTable()
+
+
 async def test_every_table_of_the_estate_is_a_row_and_only_the_drawn_ones_are_formatted() -> None:
     """The pane used to draw the 500 worst: now 5,000 tables are all rows, the end one a key
     away, and a row's figures are formatted only when its line is drawn."""
     many = [dataclasses.replace(TABLES[index % 3], name=f"t{index:04d}", oid=index) for index in range(5_000)]
 
-    class Estate(App[None]):
-        def compose(self) -> ComposeResult:
-            yield TablesTable()
-
-    app = Estate()
+    app = TablesApp()
     async with app.run_test(size=(80, 24)) as pilot:
         tables = app.query_one(TablesTable)
         tables.show(many, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
@@ -199,11 +202,7 @@ async def test_the_sizes_step_keeps_every_rows_name_cell_and_repaints_the_window
     What is on screen follows the new figures."""
     many = [dataclasses.replace(TABLES[index % 3], name=f"t{index:04d}", oid=index) for index in range(2_000)]
 
-    class Estate(App[None]):
-        def compose(self) -> ComposeResult:
-            yield TablesTable()
-
-    app = Estate()
+    app = TablesApp()
     async with app.run_test(size=(80, 24)) as pilot:
         tables = app.query_one(TablesTable)
         tables.show(many, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)

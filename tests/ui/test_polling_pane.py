@@ -9,33 +9,41 @@ from typing import cast
 from textual.app import App, ComposeResult
 from textual.widgets import Label, TabbedContent, TabPane
 
-from screens.cadence import EveryRefresh, SlowCadence
+from screens.cadence import Cadence, EveryRefresh, SlowCadence
 from screens.pane_env import PaneEnv
 from screens.polling_pane import PollingPane
 from tests.ui.conftest import wait_until
 
 
 class CountingPane(PollingPane):
-    """Counts its reads; a refresh interval of an hour, so a read soon after the first is `r`'s."""
+    """Counts its reads; a refresh interval of an hour (unless given another cadence), so a read
+    soon after the first is `r`'s or the showing's."""
 
-    def __init__(self) -> None:
+    def __init__(self, cadence: Cadence | None = None) -> None:
         super().__init__(cast(PaneEnv, object()), id="counting")  # the loop never reads env
         self.reads: list[float] = []
+        self.cadence = cadence or EveryRefresh(lambda: 3600.0)
 
     def on_mount(self) -> None:
-        self.poll(self._read, EveryRefresh(lambda: 3600.0), description="Counting")
+        self.poll(self._read, self.cadence, description="Counting")
 
     async def _read(self) -> None:
         self.reads.append(time.monotonic())
 
 
 class TwoTabs(App[None]):
+    """The pane in the second tab, hidden until that tab is chosen."""
+
+    def __init__(self, pane: CountingPane | None = None) -> None:
+        super().__init__()
+        self.pane = pane or CountingPane()
+
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="first"):
             with TabPane("first", id="first"):
                 yield Label("the other pane")
             with TabPane("second", id="second"):
-                yield CountingPane()
+                yield self.pane
 
 
 async def test_reads_only_on_screen_and_at_once_when_asked() -> None:
@@ -58,33 +66,10 @@ async def test_reads_only_on_screen_and_at_once_when_asked() -> None:
         await wait_until(pilot, lambda: len(pane.reads) == 3)  # shown again: read at once
 
 
-class SlowPane(PollingPane):
-    """Reads at a slow cadence (an hour): showing it again is not a reason to read again."""
-
-    def __init__(self) -> None:
-        super().__init__(cast(PaneEnv, object()), id="slow")  # the loop never reads env
-        self.reads: list[float] = []
-
-    def on_mount(self) -> None:
-        self.poll(self._read, SlowCadence(lambda: 3600.0), description="Slow")
-
-    async def _read(self) -> None:
-        self.reads.append(time.monotonic())
-
-
-class TwoTabsSlow(App[None]):
-    def compose(self) -> ComposeResult:
-        with TabbedContent(initial="first"):
-            with TabPane("first", id="first"):
-                yield Label("the other pane")
-            with TabPane("second", id="second"):
-                yield SlowPane()
-
-
 async def test_a_slow_pane_reads_when_first_shown_and_not_again_on_each_showing() -> None:
-    app = TwoTabsSlow()
+    app = TwoTabs(CountingPane(SlowCadence(lambda: 3600.0)))  # an hour: showing is not due
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = app.query_one(SlowPane)
+        pane = app.query_one(CountingPane)
         tabs = app.query_one(TabbedContent)
         tabs.active = "second"
         await wait_until(pilot, lambda: len(pane.reads) == 1)
