@@ -135,13 +135,13 @@ class KeyBar(Widget, can_focus=False):
         description_style = self.get_component_rich_style("key-bar--description")
         width = self.size.width
         gap = " " if self.compact else ""
+        palette_key = self.palette_key
         palette = Text()
-        if self.palette_key is not None:
-            shown = self.palette_key
+        if palette_key is not None:
             palette = Text.assemble(
                 ("▏", Style(dim=True)),
-                (shown.display, key_style),
-                (f" {shown.description} ", description_style),
+                (palette_key.display, key_style),
+                (f" {palette_key.description} ", description_style),
             )
         room = width - palette.cell_len
         line = Text(no_wrap=True, overflow="crop", end="")
@@ -149,7 +149,8 @@ class KeyBar(Widget, can_focus=False):
         for index, shown in enumerate(self.keys):
             piece = self.key_text(shown, key_style, description_style)
             more_after = index < len(self.keys) - 1
-            needed = piece.cell_len + (cell_len(ELLIPSIS) if more_after else 0)
+            # A key with more after it leaves room for the gap and the `…` that may follow.
+            needed = piece.cell_len + (len(gap) + cell_len(ELLIPSIS) if more_after else 0)
             if line.cell_len + needed > room:
                 line.append(ELLIPSIS)
                 break
@@ -159,11 +160,10 @@ class KeyBar(Widget, can_focus=False):
             if more_after:
                 line.append(gap)
         line.pad_right(max(0, room - line.cell_len))
-        if palette:
+        if palette_key is not None:
             start = line.cell_len
             line.append_text(palette)
-            assert self.palette_key is not None
-            self.drawn.append(KeySpan(start + 1, line.cell_len, self.palette_key))
+            self.drawn.append(KeySpan(start + 1, line.cell_len, palette_key))
         return line
 
     def on_click(self, event: events.Click) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -46,15 +47,16 @@ class CountingKeyBar(KeyBar):
 class KeysApp(App[None]):
     BINDINGS = [Binding("q", "quit", "Quit"), Binding("x", "app.note('x')", "Extra wide description")]
 
-    def __init__(self) -> None:
+    def __init__(self, *, compact: bool = False) -> None:
         super().__init__()
         self.noted: list[str] = []
+        self.compact = compact
 
     def compose(self) -> ComposeResult:
         yield First("one", id="first")
         yield Second("two", id="second")
         yield Third("three", id="third")
-        yield CountingKeyBar()
+        yield CountingKeyBar(compact=self.compact)
 
     def action_note(self, what: str) -> None:
         self.noted.append(what)
@@ -100,6 +102,19 @@ async def test_keys_that_do_not_fit_are_cut_with_an_ellipsis_and_the_palette_sta
         shown = line(app)
         assert len(shown) == 40 and "…" in shown and "Extra" not in shown
         assert " q Quit" in shown and shown.rstrip().endswith("▏^p palette")
+
+
+@pytest.mark.parametrize("compact", [False, True])
+async def test_at_every_width_the_line_fills_the_bar_and_the_palette_ends_it(compact: bool) -> None:
+    """Wherever the cut falls (the `…` after a key and its gap), nothing pushes past the edge."""
+    for width in range(24, 72):
+        app = KeysApp(compact=compact)
+        async with app.run_test(size=(width, 10)) as pilot:
+            app.query_one("#first").focus()
+            await pilot.pause()
+            shown = line(app)
+            assert len(shown) == width, (width, shown)
+            assert shown.rstrip().endswith("▏^p palette"), (width, shown)
 
 
 async def test_a_click_on_a_key_runs_it() -> None:
