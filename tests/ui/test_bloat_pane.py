@@ -165,15 +165,25 @@ class TablesApp(App[None]):
         yield TablesTable()
 
 
+def estate(count: int) -> list[TableBloat]:
+    """``count`` tables named t0000..., each one of TABLES' three, in turn."""
+    return [dataclasses.replace(TABLES[index % 3], name=f"t{index:04d}", oid=index) for index in range(count)]
+
+
+def show_estate(tables: TablesTable, rows: list[TableBloat]) -> None:
+    """The pane's show, at the fixed clock and thresholds of these tests."""
+    tables.show(rows, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
+
+
 async def test_every_table_of_the_estate_is_a_row_and_only_the_drawn_ones_are_formatted() -> None:
     """The pane used to draw the 500 worst: now 5,000 tables are all rows, the end one a key
     away, and a row's figures are formatted only when its line is drawn."""
-    many = [dataclasses.replace(TABLES[index % 3], name=f"t{index:04d}", oid=index) for index in range(5_000)]
+    many = estate(5_000)
 
     app = TablesApp()
     async with app.run_test(size=(80, 24)) as pilot:
         tables = app.query_one(TablesTable)
-        tables.show(many, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
+        show_estate(tables, many)
         await pilot.pause()
         assert tables.row_count == 5_000
         built = [row for row in tables.model.order if tables.model.cells(row).built]  # type: ignore[union-attr]
@@ -185,32 +195,32 @@ async def test_every_table_of_the_estate_is_a_row_and_only_the_drawn_ones_are_fo
         assert "public.t4999" in last and "7.7 MB" in last  # the last table (an audit_log), its figures
         # The same reading again: not one row made or formatted again, not one line rendered.
         renders = tables.row_renders.total()
-        tables.show(many, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
+        show_estate(tables, many)
         await pilot.pause()
         assert tables.row_renders.total() == renders
         assert "public.t4999" in tables.render_line(tables.size.height - 1).text
         # One table's figures changed: its row alone is made and drawn again.
         changed = [*many[:-1], dataclasses.replace(many[-1], dead_tuples=(many[-1].dead_tuples or 0) + 1)]
-        tables.show(changed, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
+        show_estate(tables, changed)
         await pilot.pause()
         assert tables.row_renders.total() == renders + 1 and tables.row_renders["public.t4999"] >= 1
 
 
-async def test_the_sizes_step_keeps_every_rows_name_cell_and_repaints_the_window_once() -> None:
+async def test_the_sizes_step_keeps_every_rows_name_cell_and_shows_the_new_figures() -> None:
     """The sizes step changes every row's figures and no row's name: the name cells (measured for
     the column widths) are kept, not made again 30,000 times; a renamed table's is made again.
     What is on screen follows the new figures."""
-    many = [dataclasses.replace(TABLES[index % 3], name=f"t{index:04d}", oid=index) for index in range(2_000)]
+    many = estate(2_000)
 
     app = TablesApp()
     async with app.run_test(size=(80, 24)) as pilot:
         tables = app.query_one(TablesTable)
-        tables.show(many, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
+        show_estate(tables, many)
         await pilot.pause()
         names = {key: tables.deferred[key].measured for key in tables.model.order}
         sized = [dataclasses.replace(t, total_bytes=(t.total_bytes or 0) + 8192 * 1000) for t in many]
         sized[5] = dataclasses.replace(sized[5], name="renamed")
-        tables.show(sized, now=NOW, xid_now=XID_NOW, warn=30, crit=60, dead_warn=20)
+        show_estate(tables, sized)
         await pilot.pause()
         kept = [key for key in tables.model.order if tables.deferred[key].measured is names.get(key)]
         assert len(kept) == 1_999 and "public.renamed" not in names  # all but the renamed one
