@@ -12,6 +12,7 @@ probe names its findings with string literals.
 from __future__ import annotations
 
 import ast
+import threading
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -19,6 +20,11 @@ from importlib.resources.abc import Traversable
 _MAKERS = ("Finding", "measured")  # called with the finding's name first
 _READ_DATABASE = "read_database"  # read_database(context, database, check, read)
 _CHECK_ARG = 2
+# One parse at a time in the process: CPython 3.11's AST constructor counts its recursion depth
+# per interpreter, not per thread, so two threads parsing at once (the Checklists and Secrets
+# panes load the library in thread workers) can fail with "AST constructor recursion depth
+# mismatch" (python/cpython#106905).
+_PARSING = threading.Lock()
 
 
 def _called(node: ast.Call) -> str:
@@ -40,7 +46,9 @@ def names_in(source: str) -> tuple[set[str], list[int]]:
     than with a literal (the unit test lists them; validate cannot know those)."""
     names: set[str] = set()
     dynamic: list[int] = []
-    for node in ast.walk(ast.parse(source)):
+    with _PARSING:
+        tree = ast.parse(source)
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         called = _called(node)

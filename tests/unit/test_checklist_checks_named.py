@@ -7,6 +7,9 @@ window of the project's sandbox: they take them as run parameters (issue 22 item
 
 from __future__ import annotations
 
+import gc
+import sys
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -57,6 +60,50 @@ def test_the_names_are_read_from_the_code() -> None:
     assert names_in(source) == ({"made.up", "other.one"}, [])
     assert names_in('Finding(name, "s", Severity.OK, "m")') == (set(), [1])
     assert "health" in known_findings() and "checklists" not in known_findings()  # panes with probes
+
+
+class CyclicWithFinalizer:
+    """Garbage only the collector frees, running Python code as it does: where threads switch."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        pass
+
+
+def test_threads_reading_the_names_at_once_do_not_trip_cpythons_ast_counter() -> None:
+    """The Checklists and Secrets panes load the library (and so these names) in thread workers.
+    CPython 3.11's AST constructor keeps one recursion counter per interpreter: parses in two
+    threads at once, with a collection switching between them, raised SystemError ("AST
+    constructor recursion depth mismatch"): it failed every time here before the lock."""
+    sources = [item.read_text(encoding="utf-8") for item in PROBE_SOURCES]
+    errors: list[str] = []
+    switch, threshold = sys.getswitchinterval(), gc.get_threshold()
+    sys.setswitchinterval(1e-6)  # switch threads at every chance the interpreter has
+    gc.set_threshold(50, 5, 5)  # and collect (run the finalizers) often while parsing
+
+    def read() -> None:
+        for _ in range(3):
+            for _ in range(200):
+                CyclicWithFinalizer()
+            for source in sources:
+                try:
+                    names_in(source)
+                except SystemError as exc:
+                    errors.append(str(exc))
+                    return
+
+    try:
+        threads = [threading.Thread(target=read) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+        gc.set_threshold(*threshold)
+    assert errors == []
 
 
 def test_validate_refuses_a_finding_no_probe_makes(run_cockpit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
