@@ -12,7 +12,9 @@ batches once confirmed.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,12 +47,23 @@ from screens.pane_env import PaneEnv
 from screens.polling_pane import PollingPane
 from widgets.bloat_tables import IndexesTable, TablesTable
 from widgets.filter_box import FilterBox
+from widgets.pane_table import DeferredPlan
 from widgets.status_line import StatusLine
 from widgets.view_switcher import ViewSwitcher
 
 VIEWS = ("tables", "indexes")
 # A schema: or min: typed is read from the server once the typing has paused this long.
 REREAD_AFTER_TYPING_S = 0.6
+
+
+@dataclass(frozen=True)
+class _ShownPlan:
+    """A reading as the pane shows it, made off the loop: per view, relations read, kept by
+    the filter, over the warn threshold, locked; and each table's rows."""
+
+    counts: dict[str, tuple[int, int, int, int]]
+    tables: DeferredPlan
+    indexes: DeferredPlan
 
 
 class BloatPane(PollingPane):
@@ -114,12 +127,12 @@ class BloatPane(PollingPane):
             self._took_ms = (time.monotonic() - started) * 1000
             self._error = ""
             if self.estimate.sizes_pending:
-                self._show()
+                await self._show_read()
                 self.reading = await self.session.read(self.estimate.read_sizes, deadline_s=deadline)
         except CockpitError as exc:  # one line: no answer, a lost session, or none could be opened
             self._error = str(exc)
             self._took_ms = (time.monotonic() - started) * 1000
-        self._show()
+        await self._show_read()
 
     async def on_unmount(self) -> None:
         await self.session.aclose()
@@ -127,38 +140,71 @@ class BloatPane(PollingPane):
     # -- display --------------------------------------------------------------------------------
 
     def _show(self) -> None:
+        """Show the reading as the filter keeps it, now (a filter typed, a view's keys)."""
+        if self.reading is not None:
+            self._put(
+                self._plan(
+                    self.reading, self.filter, self.query_one(TablesTable), self.query_one(IndexesTable)
+                )
+            )
+        self.query_one("#bloat-status", Label).update(self._status_line())
+
+    async def _show_read(self) -> None:
+        """Show a new reading: the rows compared and the counts made on a worker thread (30,000
+        relations take a few hundred ms of Python), then put in the tables on the loop. If the
+        filter or the reading moved meanwhile, what is shown is made again, now."""
+        reading, wanted = self.reading, self.filter
+        tables, indexes = self.query_one(TablesTable), self.query_one(IndexesTable)
+        if reading is None:
+            self._show()
+            return
+        plan = await asyncio.to_thread(self._plan, reading, wanted, tables, indexes)
+        if reading is not self.reading or wanted is not self.filter:
+            self._show()
+            return
+        self._put(plan)
+        self.query_one("#bloat-status", Label).update(self._status_line())
+
+    def _plan(
+        self, reading: BloatReading, wanted: BloatFilter, tables: TablesTable, indexes: IndexesTable
+    ) -> _ShownPlan:
+        """What the tables and the status line show of ``reading``: reads the tables, changes
+        nothing (safe on a worker thread)."""
         thresholds = self.env.probe_context.thresholds
-        reading = self.reading
-        if reading is not None:
-            # Every relation the filter keeps: a row's figures are formatted when drawn.
-            tables = [t for t in reading.tables if self.filter.keeps(t.qualified)]
-            indexes = [i for i in reading.indexes if self.filter.keeps(i.qualified)]
-            # Counted once per reading or filter, not per key: `v` must not walk 30,000 rows.
-            warn = thresholds.bloat_warn_pct
-            self._counts = {
-                view: (
-                    len(rows),
-                    len(kept),
-                    sum(1 for r in rows if not r.small and (r.bloat_pct or 0) >= warn),
-                    sum(1 for r in rows if r.locked),
-                )
-                for view, rows, kept in (
-                    ("tables", reading.tables, tables),
-                    ("indexes", reading.indexes, indexes),
-                )
-            }
-            self.query_one(TablesTable).show(
-                tables,
+        # Every relation the filter keeps: a row's figures are formatted when drawn.
+        kept_tables = [t for t in reading.tables if wanted.keeps(t.qualified)]
+        kept_indexes = [i for i in reading.indexes if wanted.keeps(i.qualified)]
+        # Counted once per reading or filter, not per key: `v` must not walk 30,000 rows.
+        warn = thresholds.bloat_warn_pct
+        counts = {
+            view: (
+                len(rows),
+                len(kept),
+                sum(1 for r in rows if not r.small and (r.bloat_pct or 0) >= warn),
+                sum(1 for r in rows if r.locked),
+            )
+            for view, rows, kept in (
+                ("tables", reading.tables, kept_tables),
+                ("indexes", reading.indexes, kept_indexes),
+            )
+        }
+        return _ShownPlan(
+            counts,
+            tables.plan(
+                kept_tables,
                 now=datetime.now(UTC),
                 xid_now=reading.xid_now,
                 warn=thresholds.bloat_warn_pct,
                 crit=thresholds.bloat_crit_pct,
                 dead_warn=thresholds.dead_tuple_warn_pct,
-            )
-            self.query_one(IndexesTable).show(
-                indexes, warn=thresholds.bloat_warn_pct, crit=thresholds.bloat_crit_pct
-            )
-        self.query_one("#bloat-status", Label).update(self._status_line())
+            ),
+            indexes.plan(kept_indexes, warn=thresholds.bloat_warn_pct, crit=thresholds.bloat_crit_pct),
+        )
+
+    def _put(self, plan: _ShownPlan) -> None:
+        self._counts = plan.counts
+        self.query_one(TablesTable).put_planned(plan.tables)
+        self.query_one(IndexesTable).put_planned(plan.indexes)
 
     def _status_line(self) -> str:
         name = self.database.name

@@ -11,7 +11,7 @@ from rich.text import Text
 from cockpit.probes.bloat import IndexBloat, TableBloat
 from cockpit.units import format_duration, format_size
 from widgets.keyed_table import Cell
-from widgets.pane_table import PaneTable
+from widgets.pane_table import DeferredPlan, PaneTable
 
 
 def _ago(when: datetime | None, now: datetime) -> str:
@@ -66,9 +66,24 @@ class TablesTable(PaneTable):
         crit: float,
         dead_warn: float,
     ) -> None:
-        # The ages are counted to ``now`` and the freeze ages to ``xid_now``: a new time, counter
-        # or threshold makes the drawn rows again.
-        self.put_deferred({t.qualified: t for t in tables}, (now, xid_now, warn, crit, dead_warn))
+        self.put_planned(
+            self.plan(tables, now=now, xid_now=xid_now, warn=warn, crit=crit, dead_warn=dead_warn)
+        )
+
+    def plan(
+        self,
+        tables: Sequence[TableBloat],
+        *,
+        now: datetime,
+        xid_now: int,
+        warn: float,
+        crit: float,
+        dead_warn: float,
+    ) -> DeferredPlan:
+        """``show``'s work without changing the table (safe on a worker thread; see
+        PaneTable.plan_deferred). The ages are counted to ``now`` and the freeze ages to
+        ``xid_now``: a new time, counter or threshold makes the drawn rows again."""
+        return self.plan_deferred({t.qualified: t for t in tables}, (now, xid_now, warn, crit, dead_warn))
 
     def measured_cells(self, source: TableBloat) -> Mapping[str, Cell]:
         return {"table": _name(source.qualified, source.small)}
@@ -107,7 +122,11 @@ class IndexesTable(PaneTable):
     WIDTHS: ClassVar[Mapping[str, int]] = {"size": SIZE, "bloat": SHARE, "wasted": SIZE, "scans": COUNT}
 
     def show(self, indexes: Sequence[IndexBloat], *, warn: float, crit: float) -> None:
-        self.put_deferred({i.qualified: i for i in indexes}, (warn, crit))
+        self.put_planned(self.plan(indexes, warn=warn, crit=crit))
+
+    def plan(self, indexes: Sequence[IndexBloat], *, warn: float, crit: float) -> DeferredPlan:
+        """``show``'s work without changing the table (safe on a worker thread)."""
+        return self.plan_deferred({i.qualified: i for i in indexes}, (warn, crit))
 
     def measured_cells(self, source: IndexBloat) -> Mapping[str, Cell]:
         return {"index": _name(source.qualified, source.small), "table": f"{source.schema}.{source.table}"}

@@ -12,15 +12,25 @@ marked ``▼`` in its header: a list sorted by a column one cannot see reads as 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from widgets.keyed_table import Cell, Column, DeferredRow, KeyedTable
+from widgets.keyed_table import Cell, Column, DeferredRow, KeyedTable, RowsPlan
 
 SORT_MARK = "▼"  # after the header of the column the rows are sorted by (largest first)
 SORTED, NARROW, WIDE = 300, 200, 100  # priorities: the sort column, narrow, then wide ones
 # The flex text's natural width: a wide column shows only when the flex one keeps this much
 # (or its widest cell): at 80 columns a statement's text before its temp blocks.
 FLEX_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class DeferredPlan:
+    """A table's deferred rows made from new sources, and how they compare with those shown."""
+
+    judged: object
+    rows: dict[str, DeferredRow]
+    table: RowsPlan
 
 
 class PaneTable(KeyedTable):
@@ -109,23 +119,32 @@ class PaneTable(KeyedTable):
         source is unchanged is the same row as shown: no cell formatted, no line rendered. When
         ``judged`` changes, only the rows already built (the ones drawn) are made again.
         """
+        return self.put_planned(self.plan_deferred(sources, judged))
+
+    def plan_deferred(self, sources: Mapping[str, object], judged: object) -> DeferredPlan:
+        """``put_deferred``'s work, done without changing the table: safe on a worker thread
+        (the Bloat pane plans its 30,000 rows there); ``put_planned`` then shows the plan."""
+        deferred = self.deferred
         if judged != self.judged:
-            self.judged = judged
-            self.deferred = {key: row for key, row in self.deferred.items() if not row.built}
-        build, measure, deferred = self.deferred_cells, self.measured_cells, self.deferred
-        measured_key = self.measured_key
-        rows: dict[str, Mapping[str, Cell]] = {}
+            deferred = {key: row for key, row in deferred.items() if not row.built}
+        build, measure, measured_key = self.deferred_cells, self.measured_cells, self.measured_key
+        rows: dict[str, DeferredRow] = {}
         for key, source in sources.items():
             row = deferred.get(key)
             if row is None or not (row.source is source or row.source == source):
                 # A row whose figures moved and whose name did not keeps its measured cells.
                 same_name = row is not None and measured_key(row.source) == measured_key(source)
                 measured = row.measured if row is not None and same_name else measure(source)
-                row = deferred[key] = DeferredRow(source, build, measured)
+                row = DeferredRow(source, build, measured)
             rows[key] = row
-        if len(deferred) > len(rows):
-            self.deferred = {key: row for key, row in deferred.items() if key in rows}
-        return self.put_rows(rows)
+        return DeferredPlan(judged, rows, self.plan_rows(rows))
+
+    def put_planned(self, plan: DeferredPlan) -> set[str]:
+        """Show a ``plan_deferred`` plan (on the event loop). Returns the keys that changed."""
+        self.judged, self.deferred = plan.judged, plan.rows
+        if self.built:
+            self.built = {key: built for key, built in self.built.items() if key in plan.rows}
+        return self.set_planned(plan.table)
 
     def deferred_cells(self, source: Any) -> Mapping[str, Cell]:
         """A deferred row's cells (see put_deferred); the tables that defer their rows say how."""

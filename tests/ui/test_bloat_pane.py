@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Label
 
 from cockpit.config import load_config
 from cockpit.probes.bloat import IndexBloat, TableBloat
 from cockpit.sandbox.manager import Sandbox
+from cockpit.state import StateStore
 from cockpit.units import format_size
 from screens.app import CockpitApp
 from screens.bloat_pane import BloatPane
@@ -228,3 +231,46 @@ async def test_the_sizes_step_keeps_every_rows_name_cell_and_shows_the_new_figur
         first = tables.render_line(1).text
         top = sized[[t.qualified for t in sized].index(first.split()[0])]
         assert format_size(top.total_bytes) in first  # the line drawn shows the new size
+
+
+async def test_a_reading_is_compared_off_the_loop_and_a_filter_typed_meanwhile_wins(
+    sandbox: Sandbox, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new reading's rows are compared on a worker thread (30,000 relations held the loop for
+    a second, bench/bloat_estimate.py), so keys are answered meanwhile: here the plan is held on
+    its thread while a filter is typed and shown. The filter typed is what the table then shows,
+    not the reading as it was filtered when its plan began."""
+    import threading
+
+    armed, entered, release, returned = (threading.Event() for _ in range(4))
+    plan = TablesTable.plan
+
+    def held_plan(self: TablesTable, *args: Any, **kwargs: Any) -> Any:
+        if armed.is_set() and threading.current_thread() is not threading.main_thread():
+            armed.clear()
+            entered.set()
+            release.wait(10)
+            try:
+                return plan(self, *args, **kwargs)
+            finally:
+                returned.set()
+        return plan(self, *args, **kwargs)
+
+    monkeypatch.setattr(TablesTable, "plan", held_plan)
+    app = CockpitApp(load_config(sandbox.config_path), store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        pane, tables = app.query_one(BloatPane), app.query_one(TablesTable)
+        await wait_until(pilot, lambda: "public.user_feedback" in set(tables.row_keys))
+        await wait_until(pilot, lambda: not pane.estimate.sizes_pending and "read in" in pane._status_line())
+        armed.set()
+        await pilot.press("r")  # a read: its plan is held on its worker thread
+        await wait_until(pilot, entered.is_set)
+        await pilot.press("slash", *"user_feedback", "enter")  # answered while the plan is held
+        await pilot.pause()
+        assert set(tables.row_keys) == {"public.user_feedback"}
+        release.set()
+        await wait_until(pilot, returned.is_set)
+        for _ in range(5):
+            await pilot.pause()
+        assert set(tables.row_keys) == {"public.user_feedback"}  # the filter's, not the held plan's

@@ -476,3 +476,21 @@ async def test_a_partial_put_changes_its_rows_in_place_and_keeps_the_others() ->
         assert list(table.row_keys) == ["c", "a"]
         table.put_rows(pairs(("b", "2")), complete=False)  # back, at the end
         assert list(table.row_keys) == ["c", "a", "b"]
+
+
+def test_a_plan_made_before_the_rows_changed_is_made_again_when_applied() -> None:
+    """plan_rows may run on a worker thread while the loop changes the table (a cell updated,
+    other rows shown): applying the stale plan must show its rows as a fresh set_rows would,
+    with the column widths counted from what is shown, not from what the plan saw."""
+    from widgets.keyed_table import TableModel
+
+    model, fresh = TableModel(COLUMNS), TableModel(COLUMNS)
+    model.set_rows(rows(1, 2, 3))
+    wanted = {**rows(1, 2), "4": session(4, user="a much longer user name")}
+    plan = model.plan_rows(wanted)
+    model.update_row("1", session(1, user="someone else entirely, for a while"))  # after the plan
+    changed, reordered = model.apply(plan)
+    fresh.set_rows(wanted)
+    assert [model.cells(key) for key in model.order] == [fresh.cells(key) for key in fresh.order]
+    assert model.content_widths() == fresh.content_widths()  # the long user name of 1 is gone
+    assert changed == {"1", "4"} and reordered  # 1 changed back, 4 came (3 went)
