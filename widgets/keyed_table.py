@@ -346,11 +346,14 @@ class TableModel:
         changed: set[str] = set()
         added: list[Mapping[str, Cell]] = []
         dropped: list[Mapping[str, Cell]] = []
+        shown = old.get
         for key, cells in rows.items():
-            before = old.get(key)
-            if before is not None and same_cells(before, cells):
+            before = shown(key)
+            if before is cells:  # the same row as shown: most of a refresh's rows
                 continue
             if before is not None:
+                if same_cells(before, cells):
+                    continue
                 dropped.append(before)
             added.append(cells)
             changed.add(key)
