@@ -154,16 +154,26 @@ async def test_the_probing_thread_stops_even_when_a_cancel_is_lost(
 
     stubborn = True
     lost: list[str] = []
-    probed: list[float] = []
+    probed: list[float] = []  # a tick while any probe is in flight: the probing is alive
+    answered: set[str] = set()
+    held: set[str] = set()
 
     async def probe_losing_cancels(self: HttpProber, endpoint) -> Sample:  # type: ignore[no-untyped-def]
         if not stubborn:
             raise asyncio.CancelledError  # ends a loop left running, so a failure cannot hang the suite
         probed.append(time.monotonic())
-        try:
-            await asyncio.sleep(0.5)  # the endpoint loops spend their time here: the cancel lands here
-        except asyncio.CancelledError:
-            lost.append(endpoint.name)  # as 3.11's wait_for does when the request has just ended
+        if endpoint.name in answered:
+            # From the second probe on, each is held in flight until it is cancelled, so the
+            # app's exit always finds every endpoint loop here and the cancel always lands here.
+            held.add(endpoint.name)
+            while True:
+                try:
+                    await asyncio.sleep(0.1)
+                except asyncio.CancelledError:
+                    lost.append(endpoint.name)  # as 3.11's wait_for does when the request has just ended
+                    break
+                probed.append(time.monotonic())
+        answered.add(endpoint.name)
         return Sample(time.time(), True, 1.0, "200 in 1 ms")
 
     monkeypatch.setattr(HttpProber, "probe", probe_losing_cancels)
@@ -177,6 +187,7 @@ async def test_the_probing_thread_stops_even_when_a_cancel_is_lost(
     async with app.run_test(size=(80, 24)) as pilot:
         endpoints = app.query_one(EndpointTable)
         await wait_until(pilot, lambda: endpoints.row_count == 3)
+        await wait_until(pilot, lambda: len(held) == 3)
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() - probed[-1] < 2 and time.monotonic() < deadline:
