@@ -12,13 +12,14 @@ import io
 import math
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
-from textual import on, work
+from textual import events, on, work
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -28,6 +29,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
+from cockpit import collector
 from cockpit.config import Config
 from cockpit.db.sessions import SessionPolicy
 from cockpit.errors import ActionCancelled, ActionRefused, CockpitError, TuiCrashed
@@ -71,6 +73,7 @@ if TYPE_CHECKING:  # the journal is opened on first use, off the first frame's p
 # latency_under_load.py). What start-up left as cyclic garbage stays: a few objects, once. Only
 # for the `cockpit` process (run_app): a test process running many apps would keep each one.
 FREEZE_AFTER_S = 5.0
+RECLAIM_CHECK_S = 60.0  # how often the app asks whether cockpit.collector's reclaim is due
 
 _Own = TypeVar("_Own", bound=Widget)
 
@@ -125,6 +128,7 @@ class CockpitApp(App[int]):
         self._journal_lock = threading.Lock()
         self._opened_journal: Journal | None = None
         self.crash: Exception | None = None  # the first exception nothing handled, if any
+        self.last_input = time.monotonic()  # the last key or click: the collector's quiet moment
 
     # -- target, guard and the panes' environment -------------------------------------------
 
@@ -214,6 +218,16 @@ class CockpitApp(App[int]):
     def _initial_pane(self) -> str:
         remembered = self.store.get_ui(f"last_pane:{self.target_name}")
         return remembered if remembered in {p.id for p in PANES} else PANES[0].id
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    def reclaim_when_quiet(self) -> None:
+        """The garbage the collector's freezes kept, collected when nobody waits for a key."""
+        if collector.POLICY.due(time.monotonic(), self.last_input):
+            collector.POLICY.reclaim()
 
     def on_mount(self) -> None:
         self._update_header()
@@ -670,9 +684,12 @@ def _countdown(seconds: float) -> str:
 
 def tune_collector(app: CockpitApp) -> None:
     """The garbage collector for a process that runs this one app: back on after the first frame
-    (cli._run_tui holds it off for the start), and the start's objects frozen FREEZE_AFTER_S in."""
+    (cli._run_tui holds it off for the start), the start's objects frozen FREEZE_AFTER_S in, and
+    cockpit.collector's policy for large readings, with its reclaim asked for once a minute."""
+    collector.POLICY.enable()
     app.call_later(lambda: app.call_after_refresh(gc.enable))
     app.call_later(lambda: app.set_timer(FREEZE_AFTER_S, gc.freeze))
+    app.call_later(lambda: app.set_interval(RECLAIM_CHECK_S, app.reclaim_when_quiet))
 
 
 def run_app(config: Config, *, target: str | None, read_only: bool) -> int:

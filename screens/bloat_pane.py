@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Label
 
+from cockpit import collector
 from cockpit.actions.archive import ArchivePlan, archive_database, plan_archive, run_archive
 from cockpit.actions.maintenance import (
     EVERY_TABLE,
@@ -121,18 +122,19 @@ class BloatPane(PollingPane):
         wanted = (self.filter.schema, self.filter.min_bytes)
         if wanted != (self.estimate.schema, self.estimate.min_bytes):
             self.estimate = BloatEstimate(schema=wanted[0], min_bytes=wanted[1])
-        try:
-            # The estimate first, shown at once; then the exact sizes of what it estimated.
-            self.reading = await self.session.read(self.estimate.read, deadline_s=deadline)
-            self._took_ms = (time.monotonic() - started) * 1000
-            self._error = ""
-            if self.estimate.sizes_pending:
-                await self._show_read()
-                self.reading = await self.session.read(self.estimate.read_sizes, deadline_s=deadline)
-        except CockpitError as exc:  # one line: no answer, a lost session, or none could be opened
-            self._error = str(exc)
-            self._took_ms = (time.monotonic() - started) * 1000
-        await self._show_read()
+        with collector.taking_in():  # 30,000 relations' objects, kept until the next reading
+            try:
+                # The estimate first, shown at once; then the exact sizes of what it estimated.
+                self.reading = await self.session.read(self.estimate.read, deadline_s=deadline)
+                self._took_ms = (time.monotonic() - started) * 1000
+                self._error = ""
+                if self.estimate.sizes_pending:
+                    await self._show_read()
+                    self.reading = await self.session.read(self.estimate.read_sizes, deadline_s=deadline)
+            except CockpitError as exc:  # one line: no answer, a lost session, or none could be opened
+                self._error = str(exc)
+                self._took_ms = (time.monotonic() - started) * 1000
+            await self._show_read()
 
     async def on_unmount(self) -> None:
         await self.session.aclose()
