@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from cockpit.db import sql
+from cockpit.db.rows import fetch_sliced
 from cockpit.probes.bloat import FIRST_NORMAL_XID, BloatReading, IndexBloat, TableBloat
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class BloatEstimate:
         """
         settings, xid_now = await _settings(conn)
         cursor = await conn.execute(sql.load("read_bloat_changes.sql"), {"schema": self.schema})
-        changes = await cursor.fetchall()
+        changes = await fetch_sliced(cursor)
         moved = await asyncio.to_thread(_moved_of, changes)
         now = self._clock()
         full = self._full_at is None or settings != self._settings or now - self._full_at >= FULL_EVERY_S
@@ -187,7 +188,7 @@ class BloatEstimate:
             }
             try:
                 cursor = await conn.execute(sql.load("read_relation_sizes.sql"), params)
-                rows = await cursor.fetchall()
+                rows = await fetch_sliced(cursor)
             except psycopg.errors.LockNotAvailable:
                 # A lock taken between the lock check and a size call: sized at the next read.
                 self._raced = True
@@ -245,7 +246,7 @@ class BloatEstimate:
         cursor = conn.cursor(row_factory=dict_row)
         # Never prepared: a plan made for every relation would serve a read of a few of them.
         await cursor.execute(sql.load(statement), params, prepare=False)
-        return await cursor.fetchall()
+        return await fetch_sliced(cursor)
 
     @staticmethod
     def _merged(

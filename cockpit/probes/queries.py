@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cockpit.db import sql
+from cockpit.db.rows import fetch_sliced
 from cockpit.model import Finding, Severity, measured
 from cockpit.probes.postgres import STATEMENTS_HINT
 from cockpit.redact import redact_sql
@@ -170,7 +171,7 @@ class StatementsReader:
             self._queries[order] = query
         cursor = await conn.execute(query, {"limit": STATEMENT_LIMIT})
         # (queryid, username, datname, calls, total, mean, rows, read, temp): statements.sql
-        rows: list[tuple[Any, ...]] = await cursor.fetchall()
+        rows: list[tuple[Any, ...]] = await fetch_sliced(cursor)
         await self._fetch_texts(conn, [int(r[0]) for r in rows])
         kept, built = self._built, {}
         current = {}
@@ -223,7 +224,7 @@ class StatementsReader:
             return
         query = pgsql.SQL(sql.load("read_statement_texts.sql")).format(schema=pgsql.Identifier(self.schema))
         cursor = await conn.execute(query, {"ids": missing})
-        for queryid, text in await cursor.fetchall():
+        for queryid, text in await fetch_sliced(cursor):
             self.texts[int(queryid)] = redact_sql(text or "")
         for queryid in missing:
             self.texts.setdefault(queryid, "")
